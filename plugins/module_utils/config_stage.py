@@ -1,0 +1,136 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Change main.cf and master.cf safely: edit a staged copy, check it, then go live.
+
+The staged copy is a private directory holding main.cf and master.cf. Edits
+are made there with postconf itself (``postconf -c STAGE -e/-X/-M/-MX``), so
+the files come out exactly as postconf would write them. The stage is then
+checked the way Postfix checks a configuration: postconf's own warnings about
+unused parameters, the types of changed values, and ``postfix check``. Only
+then are the staged files renamed into the live directory, one atomic rename
+per file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+
+from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, write_atomic
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+    parse_parameters,
+    parse_unused_warnings,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+
+CONFIG_FILES = ('main.cf', 'master.cf')
+
+_TIME_VALUE = re.compile(r'^\d+[smhdw]?$')
+_INTEGER = re.compile(r'^-?\d+$')
+
+
+def value_type_errors(defaults, values):
+    """Messages for values whose type does not match the parameter's default.
+
+    Postfix declares each parameter as boolean, integer, time and so on, and a
+    daemon that reads a value of the wrong type stops with a fatal error. The
+    type is not printed anywhere, but the default value shows it; values with
+    $name references are left to Postfix.
+    """
+    errors = []
+    for name, value in values.items():
+        default = defaults.get(name)
+        if default is None or '$' in value:
+            continue
+        if default in ('yes', 'no') and value.lower() not in ('yes', 'no'):
+            errors.append('%s = %s: Postfix expects yes or no (default: %s)' % (name, value, default))
+        elif _INTEGER.match(default) and not _INTEGER.match(value):
+            errors.append('%s = %s: Postfix expects a whole number (default: %s)' % (name, value, default))
+        elif re.match(r'^\d+[smhdw]$', default) and not _TIME_VALUE.match(value):
+            errors.append('%s = %s: Postfix expects a time such as 300s, 30m, 5h or 2d (default: %s)'
+                          % (name, value, default))
+    return errors
+
+
+class StagedConfig:
+    """A staged copy of one instance's main.cf and master.cf."""
+
+    def __init__(self, module, runner):
+        self.module = module
+        self.runner = runner
+        self.live_dir = runner.config_dir
+        self.path = tempfile.mkdtemp(prefix='mailops-postconf-', dir=module.tmpdir)
+        self.original = {}
+        for name in CONFIG_FILES:
+            live = os.path.join(self.live_dir, name)
+            self.original[name] = read_bytes(live)
+            if self.original[name] is None:
+                raise PostfixCommandError('%s does not exist: is %s a Postfix configuration directory?'
+                                          % (live, self.live_dir))
+            shutil.copy2(live, os.path.join(self.path, name))
+
+    def postconf(self, options, args):
+        """Run postconf against the stage."""
+        return self.runner.run('postconf', options, args, config_dir=self.path)
+
+    def edit(self, set_parameters, remove_parameters, set_services, remove_services):
+        """Apply the planned edits to the staged files, one postconf run per kind of edit."""
+        if set_parameters:
+            self.postconf(['edit'], ['%s=%s' % item for item in set_parameters.items()])
+        if remove_parameters:
+            self.postconf(['remove'], list(remove_parameters))
+        if set_services:
+            self.postconf(['master', 'edit'], ['%s=%s' % item for item in set_services.items()])
+        if remove_services:
+            self.postconf(['master', 'remove'], list(remove_services))
+
+    def validate(self, parameter_values, option_names, user_defined):
+        """Raise PostfixCommandError unless the staged configuration passes Postfix's checks.
+
+        parameter_values: main.cf parameters being set (name -> text);
+        option_names: master.cf -o parameter names being set;
+        user_defined: names the caller declared as intentional user-defined
+        parameters, which postconf may report as unused.
+        """
+        rc, out, err = self.postconf(['non_default'], [])
+        unknown = sorted(set(
+            '%s (%s)' % (name, os.path.basename(path)) for path, name in parse_unused_warnings(err)
+            if name not in user_defined
+            and ((path.endswith('/main.cf') and name in parameter_values)
+                 or (path.endswith('/master.cf') and name in option_names))))
+        if unknown:
+            raise PostfixCommandError(
+                'unknown parameter name(s): %s. postconf reports them as "unused parameter": they are not Postfix '
+                'parameters, and nothing refers to them as $name or as a restriction class. Fix the spelling, or '
+                'list them in user_defined_parameters if they are meant to be user-defined.' % ', '.join(unknown),
+                stderr=err)
+        defaults = parse_parameters(self.postconf(['defaults'], [])[1])
+        errors = value_type_errors(defaults, parameter_values)
+        if errors:
+            raise PostfixCommandError('invalid value(s): %s' % '; '.join(errors))
+        rc, output = self.runner.run_with_terminal('postfix', ['check'], config_dir=self.path)
+        if rc != 0:
+            raise PostfixCommandError('postfix check rejected the new configuration (live files unchanged): %s'
+                                      % output.strip(), rc=rc, stderr=output)
+        return [line for line in output.splitlines() if 'warning' in line]
+
+    def staged_content(self, name):
+        return read_bytes(os.path.join(self.path, name))
+
+    def changed_files(self):
+        return [name for name in CONFIG_FILES if self.staged_content(name) != self.original[name]]
+
+    def install(self, names):
+        """Rename the staged files into the live directory."""
+        for name in names:
+            write_atomic(self.module, os.path.join(self.live_dir, name), self.staged_content(name))
+
+    def restore(self, names):
+        """Put the original content back after a later step failed."""
+        for name in names:
+            write_atomic(self.module, os.path.join(self.live_dir, name), self.original[name])
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)

@@ -1,0 +1,187 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""master.cf service entries: parse ``postconf -M`` output, validate, merge, render.
+
+An entry is a dict with the eight master.cf fields (service, type, private,
+unprivileged, chroot, wakeup, process_limit, command), ``options`` (the
+leading ``-o name=value`` pairs, in order) and ``args`` (everything else after
+the command, in order). Pure functions; nothing here runs a command.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+    ConfigValueError,
+    check_name,
+    render_value,
+)
+
+FIELDS = ('service', 'type', 'private', 'unprivileged', 'chroot', 'wakeup', 'process_limit', 'command')
+SERVICE_TYPES = ('inet', 'unix', 'unix-dgram', 'fifo', 'pass')
+# A field left out of a new entry gets "-": the default master(5) documents.
+FLAG_FIELDS = ('private', 'unprivileged', 'chroot')
+_WAKEUP = re.compile(r'^(-|\d+\??)$')
+_PROCESS_LIMIT = re.compile(r'^(-|\d+)$')
+_TOKEN = re.compile(r'^[^\s\x00-\x1f\x7f]+$')
+
+
+def tokenize(text):
+    """Split a master.cf command line on white space, keeping { ... } groups as one token."""
+    tokens, current, depth = [], [], 0
+    for char in text:
+        if char == '{':
+            depth += 1
+        elif char == '}':
+            if depth == 0:
+                raise ConfigValueError('unbalanced "}" in %r' % text)
+            depth -= 1
+        if char.isspace() and depth == 0:
+            if current:
+                tokens.append(''.join(current))
+                current = []
+            continue
+        current.append(char)
+    if depth:
+        raise ConfigValueError('unbalanced "{" in %r' % text)
+    if current:
+        tokens.append(''.join(current))
+    return tokens
+
+
+def _split_option(token):
+    """'name=value' or '{ name = value }' -> (name, value)."""
+    if token.startswith('{') and token.endswith('}'):
+        token = token[1:-1]
+    name, sep, value = token.partition('=')
+    if not sep:
+        raise ConfigValueError('-o argument without "=": %r' % token)
+    return name.strip(), value.strip()
+
+
+def parse_entry(line):
+    """Parse one ``postconf -M`` line into an entry dict."""
+    tokens = tokenize(line)
+    if len(tokens) < len(FIELDS):
+        raise ConfigValueError('master.cf entry has %d fields, needs at least %d: %r' % (len(tokens), len(FIELDS), line))
+    entry = dict(zip(FIELDS, tokens))
+    entry['options'], entry['args'] = {}, []
+    rest = tokens[len(FIELDS):]
+    index = 0
+    # Like the daemons' getopt: -o pairs count only before the first argument
+    # that is not an option (pipe's "argv=... -o" belongs to the command).
+    while index < len(rest):
+        token = rest[index]
+        if token == '-o' and index + 1 < len(rest):
+            name, value = _split_option(rest[index + 1])
+            entry['options'][name] = value
+            index += 2
+            continue
+        if not token.startswith('-'):
+            entry['args'].extend(rest[index:])
+            break
+        entry['args'].append(token)
+        index += 1
+    return entry
+
+
+def parse_entries(text):
+    """Parse ``postconf -M`` output into a dict "service/type" -> entry, in file order."""
+    entries = {}
+    for line in text.splitlines():
+        if line.strip():
+            entry = parse_entry(line)
+            entries[entry_key(entry)] = entry
+    return entries
+
+
+def entry_key(entry):
+    return '%s/%s' % (entry['service'], entry['type'])
+
+
+def _render_option(name, value):
+    if re.search(r'[\s{}]', value):
+        return '{ %s = %s }' % (name, value)
+    return '%s=%s' % (name, value)
+
+
+def render_entry(entry):
+    """The master.cf line for an entry: fields, command, -o options, then args."""
+    words = [entry[field] for field in FIELDS]
+    for name, value in entry['options'].items():
+        words.extend(['-o', _render_option(name, value)])
+    words.extend(entry['args'])
+    return ' '.join(words)
+
+
+def _field_text(field, value):
+    if field in FLAG_FIELDS and isinstance(value, bool):
+        return 'y' if value else 'n'
+    text = render_value(field, value)
+    if not _TOKEN.match(text):
+        raise ConfigValueError('master.cf field %s=%r must be one word without white space' % (field, text))
+    return text
+
+
+def normalize_spec(spec):
+    """Validate a user's service spec; return it with every given field as text.
+
+    ``spec`` holds service and type, any of the other fields, ``args`` (list)
+    and ``options`` (dict; a value of None removes that -o parameter).
+    """
+    normalized = {}
+    for field in FIELDS:
+        if spec.get(field) is not None:
+            normalized[field] = _field_text(field, spec[field])
+    key = '%s/%s' % (normalized.get('service'), normalized.get('type'))
+    if 'service' not in normalized or 'type' not in normalized:
+        raise ConfigValueError('master.cf entry %s: service and type are required' % key)
+    if '/' in normalized['service'] or '=' in normalized['service']:
+        raise ConfigValueError('master.cf entry %s: the service name cannot contain "/" or "="' % key)
+    if normalized['type'] not in SERVICE_TYPES:
+        raise ConfigValueError('master.cf entry %s: type must be one of %s' % (key, ', '.join(SERVICE_TYPES)))
+    for field in FLAG_FIELDS:
+        if normalized.get(field, '-') not in ('y', 'n', '-'):
+            raise ConfigValueError('master.cf entry %s: %s must be y, n or - (got %r)' % (key, field, normalized[field]))
+    if not _WAKEUP.match(normalized.get('wakeup', '-')):
+        raise ConfigValueError('master.cf entry %s: wakeup must be -, a number of seconds, or a number followed by "?"' % key)
+    if not _PROCESS_LIMIT.match(normalized.get('process_limit', '-')):
+        raise ConfigValueError('master.cf entry %s: process_limit must be - or a number' % key)
+    if spec.get('args') is not None:
+        normalized['args'] = [_field_text('args', arg) for arg in spec['args']]
+    if spec.get('options') is not None:
+        normalized['options'] = {}
+        for name, value in spec['options'].items():
+            check_name(name)
+            normalized['options'][name] = None if value is None else render_value('%s -o %s' % (key, name), value)
+            if normalized['options'][name] is not None:
+                tokenize(normalized['options'][name])  # braces must balance
+    return normalized
+
+
+def desired_entry(current, spec):
+    """The entry that results from applying a normalized spec to the current entry (or None).
+
+    Fields and args that the spec leaves out keep their current value (postconf
+    -F semantics); options are merged like postconf -P, None removing one.
+    """
+    key = '%s/%s' % (spec['service'], spec['type'])
+    if current is None:
+        if 'command' not in spec:
+            raise ConfigValueError('master.cf entry %s does not exist yet: give its command to create it' % key)
+        entry = {field: '-' for field in FIELDS}
+        entry.update(options={}, args=[])
+    else:
+        entry = dict(current, options=dict(current['options']), args=list(current['args']))
+    for field in FIELDS:
+        if field in spec:
+            entry[field] = spec[field]
+    if 'args' in spec:
+        entry['args'] = spec['args']
+    for name, value in spec.get('options', {}).items():
+        if value is None:
+            entry['options'].pop(name, None)
+        else:
+            entry['options'][name] = value
+    return entry

@@ -1,0 +1,133 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that runs Postfix's command-line tools.
+
+Every tool's options are declared once, here; callers name options, never
+flags, and the runner builds the argv in a fixed order: tool, ``-c
+config_dir``, flags in the order given, arguments. Commands run with an
+argument list in the C locale, and ``$name`` references reach Postfix as they
+are.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+
+DEFAULT_CONFIG_DIR = '/etc/postfix'
+
+# Logical option name -> flag, per tool. -c config_dir is common to all tools
+# and added by the runner itself.
+TOOL_OPTIONS = {
+    'postconf': {
+        'defaults': '-d',        # built-in defaults
+        'edit': '-e',            # edit main.cf (or master.cf with -M/-P)
+        'hide_names': '-h',      # values only
+        'master': '-M',          # master.cf service entries
+        'master_params': '-P',   # master.cf -o parameters
+        'non_default': '-n',     # explicit settings only
+        'remove': '-X',          # remove parameters or entries
+    },
+    'postfix': {},
+}
+
+
+class PostfixCommandError(Exception):
+    """A Postfix command failed; carries the command and what it printed."""
+
+    def __init__(self, message, cmd=None, rc=None, stdout='', stderr=''):
+        super().__init__(message)
+        self.cmd = cmd
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def to_result(self):
+        """Keyword arguments for module.fail_json()."""
+        return {'msg': str(self), 'cmd': self.cmd, 'rc': self.rc,
+                'stdout': self.stdout, 'stderr': self.stderr}
+
+
+class PostfixRunner:
+    """Runs Postfix tools against one instance (its configuration directory)."""
+
+    def __init__(self, module, config_dir=DEFAULT_CONFIG_DIR):
+        self.module = module
+        self.config_dir = config_dir
+        self._paths = {}
+
+    def _tool_path(self, tool):
+        if tool not in self._paths:
+            self._paths[tool] = self.module.get_bin_path(tool, opt_dirs=['/usr/sbin', '/usr/local/sbin'])
+            if self._paths[tool] is None:
+                raise PostfixCommandError(
+                    '%s not found: is Postfix installed on this host? (searched PATH, /usr/sbin, /usr/local/sbin)' % tool)
+        return self._paths[tool]
+
+    def argv(self, tool, options=(), args=(), config_dir=None):
+        """Build the argv for ``tool`` with logical ``options`` and plain ``args``."""
+        known = TOOL_OPTIONS[tool]
+        unknown = [name for name in options if name not in known]
+        if unknown:
+            raise ValueError('unknown %s option(s): %s' % (tool, ', '.join(unknown)))
+        cmd = [self._tool_path(tool), '-c', config_dir or self.config_dir]
+        cmd.extend(known[name] for name in options)
+        cmd.extend(args)
+        return cmd
+
+    def run(self, tool, options=(), args=(), config_dir=None, data=None, check_rc=True):
+        """Run a tool; return (rc, stdout, stderr). Raise PostfixCommandError on failure if check_rc."""
+        cmd = self.argv(tool, options, args, config_dir)
+        rc, out, err = self.module.run_command(
+            cmd, data=data, binary_data=data is None, check_rc=False,
+            environ_update={'LANG': 'C', 'LC_ALL': 'C'}, expand_user_and_vars=False)
+        if rc != 0 and check_rc:
+            raise PostfixCommandError(
+                '%s failed (rc=%d): %s' % (' '.join(cmd), rc, (err or out).strip()),
+                cmd=cmd, rc=rc, stdout=out, stderr=err)
+        return rc, out, err
+
+    def run_with_terminal(self, tool, args=(), config_dir=None):
+        """Run a tool with its output on a pseudo-terminal; return (rc, output).
+
+        The postfix(1) command and postfix-script write their messages to
+        stderr only when it is a terminal (before Postfix 3.8); otherwise they
+        go to syslog, where a caller cannot read them. This is how ``postfix
+        check`` explains why it failed.
+        """
+        cmd = self.argv(tool, (), args, config_dir)
+        main_fd, child_fd = pty.openpty()
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=child_fd, stderr=child_fd,
+                                    env=dict(os.environ, LANG='C', LC_ALL='C'), close_fds=True)
+        finally:
+            os.close(child_fd)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(main_fd)
+        rc = proc.wait()
+        output = b''.join(chunks).decode('utf-8', 'replace').replace('\r\n', '\n')
+        return rc, output
+
+    def version(self):
+        """The Postfix version (mail_version) as a string, e.g. '3.7.11'."""
+        return self.run('postconf', ['hide_names'], ['mail_version'])[1].strip()
+
+
+def version_tuple(version):
+    """'3.10.2' -> (3, 10, 2); non-numeric parts are ignored."""
+    parts = []
+    for part in version.split('.'):
+        digits = ''.join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)

@@ -1,0 +1,453 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postconf
+short_description: Manage Postfix main.cf parameters and master.cf services safely
+version_added: 0.1.0
+description:
+  - Sets and removes main.cf parameters and adds, changes and removes master.cf services, the way
+    C(postconf -e), C(postconf -X), C(postconf -M), C(postconf -F) and C(postconf -P) do, but idempotently.
+  - Current values are read with C(postconf -n) and C(postconf -M) and compared with the desired ones;
+    nothing is written when they already match.
+  - Changes are first made to a staged copy of main.cf and master.cf and checked there: parameter names
+    that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
+    and C(postfix check) must pass. Only then are the files renamed into place, atomically. A change that
+    fails these checks leaves the live files untouched.
+  - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
+    (O(reload)).
+author:
+  - mailops.postfix contributors
+extends_documentation_fragment:
+  - mailops.postfix.common
+  - mailops.postfix.common.attributes
+attributes:
+  idempotent:
+    description: A second run with the same arguments reports no change.
+    support: full
+options:
+  parameters:
+    description:
+      - main.cf parameters. With O(state=present), a mapping of name to value.
+        With O(state=absent), a list of names (or a mapping whose values are ignored).
+      - Values may be strings, numbers, booleans (written as V(yes)/V(no)) or lists (joined with V(, ),
+        compared element by element).
+      - C($name) references are written as they are.
+    type: raw
+  name:
+    description:
+      - One main.cf parameter, for ad-hoc use. Mutually exclusive with O(parameters).
+    type: str
+  value:
+    description:
+      - The value for O(name) when O(state=present).
+    type: raw
+  state:
+    description:
+      - Whether the parameters in O(parameters) or O(name) are set (V(present)) or removed from main.cf
+        (V(absent), like C(postconf -X)), so that they return to their defaults.
+    type: str
+    choices: [present, absent]
+    default: present
+  services:
+    description:
+      - master.cf service entries, identified by O(services[].service) and O(services[].type).
+      - Fields left out of an existing entry keep their value (C(postconf -F)); left out of a new entry they
+        are V(-), the master(5) default.
+    type: list
+    elements: dict
+    suboptions:
+      service:
+        description: Service name, for example V(submission), V(smtp), V(127.0.0.1:10025).
+        type: str
+        required: true
+      type:
+        description: Service type.
+        type: str
+        required: true
+        choices: [inet, unix, unix-dgram, fifo, pass]
+      private:
+        description: V(y), V(n) or V(-); booleans are accepted.
+        type: raw
+      unprivileged:
+        description: V(y), V(n) or V(-); booleans are accepted.
+        type: raw
+      chroot:
+        description: V(y), V(n) or V(-); booleans are accepted.
+        type: raw
+      wakeup:
+        description: Wake-up time in seconds, optionally followed by V(?), or V(-).
+        type: raw
+      process_limit:
+        description: Maximal number of processes, or V(-) for C($default_process_limit).
+        type: raw
+      command:
+        description: The daemon program, for example V(smtpd) or V(pipe). Required for a new entry.
+        type: str
+      args:
+        description:
+          - Arguments after the command other than C(-o) parameters, in order, for example V([-v]) or
+            pipe(8)'s V([flags=R, user=nobody, "argv=/usr/bin/filter ${recipient}"]).
+          - When given, they replace the entry's current arguments.
+        type: list
+        elements: str
+      options:
+        description:
+          - Per-service C(-o name=value) parameters, merged into the entry like C(postconf -P).
+            A value of V(null) removes that parameter.
+          - Values with white space are written as C(-o { name = value }).
+        type: dict
+      state:
+        description: Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
+        type: str
+        choices: [present, absent]
+        default: present
+  user_defined_parameters:
+    description:
+      - Names that are meant to be user-defined parameters even where postconf reports them as unused,
+        for example a restriction class that is referenced only from a lookup table.
+      - Any other name that postconf reports as "unused parameter" is refused as unknown.
+    type: list
+    elements: str
+    default: []
+  reload:
+    description:
+      - After a change, reload a running Postfix, or restart it when a changed parameter needs a restart
+        (V(inet_interfaces), V(inet_protocols)).
+      - Set to V(false) to leave that to a handler; RV(reload_needed) and RV(restart_required) tell what
+        is needed.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Keep a timestamped copy of each file before changing it; see RV(backup_file) and RV(master_backup_file).
+    type: bool
+    default: false
+notes:
+  - Works with Postfix 3.3 and later; tested with 3.7 and 3.10.
+  - main.cf and master.cf are each replaced by one atomic rename. When both change, master.cf goes first.
+  - If the reload or restart fails, the previous files are put back and the module fails.
+seealso:
+  - name: postconf(1)
+    description: The Postfix configuration utility this module wraps.
+    link: https://www.postfix.org/postconf.1.html
+  - name: master(5)
+    description: The master.cf file format.
+    link: https://www.postfix.org/master.5.html
+'''
+
+EXAMPLES = r'''
+# Ad hoc, on many hosts at once:
+#   ansible mx -m mailops.postfix.postconf -a 'name=relayhost value=[smtp.example.net]:587'
+
+- name: Configure main.cf
+  mailops.postfix.postconf:
+    parameters:
+      myhostname: mx1.example.com
+      smtpd_helo_required: true
+      message_size_limit: 52428800
+      mynetworks:
+        - 127.0.0.0/8
+        - "[::1]/128"
+      smtpd_recipient_restrictions:
+        - permit_mynetworks
+        - reject_unauth_destination
+        - check_sender_access hash:/etc/postfix/rejected_addresses
+
+- name: Restriction class from the seed how-to (restricted_recipient is user-defined)
+  mailops.postfix.postconf:
+    parameters:
+      smtpd_restriction_classes: restricted_recipient
+      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender
+
+- name: Remove parameters, back to their defaults
+  mailops.postfix.postconf:
+    parameters: [relayhost, smtp_sasl_auth_enable]
+    state: absent
+
+- name: Submission service on port 587
+  mailops.postfix.postconf:
+    services:
+      - service: submission
+        type: inet
+        private: false
+        chroot: true
+        command: smtpd
+        options:
+          syslog_name: postfix/submission
+          smtpd_tls_security_level: encrypt
+          smtpd_sasl_auth_enable: true
+
+- name: Change main.cf but let a handler reload
+  mailops.postfix.postconf:
+    name: inet_interfaces
+    value: loopback-only
+    reload: false
+  notify: Restart postfix
+'''
+
+RETURN = r'''
+changes:
+  description: main.cf parameters that changed (or would change in check mode), with their text before and after.
+    V(null) means not set in main.cf.
+  returned: always
+  type: dict
+  sample: {"relayhost": {"before": "", "after": "[smtp.example.net]:587"}}
+service_changes:
+  description: master.cf entries that changed, as C(service/type) to the entry line before and after.
+  returned: always
+  type: dict
+  sample: {"submission/inet": {"before": null, "after": "submission inet n - y - - smtpd -o syslog_name=postfix/submission"}}
+running:
+  description: Whether Postfix was running when the change was made. Only checked when something changed.
+  returned: when something changed
+  type: bool
+reloaded:
+  description: Whether Postfix was reloaded (in check mode, whether it would be).
+  returned: always
+  type: bool
+restarted:
+  description: Whether Postfix was restarted (in check mode, whether it would be).
+  returned: always
+  type: bool
+reload_needed:
+  description: A change was made that a running Postfix has not picked up yet (O(reload=false)).
+  returned: always
+  type: bool
+restart_required:
+  description: Changed parameters that take effect only after a restart, not a reload.
+  returned: always
+  type: list
+  elements: str
+  sample: [inet_interfaces]
+postfix_warnings:
+  description: Warnings from C(postfix check) on the new configuration.
+  returned: when something changed
+  type: list
+  elements: str
+version:
+  description: The Postfix version (C(mail_version)).
+  returned: always
+  type: str
+  sample: 3.7.11
+backup_file:
+  description: Path of the backup of main.cf.
+  returned: when O(backup=true) and main.cf changed
+  type: str
+  sample: /etc/postfix/main.cf.12345.2026-11-24@12:00:00~
+master_backup_file:
+  description: Path of the backup of master.cf.
+  returned: when O(backup=true) and master.cf changed
+  type: str
+diff:
+  description: The changed main.cf parameters and master.cf entries, before and after; one item per file.
+  returned: when diff mode is on and something changed
+  type: list
+  elements: dict
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import StagedConfig
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+    RESTART_PARAMETERS,
+    ConfigValueError,
+    check_name,
+    parse_parameters,
+    render_value,
+    values_equal,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
+    desired_entry,
+    normalize_spec,
+    parse_entries,
+    render_entry,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import (
+    PostfixCommandError,
+    PostfixRunner,
+)
+
+def requested_parameters(params):
+    """The main.cf parameters asked for: name -> value (values ignored for absent)."""
+    if params['name'] is not None:
+        return {params['name']: params['value']}
+    requested = params['parameters']
+    if requested is None:
+        return {}
+    if isinstance(requested, dict):
+        return requested
+    if isinstance(requested, list) and params['state'] == 'absent':
+        return dict.fromkeys(requested)
+    raise ConfigValueError('parameters must be a mapping of name to value (a list of names only with state=absent)')
+
+
+def plan_parameters(current, requested, state):
+    """main.cf changes: name -> {before, after}; after None removes the parameter."""
+    changes = {}
+    for name, value in requested.items():
+        check_name(name)
+        if state == 'absent':
+            if name in current:
+                changes[name] = {'before': current[name], 'after': None}
+        else:
+            text = render_value(name, value)  # validates before anything is compared
+            if not values_equal(current.get(name), value):
+                changes[name] = {'before': current.get(name), 'after': text}
+    return changes
+
+
+def plan_services(current, specs):
+    """master.cf changes: service/type -> {before, after}; after None removes the entry."""
+    changes, seen = {}, set()
+    for spec in specs:
+        normalized = normalize_spec(spec)
+        key = '%s/%s' % (normalized['service'], normalized['type'])
+        if key in seen:
+            raise ConfigValueError('master.cf entry %s is given more than once in services' % key)
+        seen.add(key)
+        existing = current.get(key)
+        before = None if existing is None else render_entry(existing)
+        if spec['state'] == 'absent':
+            if existing is not None:
+                changes[key] = {'before': before, 'after': None}
+            continue
+        entry = desired_entry(existing, normalized)
+        if entry != existing:
+            changes[key] = {'before': before, 'after': render_entry(entry)}
+    return changes
+
+
+def diff_text(changes, render):
+    return ''.join(render(key, value) + '\n' for key, value in sorted(changes.items()) if value is not None)
+
+
+def build_diff(config_dir, parameter_changes, service_changes):
+    diffs = []
+    for name, changes, render in (
+            ('main.cf', parameter_changes, lambda key, value: ('%s = %s' % (key, value)).rstrip()),
+            ('master.cf', service_changes, lambda key, value: value)):
+        if changes:
+            path = os.path.join(config_dir, name)
+            diffs.append({
+                'before_header': '%s (changed entries)' % path,
+                'after_header': '%s (changed entries)' % path,
+                'before': diff_text({k: v['before'] for k, v in changes.items()}, render),
+                'after': diff_text({k: v['after'] for k, v in changes.items()}, render),
+            })
+    return diffs
+
+
+def apply_changes(module, runner, parameter_changes, service_changes, result):
+    """Stage, validate and (unless in check mode) install the changes, then reload."""
+    params = module.params
+    stage = StagedConfig(module, runner)
+    try:
+        stage.edit(
+            set_parameters={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
+            remove_parameters=[k for k, v in parameter_changes.items() if v['after'] is None],
+            set_services={k: v['after'] for k, v in service_changes.items() if v['after'] is not None},
+            remove_services=[k for k, v in service_changes.items() if v['after'] is None])
+        option_names = set()
+        for spec in params['services'] or []:
+            option_names.update(name for name, value in (spec['options'] or {}).items() if value is not None)
+        result['postfix_warnings'] = stage.validate(
+            parameter_values={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
+            option_names=option_names,
+            user_defined=set(params['user_defined_parameters']))
+        # master.cf first: new services exist before main.cf refers to them.
+        files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
+        result['restart_required'] = sorted(RESTART_PARAMETERS.intersection(parameter_changes))
+        result['running'] = postfix_control.is_running(runner)
+        do_reload = params['reload'] and result['running']
+        result['reloaded'] = do_reload and not result['restart_required']
+        result['restarted'] = do_reload and bool(result['restart_required'])
+        result['reload_needed'] = result['running'] and not do_reload
+        if module.check_mode:
+            return
+        if params['backup']:
+            for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
+                if name in files:
+                    result[key] = module.backup_local(os.path.join(runner.config_dir, name))
+        stage.install(files)
+        try:
+            if result['restarted']:
+                postfix_control.restart(runner)
+            elif result['reloaded']:
+                postfix_control.reload(runner)
+        except PostfixCommandError as error:
+            stage.restore(files)
+            if result['restarted'] and not postfix_control.is_running(runner):
+                postfix_control.restart(runner)
+            raise PostfixCommandError('%s; the previous %s restored' % (error, ' and '.join(files)),
+                                      cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+    finally:
+        stage.cleanup()
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(
+        parameters={'type': 'raw'},
+        name={'type': 'str'},
+        value={'type': 'raw'},
+        state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
+        services={'type': 'list', 'elements': 'dict', 'options': {
+            'service': {'type': 'str', 'required': True},
+            'type': {'type': 'str', 'required': True, 'choices': ['inet', 'unix', 'unix-dgram', 'fifo', 'pass']},
+            'private': {'type': 'raw'},
+            'unprivileged': {'type': 'raw'},
+            'chroot': {'type': 'raw'},
+            'wakeup': {'type': 'raw'},
+            'process_limit': {'type': 'raw'},
+            'command': {'type': 'str'},
+            'args': {'type': 'list', 'elements': 'str'},
+            'options': {'type': 'dict'},
+            'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
+        }},
+        user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
+        reload={'type': 'bool', 'default': True},
+        backup={'type': 'bool', 'default': False},
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=[('parameters', 'name')],
+        required_one_of=[('parameters', 'name', 'services')],
+        required_by={'value': 'name'},
+        supports_check_mode=True,
+    )
+    params = module.params
+    runner = PostfixRunner(module, params['config_dir'])
+    result = {'changed': False, 'changes': {}, 'service_changes': {}, 'reloaded': False, 'restarted': False,
+              'reload_needed': False, 'restart_required': []}
+    try:
+        result['version'] = runner.version()
+        requested = requested_parameters(params)
+        if requested:
+            current = parse_parameters(runner.run('postconf', ['non_default'])[1])
+            result['changes'] = plan_parameters(current, requested, params['state'])
+        if params['services']:
+            current_services = parse_entries(runner.run('postconf', ['master'])[1])
+            result['service_changes'] = plan_services(current_services, params['services'])
+        if result['changes'] or result['service_changes']:
+            apply_changes(module, runner, result['changes'], result['service_changes'], result)
+            result['changed'] = True
+            if module._diff:
+                result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
+    except ConfigValueError as error:
+        module.fail_json(msg=str(error), **result)
+    except PostfixCommandError as error:
+        # Nothing changed: validation failed before the files went live, or they were restored.
+        module.fail_json(**dict(result, **error.to_result()))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

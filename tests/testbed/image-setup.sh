@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs inside the freshly bootstrapped root (chroot) as the last step of the
+# image recipe. Keeps the Debian Postfix configuration as installed and only adds
+# what a container without syslog or systemd needs.
+set -eu
+# No syslog in the container: Postfix writes its own log (postlogd, 3.4+).
+postconf -e maillog_file=/var/log/postfix.log
+# Mailboxes for delivery tests (local(8) delivers to /var/mail/NAME).
+for user in alice bob carol; do
+    id "$user" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$user"
+done
+printf 'testbed\n' > /etc/mailname
+postconf -e myhostname=mx.testbed.example mydestination='$myhostname, localhost, testbed.example'
+newaliases
+cat > /usr/local/sbin/testbed-postfix-start <<'SCRIPT'
+#!/bin/sh
+# What the systemd unit does on Debian: prepare the chroot, then start.
+set -e
+/usr/lib/postfix/configure-instance.sh - >/dev/null 2>&1 || true
+postfix start
+SCRIPT
+chmod 0755 /usr/local/sbin/testbed-postfix-start
+apt-get clean
+rm -rf /var/lib/apt/lists/*
