@@ -27,8 +27,12 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner imp
 
 CONFIG_FILES = ('main.cf', 'master.cf')
 
-_TIME_VALUE = re.compile(r'^\d+[smhdw]?$')
-_INTEGER = re.compile(r'^-?\d+$')
+_TIME_VALUE = re.compile(r'\d+[smhdw]?')
+_TIME_DEFAULT = re.compile(r'\d+[smhdw]')
+_INTEGER = re.compile(r'-?\d+')
+# Whole-number defaults whose parameter also takes other values:
+# compatibility_level takes release numbers (3.6), lmtp_tcp_port service names.
+_NOT_ONLY_NUMBERS = frozenset(['compatibility_level', 'lmtp_tcp_port'])
 
 
 def value_type_errors(defaults, values):
@@ -46,9 +50,9 @@ def value_type_errors(defaults, values):
             continue
         if default in ('yes', 'no') and value.lower() not in ('yes', 'no'):
             errors.append('%s = %s: Postfix expects yes or no (default: %s)' % (name, value, default))
-        elif _INTEGER.match(default) and not _INTEGER.match(value):
+        elif _INTEGER.fullmatch(default) and name not in _NOT_ONLY_NUMBERS and not _INTEGER.fullmatch(value):
             errors.append('%s = %s: Postfix expects a whole number (default: %s)' % (name, value, default))
-        elif re.match(r'^\d+[smhdw]$', default) and not _TIME_VALUE.match(value):
+        elif _TIME_DEFAULT.fullmatch(default) and not _TIME_VALUE.fullmatch(value):
             errors.append('%s = %s: Postfix expects a time such as 300s, 30m, 5h or 2d (default: %s)'
                           % (name, value, default))
     return errors

@@ -11,7 +11,7 @@ import re
 
 # Parameter names as postconf accepts them (2bounce_notice_recipient starts
 # with a digit).
-PARAMETER_NAME = re.compile(r'^[A-Za-z0-9_]+$')
+PARAMETER_NAME = re.compile(r'[A-Za-z0-9_]+')
 
 # Changing these takes effect only after "postfix stop; postfix start"
 # (postconf(5)); a reload is not enough.
@@ -24,10 +24,16 @@ class ConfigValueError(ValueError):
     """A parameter name or value that cannot be written safely."""
 
 
+def _lines(text):
+    # Only "\n" ends a line for Postfix; str.splitlines() would also split at
+    # U+2028 and friends and misread the rest of a value as a new setting.
+    return text.split('\n')
+
+
 def parse_parameters(text):
     """Parse ``postconf [-n]`` output ("name = value" lines) into a dict."""
     parameters = {}
-    for line in text.splitlines():
+    for line in _lines(text):
         if not line.strip():
             continue
         name, sep, value = line.partition(' =')
@@ -37,6 +43,43 @@ def parse_parameters(text):
     return parameters
 
 
+def parse_main_cf(text):
+    """Parse main.cf itself into name -> value, the way Postfix reads it.
+
+    Lines starting with white space continue the previous line; lines whose
+    first non-space character is "#" and empty lines are ignored; the last
+    setting of a name wins. Needed for user-defined parameters, which
+    ``postconf -n`` leaves out when nothing uses them.
+    """
+    logical = []
+    for line in _lines(text):
+        stripped = line.strip()
+        if not stripped or stripped.startswith('#'):
+            continue
+        if line[0].isspace() and logical:
+            logical[-1] += ' ' + stripped
+        else:
+            logical.append(stripped)
+    parameters = {}
+    for line in logical:
+        name, sep, value = line.partition('=')
+        if sep:
+            parameters[name.strip()] = value.strip()
+    return parameters
+
+
+def current_values(postconf_n_text, main_cf_text, names):
+    """Explicit main.cf settings: ``postconf -n`` output, plus main.cf's own
+    values for those of ``names`` that postconf leaves out (unused user-defined
+    parameters)."""
+    current = parse_parameters(postconf_n_text)
+    missing = [name for name in names if name not in current]
+    if missing:
+        in_file = parse_main_cf(main_cf_text)
+        current.update((name, in_file[name]) for name in missing if name in in_file)
+    return current
+
+
 def parse_unused_warnings(stderr):
     """Names that postconf reports as "unused parameter", as (file, name) pairs."""
     return [(m.group('file'), m.group('name')) for m in _UNUSED_WARNING.finditer(stderr)]
@@ -44,17 +87,22 @@ def parse_unused_warnings(stderr):
 
 def check_name(name):
     """Raise ConfigValueError unless ``name`` is a syntactically valid parameter name."""
-    if not isinstance(name, str) or not PARAMETER_NAME.match(name):
+    if not isinstance(name, str) or not PARAMETER_NAME.fullmatch(name):
         raise ConfigValueError(
             'invalid parameter name %r: Postfix parameter names consist of letters, digits and "_"' % (name,))
 
 
+# Characters that end a line somewhere (C0 and C1 controls, Unicode line and
+# paragraph separators); a tab is fine.
+_LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+
+
 def _check_text(name, text):
-    for char in text:
-        if char in '\r\n' or ord(char) < 32 and char != '\t' or ord(char) == 127:
-            raise ConfigValueError(
-                'value of %s contains a newline or control character (%r); one parameter is one line in main.cf, '
-                'and a line break would start another setting' % (name, char))
+    found = _LINE_BREAKING.search(text)
+    if found:
+        raise ConfigValueError(
+            'value of %s contains a newline or control character (%r); one parameter is one line in main.cf, '
+            'and a line break would start another setting' % (name, found.group()))
 
 
 def render_value(name, value):

@@ -22,9 +22,9 @@ FIELDS = ('service', 'type', 'private', 'unprivileged', 'chroot', 'wakeup', 'pro
 SERVICE_TYPES = ('inet', 'unix', 'unix-dgram', 'fifo', 'pass')
 # A field left out of a new entry gets "-": the default master(5) documents.
 FLAG_FIELDS = ('private', 'unprivileged', 'chroot')
-_WAKEUP = re.compile(r'^(-|\d+\??)$')
-_PROCESS_LIMIT = re.compile(r'^(-|\d+)$')
-_TOKEN = re.compile(r'^[^\s\x00-\x1f\x7f]+$')
+_WAKEUP = re.compile(r'-|\d+\??')
+_PROCESS_LIMIT = re.compile(r'-|\d+')
+_TOKEN = re.compile(r'[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 
 
 def tokenize(text):
@@ -89,7 +89,7 @@ def parse_entry(line):
 def parse_entries(text):
     """Parse ``postconf -M`` output into a dict "service/type" -> entry, in file order."""
     entries = {}
-    for line in text.splitlines():
+    for line in text.split('\n'):
         if line.strip():
             entry = parse_entry(line)
             entries[entry_key(entry)] = entry
@@ -119,7 +119,7 @@ def _field_text(field, value):
     if field in FLAG_FIELDS and isinstance(value, bool):
         return 'y' if value else 'n'
     text = render_value(field, value)
-    if not _TOKEN.match(text):
+    if not _TOKEN.fullmatch(text):
         raise ConfigValueError('master.cf field %s=%r must be one word without white space' % (field, text))
     return text
 
@@ -144,12 +144,17 @@ def normalize_spec(spec):
     for field in FLAG_FIELDS:
         if normalized.get(field, '-') not in ('y', 'n', '-'):
             raise ConfigValueError('master.cf entry %s: %s must be y, n or - (got %r)' % (key, field, normalized[field]))
-    if not _WAKEUP.match(normalized.get('wakeup', '-')):
+    if not _WAKEUP.fullmatch(normalized.get('wakeup', '-')):
         raise ConfigValueError('master.cf entry %s: wakeup must be -, a number of seconds, or a number followed by "?"' % key)
-    if not _PROCESS_LIMIT.match(normalized.get('process_limit', '-')):
+    if not _PROCESS_LIMIT.fullmatch(normalized.get('process_limit', '-')):
         raise ConfigValueError('master.cf entry %s: process_limit must be - or a number' % key)
     if spec.get('args') is not None:
         normalized['args'] = [_field_text('args', arg) for arg in spec['args']]
+        for arg in normalized['args']:
+            if not arg.startswith('-'):
+                break  # from here on, -o belongs to the command (pipe's argv=...)
+            if arg == '-o':
+                raise ConfigValueError('master.cf entry %s: give -o parameters in options, not in args' % key)
     if spec.get('options') is not None:
         normalized['options'] = {}
         for name, value in spec['options'].items():

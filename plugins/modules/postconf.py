@@ -13,14 +13,14 @@ description:
     C(postconf -e), C(postconf -X), C(postconf -M), C(postconf -F) and C(postconf -P) do, but idempotently.
   - Current values are read with C(postconf -n) and C(postconf -M) and compared with the desired ones;
     nothing is written when they already match.
-  - Changes are first made to a staged copy of main.cf and master.cf and checked there: parameter names
+  - Changes are first made to a staged copy of main.cf and master.cf and checked there. Parameter names
     that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
     and C(postfix check) must pass. Only then are the files renamed into place, atomically. A change that
     fails these checks leaves the live files untouched.
   - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
     (O(reload)).
 author:
-  - mailops.postfix contributors
+  - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
   - mailops.postfix.common.attributes
@@ -90,7 +90,8 @@ options:
       args:
         description:
           - Arguments after the command other than C(-o) parameters, in order, for example V([-v]) or
-            pipe(8)'s V([flags=R, user=nobody, "argv=/usr/bin/filter ${recipient}"]).
+            pipe(8)'s V([flags=R, user=nobody, argv=/usr/bin/filter, ${recipient}]).
+          - Each argument is one word; C(-o) parameters belong in O(services[].options).
           - When given, they replace the entry's current arguments.
         type: list
         elements: str
@@ -259,7 +260,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     RESTART_PARAMETERS,
     ConfigValueError,
     check_name,
-    parse_parameters,
+    current_values,
     render_value,
     values_equal,
 )
@@ -275,6 +276,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner imp
     PostfixRunner,
 )
 
+
 def requested_parameters(params):
     """The main.cf parameters asked for: name -> value (values ignored for absent)."""
     if params['name'] is not None:
@@ -287,6 +289,11 @@ def requested_parameters(params):
     if isinstance(requested, list) and params['state'] == 'absent':
         return dict.fromkeys(requested)
     raise ConfigValueError('parameters must be a mapping of name to value (a list of names only with state=absent)')
+
+
+def read_main_cf(config_dir):
+    with open(os.path.join(config_dir, 'main.cf'), 'rb') as handle:
+        return handle.read().decode('utf-8', 'replace')
 
 
 def plan_parameters(current, requested, state):
@@ -431,7 +438,8 @@ def main():
         result['version'] = runner.version()
         requested = requested_parameters(params)
         if requested:
-            current = parse_parameters(runner.run('postconf', ['non_default'])[1])
+            current = current_values(runner.run('postconf', ['non_default'])[1],
+                                     read_main_cf(runner.config_dir), requested)
             result['changes'] = plan_parameters(current, requested, params['state'])
         if params['services']:
             current_services = parse_entries(runner.run('postconf', ['master'])[1])

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 needed=()
-for pkg in podman runc debootstrap catatonit rsync; do
+for pkg in podman runc debootstrap catatonit rsync shellcheck; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || needed+=("$pkg")
 done
 if [ "${#needed[@]}" -gt 0 ]; then
@@ -23,7 +23,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
     echo "bootstrap: creating .venv from tests/requirements.txt"
     rm -rf .venv
     python3 -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -r tests/requirements.txt
+    # pip's output goes to a log: the machine's pip configuration warns about every package.
+    .venv/bin/python -m pip install -r tests/requirements.txt > .venv/pip-install.log 2>&1 \
+        || { tail -n 30 .venv/pip-install.log >&2; exit 1; }
     echo "$want" > "$stamp"
 fi

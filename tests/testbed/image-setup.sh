@@ -10,6 +10,7 @@ for user in alice bob carol; do
     id "$user" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$user"
 done
 printf 'testbed\n' > /etc/mailname
+# shellcheck disable=SC2016 # $myhostname is Postfix syntax, not shell
 postconf -e myhostname=mx.testbed.example mydestination='$myhostname, localhost, testbed.example'
 newaliases
 cat > /usr/local/sbin/testbed-postfix-start <<'SCRIPT'

@@ -54,13 +54,16 @@ build_image() {  # $1: suite
     fi
     log "building $tag (debootstrap $suite, about a minute)"
     rootfs=$(mktemp -d "$BUILD/rootfs-$suite.XXXXXX")
-    trap 'rm -rf "$rootfs"' RETURN
-    debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$rootfs" "$(mirror)" > "$BUILD/debootstrap-$suite.log" 2>&1 \
-        || { tail -n 20 "$BUILD/debootstrap-$suite.log" >&2; return 1; }
+    if ! debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$rootfs" "$(mirror)" > "$BUILD/debootstrap-$suite.log" 2>&1; then
+        tail -n 20 "$BUILD/debootstrap-$suite.log" >&2
+        rm -rf "$rootfs"
+        return 1
+    fi
     cp tests/testbed/image-setup.sh "$rootfs/tmp/image-setup.sh"
     chroot "$rootfs" /bin/sh /tmp/image-setup.sh
     rm -f "$rootfs/tmp/image-setup.sh"
-    tar -C "$rootfs" -c . | podman import --change 'CMD ["sleep", "infinity"]' - "$tag" >/dev/null
+    tar -C "$rootfs" -c . | podman import --change 'CMD ["sleep", "infinity"]' - "$tag" >/dev/null 2>&1
+    rm -rf "$rootfs"
     podman tag "$tag" "$IMAGE_REPO:$suite"
 }
 
