@@ -9,7 +9,7 @@ export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: demo test bootstrap images collection-link lint sanity units molecule clean
+.PHONY: demo test bench bootstrap images collection-link lint sanity units molecule clean
 
 ## demo: start a local Postfix container and run playbooks/demo.yml against it
 demo: images collection-link
@@ -46,3 +46,7 @@ molecule: images collection-link
 clean:
 	tests/testbed/testbed.sh demo-down
 	rm -rf .build
+
+## bench: idempotent postconf run with 40 parameters vs. a one-task playbook (ratio)
+bench: images collection-link
+	tests/benchmark/postconf.sh
