@@ -124,24 +124,33 @@ def render_value(name, value):
     return text
 
 
-def split_list(text):
-    """Split a Postfix list value the way Postfix does: on commas and white space,
-    keeping { ... } groups whole."""
-    items, depth, current = [], 0, []
+def tokenize(text, commas=False):
+    """Split text into words the way Postfix does: on white space (and on commas,
+    for lists), keeping { ... } groups whole. Unbalanced braces are an error."""
+    words, current, depth = [], [], 0
     for char in text:
         if char == '{':
             depth += 1
-        elif char == '}' and depth:
+        elif char == '}':
+            if depth == 0:
+                raise ConfigValueError('unbalanced "}" in %r' % text)
             depth -= 1
-        if depth == 0 and (char == ',' or char.isspace()):
+        if depth == 0 and (char.isspace() or commas and char == ','):
             if current:
-                items.append(''.join(current))
+                words.append(''.join(current))
                 current = []
             continue
         current.append(char)
+    if depth:
+        raise ConfigValueError('unbalanced "{" in %r' % text)
     if current:
-        items.append(''.join(current))
-    return items
+        words.append(''.join(current))
+    return words
+
+
+def split_list(text):
+    """The elements of a Postfix list value (separated by commas and/or white space)."""
+    return tokenize(text, commas=True)
 
 
 def values_equal(current, desired):

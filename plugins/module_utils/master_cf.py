@@ -16,6 +16,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     ConfigValueError,
     check_name,
     render_value,
+    tokenize,
 )
 
 FIELDS = ('service', 'type', 'private', 'unprivileged', 'chroot', 'wakeup', 'process_limit', 'command')
@@ -25,29 +26,6 @@ FLAG_FIELDS = ('private', 'unprivileged', 'chroot')
 _WAKEUP = re.compile(r'-|\d+\??')
 _PROCESS_LIMIT = re.compile(r'-|\d+')
 _TOKEN = re.compile(r'[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+')
-
-
-def tokenize(text):
-    """Split a master.cf command line on white space, keeping { ... } groups as one token."""
-    tokens, current, depth = [], [], 0
-    for char in text:
-        if char == '{':
-            depth += 1
-        elif char == '}':
-            if depth == 0:
-                raise ConfigValueError('unbalanced "}" in %r' % text)
-            depth -= 1
-        if char.isspace() and depth == 0:
-            if current:
-                tokens.append(''.join(current))
-                current = []
-            continue
-        current.append(char)
-    if depth:
-        raise ConfigValueError('unbalanced "{" in %r' % text)
-    if current:
-        tokens.append(''.join(current))
-    return tokens
 
 
 def _split_option(token):

@@ -65,6 +65,9 @@ build_image() {  # $1: suite
     tar -C "$rootfs" -c . | podman import --change 'CMD ["sleep", "infinity"]' - "$tag" >/dev/null 2>&1
     rm -rf "$rootfs"
     podman tag "$tag" "$IMAGE_REPO:$suite"
+    # Drop images of older recipes for this suite (ignored while a container uses one).
+    podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$IMAGE_REPO:$suite-" | grep -vx "$tag" \
+        | xargs -r podman rmi >/dev/null 2>&1 || true
 }
 
 select_runtime() {

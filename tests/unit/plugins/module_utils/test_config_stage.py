@@ -4,24 +4,17 @@
 
 from __future__ import annotations
 
-import gzip
-import os
 import re
 
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import value_type_errors
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-VERSIONS = ('3.7', '3.10')
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
 
 def load(version, name):
-    path = os.path.join(FIXTURES, 'postfix-%s' % version, name)
-    opener = gzip.open if name.endswith('.gz') else open
-    with opener(path, 'rt', encoding='utf-8') as handle:
-        return parse_parameters(handle.read())
+    return parse_parameters(fixture_text(version, name))
 
 
 DEFAULTS = {version: load(version, 'postconf-d.txt.gz') for version in VERSIONS}

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import gzip
-import os
 
 import pytest
 
@@ -20,18 +18,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     split_list,
     values_equal,
 )
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-VERSIONS = ('3.7', '3.10')
-
-
-def fixture_text(version, name):
-    path = os.path.join(FIXTURES, 'postfix-%s' % version, name)
-    if name.endswith('.gz'):
-        with gzip.open(path, 'rt', encoding='utf-8') as handle:
-            return handle.read()
-    with open(path, encoding='utf-8') as handle:
-        return handle.read()
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
 
 # ---------------------------------------------------------------------------
@@ -243,10 +230,15 @@ def test_render_value_rejects_types(value):
     ('check_policy_service { inet:127.0.0.1:10023, timeout=10s }, reject',
      ['check_policy_service', '{ inet:127.0.0.1:10023, timeout=10s }', 'reject']),
     ('x{a, {b c}}y z', ['x{a, {b c}}y', 'z']),
-    ('a } b', ['a', '}', 'b']),
 ])
 def test_split_list(text, expected):
     assert split_list(text) == expected
+
+
+@pytest.mark.parametrize('text', ['a } b', 'a { b', '{ a }}'])
+def test_split_list_refuses_unbalanced_braces(text):
+    with pytest.raises(ConfigValueError, match='unbalanced'):
+        split_list(text)
 
 
 @pytest.mark.parametrize('current, desired, expected', [

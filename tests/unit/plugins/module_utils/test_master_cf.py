@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
 
 import pytest
 
@@ -21,19 +20,13 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     render_entry,
     tokenize,
 )
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-VERSIONS = ('3.7', '3.10')
 MASTER_FIXTURES = ('postconf-M.txt', 'postconf-M-custom.txt')
 RELAY_SYSLOG_NAME = {
     '3.7': 'postfix/$service_name',
     '3.10': '${multi_instance_name?{$multi_instance_name}:{postfix}}/$service_name',
 }
-
-
-def fixture_text(version, name):
-    with open(os.path.join(FIXTURES, 'postfix-%s' % version, name), encoding='utf-8') as handle:
-        return handle.read()
 
 
 def entry(line_fields, options=None, args=None):

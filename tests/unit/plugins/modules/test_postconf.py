@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 
@@ -17,16 +16,10 @@ from ansible_collections.mailops.postfix.plugins.modules.postconf import (
     plan_services,
     requested_parameters,
 )
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures')
-VERSIONS = ('3.7', '3.10')
 SERVICE_KEYS = ('service', 'type', 'private', 'unprivileged', 'chroot', 'wakeup', 'process_limit', 'command', 'args',
                 'options')
-
-
-def fixture_text(version, name):
-    with open(os.path.join(FIXTURES, 'postfix-%s' % version, name), encoding='utf-8') as handle:
-        return handle.read()
 
 
 def current_parameters(version, name='postconf-n.txt'):
