@@ -41,8 +41,8 @@ mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-recipe_hash() {  # the image is rebuilt when its recipe changes
-    cat "$0" tests/testbed/image-setup.sh | sha256sum | cut -c1-12
+recipe_hash() {  # the image is rebuilt when its recipe (packages, setup script) changes
+    { echo "$PACKAGES"; cat tests/testbed/image-setup.sh; } | sha256sum | cut -c1-12
 }
 
 build_image() {  # $1: suite
