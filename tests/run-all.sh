@@ -22,6 +22,7 @@ run_stage() {  # $1: stage name, rest: command
 run_stage lint ansible-lint
 run_stage sanity tests/ansible-test.sh sanity
 run_stage units tests/ansible-test.sh units
+run_stage collection-build tests/collection-build.sh
 for scenario in "$@"; do
     run_stage "molecule:$scenario" molecule test -s "$scenario"
 done
