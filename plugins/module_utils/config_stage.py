@@ -98,7 +98,7 @@ class StagedConfig:
         user_defined: names the caller declared as intentional user-defined
         parameters, which postconf may report as unused.
         """
-        rc, out, err = self.postconf(['non_default'], [])
+        err = self.postconf(['non_default'], [])[2]
         unknown = sorted(set(
             '%s (%s)' % (name, os.path.basename(path)) for path, name in parse_unused_warnings(err)
             if name not in user_defined

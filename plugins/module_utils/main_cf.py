@@ -68,14 +68,15 @@ def parse_main_cf(text):
     return parameters
 
 
-def current_values(postconf_n_text, main_cf_text, names):
+def current_values(postconf_n_text, read_main_cf, names):
     """Explicit main.cf settings: ``postconf -n`` output, plus main.cf's own
     values for those of ``names`` that postconf leaves out (unused user-defined
-    parameters)."""
+    parameters). ``read_main_cf()`` returns main.cf's text; it is called only
+    when such names are asked for."""
     current = parse_parameters(postconf_n_text)
     missing = [name for name in names if name not in current]
     if missing:
-        in_file = parse_main_cf(main_cf_text)
+        in_file = parse_main_cf(read_main_cf())
         current.update((name, in_file[name]) for name in missing if name in in_file)
     return current
 

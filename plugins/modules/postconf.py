@@ -439,7 +439,7 @@ def main():
         requested = requested_parameters(params)
         if requested:
             current = current_values(runner.run('postconf', ['non_default'])[1],
-                                     read_main_cf(runner.config_dir), requested)
+                                     lambda: read_main_cf(runner.config_dir), requested)
             result['changes'] = plan_parameters(current, requested, params['state'])
         if params['services']:
             current_services = parse_entries(runner.run('postconf', ['master'])[1])

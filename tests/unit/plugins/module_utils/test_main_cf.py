@@ -303,5 +303,11 @@ def test_parse_main_cf(text, expected):
 
 
 def test_current_values_prefers_postconf_and_fills_in_from_main_cf():
-    current = current_values('relayhost = [a]\n', 'relayhost = [b]\nmy_class = reject\nother = 1\n', ['relayhost', 'my_class', 'absent'])
+    current = current_values('relayhost = [a]\n', lambda: 'relayhost = [b]\nmy_class = reject\nother = 1\n', ['relayhost', 'my_class', 'absent'])
     assert current == {'relayhost': '[a]', 'my_class': 'reject'}
+
+
+def test_current_values_reads_main_cf_only_when_postconf_lacks_a_name():
+    def unexpected_read():
+        raise AssertionError('main.cf read although postconf -n had every name')
+    assert current_values('relayhost = [a]\n', unexpected_read, ['relayhost']) == {'relayhost': '[a]'}

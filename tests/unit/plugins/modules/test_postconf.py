@@ -142,7 +142,7 @@ def test_plan_parameters_user_defined_is_idempotent(version):
     # current_values takes it from main.cf itself.
     postconf_n = fixture_text(version, 'postconf-n-custom.txt')
     assert 'foo_bar' not in parse_parameters(postconf_n)
-    current = current_values(postconf_n, 'foo_bar = 1\n', ['foo_bar'])
+    current = current_values(postconf_n, lambda: 'foo_bar = 1\n', ['foo_bar'])
     assert plan_parameters(current, {'foo_bar': 1}, 'present') == {}
     assert plan_parameters(current, {'foo_bar': None}, 'absent') == {'foo_bar': {'before': '1', 'after': None}}
 
