@@ -30,6 +30,23 @@ TOOL_OPTIONS = {
         'remove': '-X',          # remove parameters or entries
     },
     'postfix': {},
+    'postmap': {
+        'query': '-q',           # look up keys (with "-": one key per stdin line)
+        'dump': '-s',            # print every key and value
+    },
+    'postqueue': {
+        'json': '-j',            # one JSON object per queued message
+        'flush': '-f',           # deliver everything now
+        'flush_id': '-i',        # deliver one message (its queue ID follows)
+        'flush_site': '-s',      # deliver mail for one site (the domain follows)
+    },
+    'postsuper': {
+        'delete': '-d',          # delete messages (queue IDs follow, "-" for stdin)
+        'hold': '-h',            # move messages to the hold queue
+        'release': '-H',         # release messages from the hold queue
+        'requeue': '-r',         # requeue messages (re-resolve their routing)
+        'expire': '-e',          # expire messages: bounce at the next attempt (3.5+)
+    },
 }
 
 
