@@ -1,21 +1,26 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every file this collection writes goes through write_atomic()."""
+"""Every file this collection writes is staged here and renamed into place.
+
+A staged file is a hidden temporary file in the target's own directory, with
+its final content, mode, ownership and SELinux context already set, flushed
+to disk. ``install()`` renames it over the target: readers see the old file or
+the new one, never a mix. Lookup tables need the two steps apart, because the
+compiled table is built from the staged source before either is installed.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 
+from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes
 
-def write_atomic(module, path, content, mode=None, validate=None):
-    """Replace ``path`` with ``content`` (bytes) so that readers see the old or the new file, never a mix.
 
-    The new content goes to a temporary file in the same directory, gets the
-    old file's mode and ownership (or ``mode`` for a new file), is flushed to
-    disk, optionally checked by ``validate(temp_path)`` (which raises to
-    refuse it), and is renamed into place. On any failure the temporary file
-    is removed and ``path`` is untouched.
+def stage(module, path, content, attributes):
+    """Write ``content`` (bytes) to a new temporary file next to ``path``; return its name.
+
+    ``attributes`` (file_attributes.Attributes) are the final owner, group and mode.
     """
     directory, name = os.path.split(os.path.abspath(path))
     fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
@@ -24,18 +29,58 @@ def write_atomic(module, path, content, mode=None, validate=None):
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        if os.path.exists(path):
-            current = os.stat(path)
-            os.chmod(temp_path, current.st_mode & 0o7777)
-            os.chown(temp_path, current.st_uid, current.st_gid)
-        else:
-            os.chmod(temp_path, 0o644 if mode is None else mode)
+        set_attributes(module, temp_path, path, attributes)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    return temp_path
+
+
+def set_attributes(module, temp_path, path, attributes):
+    """Give a staged file its final owner, group, mode and the SELinux context ``path`` has or would get."""
+    file_attributes.apply(temp_path, attributes)
+    if module.selinux_enabled():
+        context = module.selinux_context(path) if os.path.exists(path) else module.selinux_default_context(path)
+        module.set_context_if_different(temp_path, context, False)
+
+
+def install(temp_path, path):
+    """Rename a staged file over ``path`` and make the rename durable.
+
+    Unlike AnsibleModule.atomic_move this keeps the staged file's mode and
+    mtime: a compiled table must stay newer than its source.
+    """
+    os.rename(temp_path, path)
+    directory = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def remove_quietly(path):
+    """Remove a file that may already be gone (cleanup of staged files)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def write_atomic(module, path, content, mode=0o644, validate=None):
+    """Replace ``path`` with ``content`` (bytes) atomically.
+
+    An existing file keeps its mode and ownership; a new one gets ``mode``.
+    ``validate(temp_path)`` may raise to refuse the content; on any failure the
+    staged file is removed and ``path`` is untouched.
+    """
+    attributes = file_attributes.resolve(None, None, None, file_attributes.current(path), mode)
+    temp_path = stage(module, path, content, attributes)
+    try:
         if validate is not None:
             validate(temp_path)
-        module.atomic_move(temp_path, path, unsafe_writes=False)
+        install(temp_path, path)
     finally:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
+        remove_quietly(temp_path)
 
 
 def read_bytes(path):

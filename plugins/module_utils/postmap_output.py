@@ -1,0 +1,44 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""postmap's output: "key<TAB>value" lines from -s and -q, and its warnings.
+
+Pure functions over text; nothing here runs a command.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "postmap: warning: pcre map /etc/postfix/x, line 3: error in regex at offset 5: ..."
+# "postmap: warning: /etc/postfix/x, line 8: expected format: key whitespace value"
+_WARNING = re.compile(r'^\S+: warning: (?P<where>.*?)(?:, line (?P<line>\d+))?: (?P<message>.*)$', re.M)
+
+
+def dump_lines(text):
+    """The set of "key<TAB>value" lines of ``postmap -s`` output (order is the database's, so irrelevant)."""
+    return set(text.split('\n')) - {''}
+
+
+def match_queries(keys, text):
+    """Values found by ``postmap -q -`` for ``keys`` (fed in this order): key -> value, or None when not found.
+
+    postmap prints "key<TAB>value" for each key it finds, in input order,
+    echoing the key as given; keys it does not find are left out.
+    """
+    results = {}
+    found = iter(text.split('\n'))
+    pending = next(found, '')
+    for key in keys:
+        prefix = key + '\t'
+        if pending.startswith(prefix):
+            results[key] = pending[len(prefix):]
+            pending = next(found, '')
+        else:
+            results.setdefault(key, None)
+    return results
+
+
+def warnings(stderr):
+    """postmap's warnings as (line number or None, message) pairs."""
+    return [(int(match.group('line')) if match.group('line') else None, match.group('message'))
+            for match in _WARNING.finditer(stderr)]

@@ -1,0 +1,164 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build, check, install and remove lookup tables with postmap.
+
+A table is built next to the live one, from a staged source: postmap turns
+".NAME.XXXXXXXX.tmp" into ".NAME.XXXXXXXX.tmp.db" (Postfix's own advice is
+"postmap file.tmp; mv file.tmp.db file.db"). Tables that daemons read
+directly (regexp, pcre, cidr, texthash) are opened once with ``postmap -q``,
+so that Postfix itself judges every rule. Only a table without warnings is
+installed: compiled files first, then the source, so that the compiled table
+is never older than its source. Until then the live table is untouched, and
+an interrupted run leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import namedtuple
+
+from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, file_attributes, postmap_output
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+    entries_of,
+    fold,
+    parse_source,
+    syntax_of,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.table_types import PACKAGES, compiled_paths
+
+
+class TableError(ValueError):
+    """Postfix refused a table, or could not open one; carries its own words."""
+
+
+_UNSUPPORTED_TYPE = re.compile(r'unsupported dictionary type: (\w+)')
+
+# Staged files of one table: the source and what postmap built from it, each
+# with the live path it will replace.
+Staged = namedtuple('Staged', 'source source_path compiled')
+
+
+def table_name(table_type, path):
+    """The table as Postfix names it in main.cf: "type:path"."""
+    return '%s:%s' % (table_type, path)
+
+
+def query(runner, table, keys):
+    """Look ``keys`` up in ``table`` ("type:name") with one ``postmap -q -``; key -> value or None."""
+    rc, out, err = runner.run('postmap', ['query'], ['-', table], data='\n'.join(keys) + '\n', check_rc=False)
+    if rc not in (0, 1) or 'fatal:' in err:
+        unsupported = _UNSUPPORTED_TYPE.search(err)
+        hint = ''
+        if unsupported and unsupported.group(1) in PACKAGES:
+            hint = '; install the %s package' % PACKAGES[unsupported.group(1)]
+        raise TableError('postmap -q - %s failed: %s%s' % (table, err.strip() or 'rc=%d' % rc, hint))
+    return postmap_output.match_queries(keys, out)
+
+
+def compiled_problem(runner, table_type, path, entries):
+    """Why the compiled table must be rebuilt, or None when it holds exactly ``entries``.
+
+    Checks that each compiled file exists and is not older than the source,
+    then compares its content (``postmap -s``) with the entries. Where the
+    type cannot list its content (cdb before Postfix 3.8), every key is
+    looked up instead, which cannot notice extra keys.
+    """
+    compiled = compiled_paths(table_type, path)
+    if not compiled:
+        return None
+    source_mtime = os.stat(path).st_mtime
+    for compiled_path in compiled:
+        stat_result = file_attributes.current(compiled_path)
+        if stat_result is None:
+            return '%s is missing' % compiled_path
+        if stat_result.st_mtime < source_mtime:
+            return '%s is older than its source' % compiled_path
+    expected = {entry.key: entry.value for entry in entries}
+    rc, out, err = runner.run('postmap', ['dump'], [table_name(table_type, path)], check_rc=False)
+    if rc == 0:
+        if postmap_output.dump_lines(out) == set('%s\t%s' % (fold(key), value) for key, value in expected.items()):
+            return None
+    elif 'sequence operation is not supported' in err:
+        if query(runner, table_name(table_type, path), list(expected)) == expected:
+            return None
+    else:
+        raise TableError('postmap -s %s failed: %s' % (table_name(table_type, path), err.strip()))
+    return '%s was built from other content than its source' % compiled[0]
+
+
+def build(module, runner, table_type, path, content, attributes):
+    """Stage ``content`` as the table's source, build or open it with postmap; return Staged.
+
+    Raises TableError with Postfix's warnings, mapped to entries, when
+    postmap has anything to say about the content.
+    """
+    source = atomic_file.stage(module, path, content.encode('utf-8', 'surrogateescape'), attributes)
+    compiled = []
+    try:
+        compiled = [(source + suffix, live) for suffix, live in _suffixed(table_type, path)]
+        if compiled:
+            rc, out, err = runner.run('postmap', [], [table_name(table_type, source)])
+        else:
+            # postmap opens the table at the first key it reads; one empty key is enough.
+            rc, out, err = runner.run('postmap', ['query'], ['-', table_name(table_type, source)], data='\n',
+                                      check_rc=False)
+            if rc not in (0, 1) or 'fatal:' in err:
+                raise TableError('Postfix cannot open the new table: %s' % err.strip())
+        problems = postmap_output.warnings(err)
+        if problems:
+            raise TableError(_explain(problems, table_type, path, content))
+        for staged_path, live in compiled:
+            atomic_file.set_attributes(module, staged_path, live, attributes)
+    except BaseException:
+        discard(Staged(source, path, compiled))
+        raise
+    return Staged(source, path, compiled)
+
+
+def _suffixed(table_type, path):
+    return [(live[len(path):], live) for live in compiled_paths(table_type, path)]
+
+
+def _explain(problems, table_type, path, content):
+    entries = {entry.line: entry for entry in entries_of(parse_source(content, syntax_of(table_type)))}
+    messages = []
+    for line, message in problems:
+        entry = entries.get(line)
+        where = ('%r (line %d)' % (entry.key, line)) if entry else ('line %d' % line if line else table_name(table_type, path))
+        messages.append('%s: %s' % (where, message))
+    return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
+
+
+def install(staged, source_changed):
+    """Rename the staged files over the live ones: compiled files first, then the source (if it changed)."""
+    try:
+        for staged_path, live in staged.compiled:
+            atomic_file.install(staged_path, live)
+        if source_changed:
+            atomic_file.install(staged.source, staged.source_path)
+    finally:
+        discard(staged)
+
+
+def discard(staged):
+    """Remove whatever of a staged table was not installed."""
+    for staged_path in [staged.source] + [staged_path for staged_path, dummy in staged.compiled]:
+        atomic_file.remove_quietly(staged_path)
+
+
+def leftovers(table_type, path):
+    """Staged files of this table that an interrupted run left behind."""
+    directory, name = os.path.split(path)
+    pattern = re.compile(r'\.%s\.[A-Za-z0-9_]{8}\.tmp(?:%s)?' % (
+        re.escape(name), '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'))
+    try:
+        names = os.listdir(directory or '.')
+    except FileNotFoundError:
+        return []
+    return sorted(os.path.join(directory, entry) for entry in names if pattern.fullmatch(entry))
+
+
+def existing_files(table_type, path):
+    """The table's files that exist: its source and compiled files."""
+    return [candidate for candidate in [path] + compiled_paths(table_type, path) if os.path.lexists(candidate)]

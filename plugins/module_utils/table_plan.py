@@ -1,0 +1,126 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan a lookup table change: from module input and the current source to the new source.
+
+Pure functions over data; nothing here touches a file or runs a command.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+    KEY_VALUE,
+    Changes,
+    TableSourceError,
+    check_unique,
+    check_well_formed,
+    compare,
+    desired_entry,
+    entries_of,
+    identity_of,
+    merge,
+    parse_source,
+    render_blocks,
+    render_entries,
+    syntax_of,
+)
+
+# What the caller asked for: validated entries (rules), keys (patterns) to
+# remove when merging, and whether the entries are the whole table.
+Request = namedtuple('Request', 'syntax entries removals exclusive')
+
+# The outcome: ``content`` is the new source text, or None when the current
+# source already holds what was asked; ``entries`` are the table's entries
+# afterwards; ``changes`` says which (table_source.Changes).
+ContentPlan = namedtuple('ContentPlan', 'content entries changes')
+
+NO_CHANGES = Changes([], [], [], False)
+
+
+def make_request(table_type, entries, rules, exclusive, remove_keys):
+    """Validate module input into a Request; raise TableSourceError naming the first bad item."""
+    syntax = syntax_of(table_type)
+    if syntax == KEY_VALUE:
+        if rules is not None:
+            raise TableSourceError('%s tables hold key/value entries: use entries, not rules' % table_type)
+        items = _key_value_items(entries)
+    else:
+        if entries is not None:
+            raise TableSourceError('%s tables hold ordered pattern/action rules: use rules, not entries' % table_type)
+        items = _rule_items(rules)
+    if exclusive and items is None:
+        raise TableSourceError('exclusive: true needs the whole table in %s (an empty list for an empty table)'
+                               % ('entries' if syntax == KEY_VALUE else 'rules'))
+    if exclusive and remove_keys:
+        raise TableSourceError('remove_keys works only with exclusive: false; with exclusive: true, leave the keys '
+                               'out of %s' % ('entries' if syntax == KEY_VALUE else 'rules'))
+    validated = [desired_entry(syntax, key, value, position) for position, (key, value) in enumerate(items or [], 1)]
+    check_unique(validated, syntax)
+    removals = [_removal_key(syntax, key, position) for position, key in enumerate(remove_keys or [], 1)]
+    identity = identity_of(syntax)
+    both = set(identity(entry.key) for entry in validated) & set(identity(key) for key in removals)
+    if both:
+        raise TableSourceError('%s both set and removed (remove_keys): choose one' % ', '.join(sorted(both)))
+    return Request(syntax, validated, removals, exclusive)
+
+
+def _key_value_items(entries):
+    if entries is None:
+        return None
+    if isinstance(entries, dict):
+        return list(entries.items())
+    if not isinstance(entries, list):
+        raise TableSourceError('entries must be a mapping of key to value, or a list of {key, value} items')
+    items = []
+    for position, item in enumerate(entries, 1):
+        if not isinstance(item, dict) or set(item) != {'key', 'value'}:
+            raise TableSourceError('entries item %d must have exactly the fields key and value' % position)
+        items.append((item['key'], item['value']))
+    return items
+
+
+def _rule_items(rules):
+    if rules is None:
+        return None
+    items = []
+    for position, rule in enumerate(rules, 1):
+        if not isinstance(rule, dict) or set(rule) != {'pattern', 'action'}:
+            raise TableSourceError('rules item %d must have exactly the fields pattern and action' % position)
+        items.append((rule['pattern'], rule['action']))
+    return items
+
+
+def _removal_key(syntax, key, position):
+    # A removal names an entry the way an entry would: same validation and quoting.
+    return desired_entry(syntax, key, 'x', position).key
+
+
+def plan_content(request, current_text, path):
+    """The new source for ``request`` given the current source text (None when there is none)."""
+    if request.exclusive:
+        rendered = render_entries(request.entries)
+        if current_text == rendered:
+            return ContentPlan(None, request.entries, NO_CHANGES)
+        blocks = parse_source(current_text or '', request.syntax)
+        current = entries_of(blocks)
+        changes = compare(current, request.entries, request.syntax)
+        if current_text is not None and _equivalent(blocks, current, request.entries, changes):
+            return ContentPlan(None, current, NO_CHANGES)
+        return ContentPlan(rendered, request.entries, changes)
+    blocks, changes = merge(parse_source(current_text or '', request.syntax), request.entries, request.removals,
+                            request.syntax)
+    entries = entries_of(blocks)
+    check_unique(entries, request.syntax)
+    check_well_formed(entries, path)
+    if not (changes.added or changes.removed or changes.changed):
+        return ContentPlan(None, entries, NO_CHANGES)
+    return ContentPlan(render_blocks(blocks), entries, changes)
+
+
+def _equivalent(blocks, current, desired, changes):
+    # Same entries, each once and well-formed, in the same order for rules, and
+    # no if/endif structure: Postfix reads the current file as the desired one.
+    structural = any(block.entry is None and block.text for block in blocks)
+    return (not (changes.added or changes.removed or changes.changed or changes.reordered)
+            and len(current) == len(desired) and all(entry.value for entry in current) and not structural)

@@ -1,0 +1,299 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lookup table source files: read and write them the way postmap(1) reads them.
+
+Pure functions over text and data; nothing here runs a command.
+
+The format, as Postfix reads it:
+
+- Empty lines and lines whose first non-space character is "#" are skipped,
+  even in the middle of a logical line.
+- A logical line starts with non-space text; a line that starts with white
+  space continues it (the line break goes, the leading white space stays).
+- Key/value tables: the key runs to the first white space outside double
+  quotes, the value is the rest, trimmed. Keys are folded to lower case.
+- regexp and pcre tables: an optional "!", a pattern between delimiters
+  (any character; a backslash escapes it), flags, then the action.
+- cidr tables: an address pattern, then the action.
+- Rule tables may group rules with "if PATTERN" ... "endif" lines.
+
+Three syntaxes cover every managed type: KEY_VALUE, REGEXP (regexp, pcre) and
+CIDR.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+KEY_VALUE, REGEXP, CIDR = 'key_value', 'regexp', 'cidr'
+
+HEADER = '# Managed by Ansible (mailops.postfix.postfix_map): local edits are replaced on the next run.\n'
+
+# One logical line of a table. ``key`` is the lookup key, or the pattern of a
+# rule exactly as written ("!" and flags included); ``value`` is the lookup
+# result or action. ``line`` is the number of its first physical line.
+Entry = namedtuple('Entry', 'key value line')
+
+# A table file as a list of blocks, so that a merge can rewrite one entry and
+# keep everything else byte for byte. ``entry`` is None for the comments
+# before the first entry and for if/endif lines. ``text`` holds the entry's
+# physical lines (with comments between its continuation lines), ``trailer``
+# the comments and empty lines after it.
+Block = namedtuple('Block', 'entry text trailer')
+
+# Characters that end a line somewhere (C0 and C1 controls except tab,
+# Unicode line and paragraph separators).
+_LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+
+# Postfix splits at ASCII white space only (re.ASCII: \s is [ \t\n\r\f\v]).
+_SPACE = ' \t\n\r\f\v'
+# A key: quoted strings ("john doe"@example.com), backslash-escaped characters
+# and other non-space characters.
+_KEY_VALUE_LINE = re.compile(r'(?P<key>(?:"(?:[^"\\]|\\.)*"?|\\.|[^\s"\\])+)\s*(?P<value>.*?)\s*\Z', re.S | re.A)
+# A pattern: optional "!", a delimiter that is not a letter or digit, the
+# regular expression (a backslash escapes the delimiter), flags.
+_REGEXP_LINE = re.compile(r'(?P<key>(?:!\s*)?(?P<delim>[^\s!A-Za-z0-9])(?:\\.|(?!(?P=delim))[^\\])*(?P=delim)\S*)'
+                          r'\s*(?P<value>.*?)\s*\Z', re.S | re.A)
+_CIDR_LINE = re.compile(r'(?P<key>(?:!\s*)?\S+)\s*(?P<value>.*?)\s*\Z', re.S | re.A)
+_LINE_SYNTAX = {KEY_VALUE: _KEY_VALUE_LINE, REGEXP: _REGEXP_LINE, CIDR: _CIDR_LINE}
+# "if" and "endif" are keywords when no letter or digit follows (dict_regexp.c).
+_IF_ENDIF = re.compile(r'(?:end)?if(?![A-Za-z0-9])', re.I)
+
+# An address whose localpart needs quotes because it contains white space.
+_UNQUOTED_LOCALPART = re.compile(r'(?P<local>[^"@]*\s[^"@]*)@(?P<domain>[^\s@"]+)', re.A)
+_QUOTED_LOCALPART = re.compile(r'"(?:[^"\\]|\\.)*"@[^\s@"]+', re.A)
+
+
+class TableSourceError(ValueError):
+    """Table content that cannot be written safely or that Postfix would misread."""
+
+
+def syntax_of(table_type):
+    """The source syntax of a table type."""
+    return {'regexp': REGEXP, 'pcre': REGEXP, 'cidr': CIDR}.get(table_type, KEY_VALUE)
+
+
+def fold(key):
+    """A key as Postfix looks it up in a key/value table: folded to lower case."""
+    return key.lower() if key.isascii() else key.casefold()
+
+
+def identity_of(syntax):
+    """The function that tells which entries are the same entry: folded keys, or patterns as written."""
+    return fold if syntax == KEY_VALUE else str
+
+
+def physical_lines(text):
+    """Split text at "\n" only, as Postfix does, keeping each line's "\n"."""
+    lines = text.split('\n')
+    last = lines.pop()
+    lines = [line + '\n' for line in lines]
+    if last:
+        lines.append(last)
+    return lines
+
+
+def parse_source(text, syntax):
+    """Split table source ``text`` into blocks (see Block); malformed entries get the value ''."""
+    blocks = []
+    pattern = _LINE_SYNTAX[syntax]
+    start = None      # line number of the open logical line
+    logical = []      # its physical lines, without line breaks
+    entry_text = []   # its physical lines, with the comments between them
+    trailer = []      # comments and empty lines seen since its last line
+
+    def close():
+        joined = ''.join(logical)
+        if start is None:
+            entry = None
+        elif syntax != KEY_VALUE and _IF_ENDIF.match(joined):
+            entry = None
+        else:
+            match = pattern.match(joined)
+            entry = Entry(match.group('key'), match.group('value'), start) if match else Entry(
+                joined.strip(_SPACE), '', start)
+        if entry_text or trailer:
+            blocks.append(Block(entry, ''.join(entry_text), ''.join(trailer)))
+
+    for number, line in enumerate(physical_lines(text), 1):
+        content = line.rstrip('\n')
+        stripped = content.strip(_SPACE)
+        if not stripped or stripped[0] == '#':
+            trailer.append(line)
+        elif content[0] in _SPACE and start is not None:
+            entry_text.extend(trailer)
+            entry_text.append(line)
+            logical.append(content)
+            trailer = []
+        else:
+            close()
+            start, logical, entry_text, trailer = number, [content], [line], []
+    close()
+    return blocks
+
+
+def entries_of(blocks):
+    """The entries of a parsed table, in file order."""
+    return [block.entry for block in blocks if block.entry is not None]
+
+
+def render_blocks(blocks):
+    """The text of a (possibly edited) list of blocks."""
+    return ''.join(block.text + block.trailer for block in blocks)
+
+
+def render_entries(entries):
+    """The text of a table that holds exactly ``entries``, with the managed-file header."""
+    return HEADER + ''.join('%s %s\n' % (entry.key, entry.value) for entry in entries)
+
+
+def render_value(what, value):
+    """The table text for a value or action: lists joined with ", " (Postfix's list separator)."""
+    if isinstance(value, (list, tuple)):
+        items = [render_value(what, item) for item in value]
+        text = ', '.join(item for item in items if item)
+    elif isinstance(value, bool):
+        raise TableSourceError('%s is a boolean; quote it in YAML if you mean the word (for example "yes")' % what)
+    elif isinstance(value, (int, float)):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip(_SPACE)
+    else:
+        raise TableSourceError('%s has unsupported type %s' % (what, type(value).__name__))
+    _check_one_line(what, text)
+    return text
+
+
+def _check_one_line(what, text):
+    found = _LINE_BREAKING.search(text)
+    if found:
+        raise TableSourceError('%s contains a newline or control character (%r); every entry of a table is one line'
+                               % (what, found.group()))
+
+
+def _quote_key(key):
+    # Postfix looks addresses up in their quoted (RFC 5322) form, so a
+    # localpart with white space is written, and found, as "john doe"@domain.
+    if not any(char in _SPACE for char in key) or _QUOTED_LOCALPART.fullmatch(key):
+        return key
+    match = _UNQUOTED_LOCALPART.fullmatch(key)
+    if not match:
+        raise TableSourceError(
+            'key %r contains white space; in a Postfix table white space can only appear inside a quoted address '
+            'localpart, like "john doe"@example.com' % key)
+    local = match.group('local').replace('\\', '\\\\').replace('"', '\\"')
+    return '"%s"@%s' % (local, match.group('domain'))
+
+
+def desired_entry(syntax, key, value, position):
+    """One validated entry from module input; ``position`` (1-based) names it in errors.
+
+    The rendered line is parsed back with the reader above: whatever would
+    not read back as the same key and value (an unclosed pattern, a key that
+    starts a comment) is refused here, before Postfix sees it.
+    """
+    noun = 'entry' if syntax == KEY_VALUE else 'rule'
+    if not isinstance(key, str) or not key.strip(_SPACE):
+        raise TableSourceError('%s %d has an empty or non-string %s' % (
+            noun, position, 'key' if syntax == KEY_VALUE else 'pattern'))
+    _check_one_line('%s %d (%r)' % (noun, position, key), key)
+    if syntax == KEY_VALUE:
+        key = _quote_key(key.strip(_SPACE))
+    what = 'the value of %s %r' % (noun, key)
+    text = render_value(what, value)
+    if not text:
+        raise TableSourceError('%s is empty; Postfix skips entries without a lookup result' % what)
+    line = '%s %s' % (key, text)
+    parsed = entries_of(parse_source(line + '\n', syntax))
+    if len(parsed) != 1 or parsed[0].key != key or parsed[0].value != text:
+        raise TableSourceError('%s %r would not read back as written: %s' % (noun, key, _syntax_hint(syntax)))
+    return Entry(key, text, None)
+
+
+def _syntax_hint(syntax):
+    return {
+        KEY_VALUE: 'a key must not start with "#" or contain a tab or unbalanced double quotes',
+        REGEXP: 'a pattern is /regex/flags (or !/regex/), with the closing delimiter and no "if"/"endif" keyword',
+        CIDR: 'a pattern is an address or network/prefix without white space',
+    }[syntax]
+
+
+def check_unique(entries, syntax):
+    """Raise TableSourceError when two entries have the same (folded) key or pattern."""
+    identity = identity_of(syntax)
+    seen = {}
+    for entry in entries:
+        ident = identity(entry.key)
+        if ident in seen:
+            raise TableSourceError('duplicate %s %r (also given as %r)%s: Postfix would use only the first' % (
+                'key' if syntax == KEY_VALUE else 'pattern', entry.key, seen[ident],
+                '' if entry.line is None else ' at line %d' % entry.line))
+        seen[ident] = entry.key
+
+
+def check_well_formed(entries, path):
+    """Raise TableSourceError for entries without a value (postmap skips them with a warning)."""
+    for entry in entries:
+        if not entry.value:
+            raise TableSourceError('%s, line %d: %r has no lookup result ("expected format: key whitespace value"); '
+                                   'fix the line or remove it' % (path, entry.line, entry.key))
+
+
+Changes = namedtuple('Changes', 'added removed changed reordered')
+
+
+def compare(old_entries, new_entries, syntax):
+    """What turns ``old_entries`` into ``new_entries``: keys added, removed, changed, and whether rule order changed.
+
+    Each list holds (old_entry, new_entry) pairs with None for the missing side.
+    """
+    identity = identity_of(syntax)
+    # Of duplicate keys Postfix uses the first well-formed one (it skips lines without a value).
+    old, new = {}, {}
+    for entries, by_identity in ((old_entries, old), (new_entries, new)):
+        for entry in sorted(entries, key=lambda entry: not entry.value):
+            by_identity.setdefault(identity(entry.key), entry)
+    added = [(None, entry) for ident, entry in new.items() if ident not in old]
+    removed = [(entry, None) for ident, entry in old.items() if ident not in new]
+    changed = [(old[ident], entry) for ident, entry in new.items() if ident in old and old[ident].value != entry.value]
+    common_order = [ident for ident in new if ident in old]
+    reordered = syntax != KEY_VALUE and common_order != [ident for ident in old if ident in new]
+    return Changes(added, removed, changed, reordered)
+
+
+def merge(blocks, upserts, removals, syntax):
+    """Set ``upserts`` (entries) and remove keys in ``removals`` in a parsed table; keep every other line.
+
+    A changed entry is rewritten where it is; a new one is appended. Returns
+    the new blocks and the Changes.
+    """
+    identity = identity_of(syntax)
+    wanted = {identity(entry.key): entry for entry in upserts}
+    dropping = set(identity(key) for key in removals)
+    result, added, removed, changed, present = [], [], [], [], set()
+    for block in blocks:
+        entry = block.entry
+        ident = identity(entry.key) if entry is not None else None
+        if ident in dropping:
+            removed.append((entry, None))
+            if block.trailer:
+                result.append(Block(None, '', block.trailer))
+        elif ident in wanted and ident not in present:
+            present.add(ident)
+            new = wanted[ident]
+            if new.value != entry.value:
+                changed.append((entry, new))
+                block = Block(Entry(new.key, new.value, entry.line), '%s %s\n' % (new.key, new.value), block.trailer)
+            result.append(block)
+        else:
+            result.append(block)
+    tail = [entry for ident, entry in wanted.items() if ident not in present]
+    if tail and result and not (result[-1].text + result[-1].trailer).endswith('\n'):
+        last = result[-1]
+        result[-1] = Block(last.entry, last.text, last.trailer + '\n') if last.trailer else Block(
+            last.entry, last.text + '\n', '')
+    for entry in tail:
+        added.append((None, entry))
+        result.append(Block(entry, '%s %s\n' % (entry.key, entry.value), ''))
+    return result, Changes(added, removed, changed, False)

@@ -1,0 +1,475 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postfix_map
+short_description: Manage Postfix lookup tables of every file type, built and installed atomically
+version_added: 0.1.0
+description:
+  - Writes the source file of a Postfix lookup table (access, transport, virtual, sasl_passwd, header_checks, client
+    CIDR lists...) and, for indexed types, builds it with C(postmap), the way Postfix documents it.
+  - "Indexed types (V(hash), V(btree), V(lmdb), V(cdb), V(dbm), V(sdbm)) are compiled into C(.db), C(.lmdb),
+    C(.cdb) or C(.dir)/C(.pag) files; daemons notice a rebuilt file by themselves. V(texthash), V(regexp), V(pcre) and
+    V(cidr) tables are read from the source when a daemon starts; after a change Postfix is reloaded (O(reload))."
+  - The new table is staged next to the live one and built or opened by Postfix first; every warning Postfix has
+    (a bad regular expression, a CIDR network with host bits, a duplicate key) fails the task with Postfix's message
+    and the entry it is about, and nothing changes. Otherwise the compiled files and then the source are renamed into
+    place, so daemons never see a half-written table, and an interrupted run leaves the previous table in place.
+  - A run changes nothing when the source already holds the requested entries and the compiled table exists, is not
+    older than the source and holds the same entries (C(postmap -s)); otherwise the compiled table is rebuilt.
+  - To look keys up in any table, including ones this module does not manage, use M(mailops.postfix.postfix_lookup).
+author:
+  - mailops.postfix maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.postfix.common
+  - mailops.postfix.common.attributes
+attributes:
+  idempotent:
+    description: A second run with the same arguments reports no change.
+    support: full
+options:
+  path:
+    description:
+      - The table's source file, as named in main.cf after the type (V(/etc/postfix/access) for
+        C(hash:/etc/postfix/access)).
+    type: path
+    required: true
+  type:
+    description:
+      - The table type. Defaults to the host's C(default_database_type).
+      - The type must be listed by C(postconf -m); otherwise the task fails and names the package that adds it
+        (for example C(postfix-pcre) or C(postfix-lmdb)).
+    type: str
+    choices: [btree, cdb, cidr, dbm, hash, lmdb, pcre, regexp, sdbm, texthash]
+  entries:
+    description:
+      - The entries of a key/value table (every type except V(regexp), V(pcre) and V(cidr)).
+      - A mapping of key to value, or a list of items with C(key) and C(value).
+      - Values may be lists; they are joined with V(, ) (several restrictions, several addresses).
+      - Keys are compared the way Postfix looks them up, folded to lower case. A key with white space in an address
+        localpart is written quoted (V(john doe@example.com) becomes V("john doe"@example.com)); other white space in a
+        key is an error.
+      - With O(exclusive=true) this is the whole table, and an empty list makes an empty table.
+      - The content is kept out of the module's invocation log and result; see O(secret) for values that must not be
+        shown at all.
+    type: raw
+  rules:
+    description:
+      - The rules of a V(regexp), V(pcre) or V(cidr) table, in order; the first match wins.
+      - Postfix itself checks each rule before the table goes live.
+    type: list
+    elements: dict
+    suboptions:
+      pattern:
+        description:
+          - V(/regex/flags), V(!/regex/) (regexp, pcre), or an address or V(network/prefix) (cidr), as Postfix writes it.
+        type: str
+        required: true
+      action:
+        description: The result or action, for example V(REJECT spam) or V(permit_sasl_authenticated). Lists are joined
+          with V(, ).
+        type: raw
+        required: true
+  exclusive:
+    description:
+      - With V(true), O(entries) or O(rules) are the whole table, and the file is rewritten when it holds anything else.
+      - With V(false), the given entries are added or changed in place and the keys in O(remove_keys) are removed;
+        every other line, comments included, stays as it is. Use it for incident work ("reject this sender now").
+    type: bool
+    default: true
+  remove_keys:
+    description:
+      - Keys (or rule patterns) to remove from the table. Only with O(exclusive=false).
+    type: list
+    elements: str
+  state:
+    description:
+      - V(absent) removes the source and the compiled files of the table.
+      - Removing a table that main.cf or master.cf still refers to is refused; remove the reference first.
+    type: str
+    choices: [present, absent]
+    default: present
+  secret:
+    description:
+      - The values are secrets (C(smtp_sasl_password_maps)). They are masked in the diff, the result and the logs, and
+        the mode defaults to V(0600).
+    type: bool
+    default: false
+  owner:
+    description: Owner of the source and compiled files. Defaults to the current owner, or root for a new table.
+    type: str
+  group:
+    description: Group of the source and compiled files. Defaults to the current group, or root's for a new table.
+    type: str
+  mode:
+    description:
+      - Octal mode of the source and compiled files, as a quoted string (V("0640")).
+      - Defaults to V(0600) with O(secret=true), else to the current mode, or V(0644) for a new table.
+    type: raw
+  reload:
+    description:
+      - Reload a running Postfix after a change to a table that daemons read when they start (V(texthash), V(regexp),
+        V(pcre), V(cidr)). With V(false) the result says O(ignore:reload_needed).
+    type: bool
+    default: true
+  backup:
+    description: Keep a timestamped copy of the source file before it is replaced.
+    type: bool
+    default: false
+notes:
+  - C(if)/C(endif) blocks in V(regexp) and V(pcre) tables are kept by O(exclusive=false), but cannot be written
+    through O(rules).
+  - "Keys with non-ASCII letters are compared case-folded; Postfix folds them the same way when C(smtputf8_enable)
+    is on (the default)."
+seealso:
+  - module: mailops.postfix.postfix_lookup
+  - name: Postfix lookup table types
+    description: DATABASE_README
+    link: https://www.postfix.org/DATABASE_README.html
+'''
+
+EXAMPLES = r'''
+- name: Incident - reject a sender now, keep the rest of the table (ad-hoc)
+  # ansible mx -m mailops.postfix.postfix_map -a 'path=/etc/postfix/rejected_senders exclusive=false
+  #   entries={"spammer@example.net":"REJECT compromised account"}'
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/rejected_senders
+    exclusive: false
+    entries:
+      spammer@example.net: REJECT compromised account
+
+- name: The restricted recipient of the wiki page (check_recipient_access)
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/restricted_recipient
+    type: hash
+    entries:
+      everyone@example.com: restricted_senders
+
+- name: Client rules by network, in order (check_client_access cidr:)
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/client_cidr
+    type: cidr
+    rules:
+      - pattern: 192.0.2.0/24
+        action: OK
+      - pattern: 0.0.0.0/0
+        action: [reject_non_fqdn_sender, reject_non_fqdn_recipient]
+
+- name: Archive copies of mail from outside (sender_bcc_maps pcre:)
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/archive-check
+    type: pcre
+    rules:
+      - pattern: '!/@example\.com$/'
+        action: archive@example.com
+
+- name: SMTP relay credentials, never shown
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/sasl_passwd
+    type: lmdb
+    secret: true
+    entries:
+      '[smtp.example.net]:587': "relayuser:{{ relay_password }}"
+
+- name: Remove a table nobody refers to any more
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/old_access
+    type: hash
+    state: absent
+'''
+
+RETURN = r'''
+table:
+  description: The table as main.cf names it.
+  returned: always
+  type: str
+  sample: hash:/etc/postfix/access
+type:
+  description: The table type used (O(type) or the host's C(default_database_type)).
+  returned: always
+  type: str
+  sample: hash
+entries:
+  description: Number of entries (rules) in the table after the run.
+  returned: when O(state=present)
+  type: int
+  sample: 3
+changes:
+  description: How many entries were added, removed or changed, and whether the rule order changed.
+  returned: always
+  type: dict
+  sample: {added: 1, removed: 0, changed: 0, reordered: false}
+changed_keys:
+  description: Keys (patterns) added, removed or changed, at most 100.
+  returned: always
+  type: list
+  elements: str
+rebuilt:
+  description: Whether the compiled table was (or in check mode would be) rebuilt.
+  returned: always
+  type: bool
+rebuild_reason:
+  description: Why the compiled table was rebuilt although the source did not change.
+  returned: when the compiled table alone was out of date
+  type: str
+  sample: /etc/postfix/access.db is older than its source
+reload_needed:
+  description: The change takes effect only after C(postfix reload) (a V(texthash), V(regexp), V(pcre) or V(cidr)
+    table changed).
+  returned: always
+  type: bool
+reloaded:
+  description: Whether Postfix was reloaded.
+  returned: always
+  type: bool
+removed_leftovers:
+  description: Staged files that an interrupted earlier run left behind, removed by this run (not counted as a change).
+  returned: when not in check mode and O(state=present)
+  type: list
+  elements: str
+removed_files:
+  description: Files removed by O(state=absent).
+  returned: always
+  type: list
+  elements: str
+backup_file:
+  description: The copy of the previous source, with O(backup=true).
+  returned: when a backup was made
+  type: str
+diff:
+  description: With --diff, the entries added, removed or changed (secret values masked), and attribute changes.
+  returned: when changed and in diff mode
+  type: dict
+'''
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
+    READ_AT_START,
+    TableTypeError,
+    check_supported,
+    compiled_paths,
+)
+
+MASK = '********'
+DIFF_ENTRY_LIMIT = 1000
+CHANGED_KEYS_LIMIT = 100
+
+
+def table_type_of(runner, requested):
+    """The requested type, checked against ``postconf -m``; the host's default_database_type if none."""
+    table_type = requested or runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
+    check_supported(table_type, runner.run('postconf', [], ['-m'])[1].split())
+    return table_type
+
+
+def references(runner, table_type, path):
+    """main.cf parameters and master.cf -o settings that still name the table."""
+    pattern = re.compile(r'(?:^|[\s,:])%s:%s(?=$|[\s,])' % (re.escape(table_type), re.escape(path)), re.M)
+    found = []
+    for options in (['non_default'], ['master_params']):
+        for line in runner.run('postconf', options)[1].split('\n'):
+            if pattern.search(line):
+                found.append(line.split('=', 1)[0].strip())
+    return found
+
+
+def diff_lines(pairs, side, secret):
+    lines = []
+    for pair in pairs:
+        entry = pair[side]
+        lines.append('%s %s\n' % (entry.key, MASK if secret else entry.value))
+    if len(lines) > DIFF_ENTRY_LIMIT:
+        lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
+    return ''.join(lines)
+
+
+def build_diff(table, changes, notes, secret):
+    before = diff_lines(changes.removed + changes.changed, 0, secret)
+    after = diff_lines(changes.changed + changes.added, 1, secret)
+    if changes.reordered:
+        before, after = before + '# rules in the previous order\n', after + '# rules in the new order\n'
+    for note_before, note_after in notes:
+        before, after = before + '# %s\n' % note_before, after + '# %s\n' % note_after
+    return {'before_header': '%s (changed entries)' % table, 'after_header': '%s (changed entries)' % table,
+            'before': before, 'after': after}
+
+
+def summarize_changes(result, changes):
+    result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
+                         'changed': len(changes.changed), 'reordered': changes.reordered}
+    keys = [(pair[0] or pair[1]).key for pair in changes.added + changes.removed + changes.changed]
+    result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
+
+
+def present(module, runner, table_type, result):
+    params = module.params
+    path = params['path']
+    if os.path.isdir(path):
+        raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
+                               % (path, path.rstrip('/')))
+    request = make_request(table_type, params['entries'], params['rules'], params['exclusive'],
+                           params['remove_keys'])
+    raw = read_bytes(path)
+    current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
+    plan = plan_content(request, current_text, path)
+    result['entries'] = len(plan.entries)
+    summarize_changes(result, plan.changes)
+
+    source_stat = file_attributes.current(path)
+    attributes = file_attributes.resolve(params['owner'], params['group'],
+                                         '0600' if params['secret'] and params['mode'] is None else params['mode'],
+                                         source_stat, 0o644)
+    notes = []
+    if plan.content is not None and not any(plan.changes):
+        notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
+    rebuild_reason = None
+    if plan.content is None and raw is not None and compiled_paths(table_type, path):
+        rebuild_reason = table_build.compiled_problem(runner, table_type, path, plan.entries)
+    if rebuild_reason:
+        result['rebuild_reason'] = rebuild_reason
+        notes.append((rebuild_reason, 'compiled table rebuilt'))
+    result['rebuilt'] = bool(compiled_paths(table_type, path)) and (plan.content is not None or bool(rebuild_reason))
+    fix_attributes = [candidate for candidate in table_build.existing_files(table_type, path)
+                      if file_attributes.differs(os.stat(candidate), attributes)]
+    if fix_attributes:
+        notes.append(('attributes of %s differ' % ', '.join(fix_attributes), file_attributes.describe(attributes)))
+    will_change = plan.content is not None or result['rebuilt'] or bool(fix_attributes)
+    result['reload_needed'] = plan.content is not None and table_type in READ_AT_START
+    if module._diff and will_change:
+        result['diff'] = build_diff(result['table'], plan.changes, notes, params['secret'])
+    if not module.check_mode:
+        # Staged files of a run that was killed before it could clean up.
+        result['removed_leftovers'] = table_build.leftovers(table_type, path)
+        for leftover in result['removed_leftovers']:
+            remove_quietly(leftover)
+    if not will_change:
+        return
+    if plan.content is not None or result['rebuilt']:
+        # Postfix judges the new table in check mode too, so that check mode fails where the real run would.
+        content = plan.content if plan.content is not None else current_text
+        staged = table_build.build(module, runner, table_type, path, content, attributes)
+        if module.check_mode:
+            table_build.discard(staged)
+        else:
+            if params['backup'] and plan.content is not None and raw is not None:
+                result['backup_file'] = module.backup_local(path)
+            table_build.install(staged, source_changed=plan.content is not None)
+    result['changed'] = True
+    if module.check_mode:
+        return
+    for candidate in table_build.existing_files(table_type, path):
+        if file_attributes.differs(os.stat(candidate), attributes):
+            file_attributes.apply(candidate, attributes)
+    if result['reload_needed'] and params['reload'] and postfix_control.is_running(runner):
+        postfix_control.reload(runner)
+        result['reloaded'] = True
+
+
+def absent(module, runner, table_type, result):
+    path = module.params['path']
+    files = table_build.existing_files(table_type, path)
+    if not files:
+        return
+    still_used = references(runner, table_type, path)
+    if still_used:
+        raise TableSourceError('%s is still used by %s; remove it from there first (mailops.postfix.postconf), '
+                               'or Postfix daemons would fail to open it' % (result['table'], ', '.join(still_used)))
+    result['removed_files'] = files
+    result['reload_needed'] = table_type in READ_AT_START
+    if module._diff:
+        result['diff'] = {'before_header': result['table'], 'after_header': result['table'],
+                          'before': ''.join('%s\n' % name for name in files), 'after': ''}
+    result['changed'] = True
+    if module.check_mode:
+        return
+    # Compiled files first: a source without its compiled file is still a table one can rebuild.
+    for name in reversed(files):
+        remove_quietly(name)
+
+
+def invocation(params):
+    """The module arguments to echo back, without the table content (which may be large or secret)."""
+    echoed = dict(params)
+    for name in ('entries', 'rules'):
+        if echoed[name] is not None:
+            echoed[name] = '(%d items, not echoed)' % len(echoed[name])
+    return {'module_args': echoed}
+
+
+def secret_values(params):
+    values = []
+    if isinstance(params['entries'], dict):
+        values = list(params['entries'].values())
+    elif isinstance(params['entries'], list):
+        values = [item.get('value') for item in params['entries'] if isinstance(item, dict)]
+    values += [rule.get('action') for rule in params['rules'] or [] if isinstance(rule, dict)]
+    flat = []
+    for value in values:
+        flat.extend(value if isinstance(value, list) else [value])
+    return set(str(value).strip() for value in flat if value not in (None, '') and str(value).strip())
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(
+        path={'type': 'path', 'required': True},
+        type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
+                                         'texthash']},
+        # no_log keeps table content out of the "Invoked with" log and out of
+        # error echoes; the module unmasks it below unless secret is set.
+        entries={'type': 'raw', 'no_log': True},
+        rules={'type': 'list', 'elements': 'dict', 'no_log': True, 'options': {
+            'pattern': {'type': 'str', 'required': True},
+            'action': {'type': 'raw', 'required': True},
+        }},
+        exclusive={'type': 'bool', 'default': True},
+        remove_keys={'type': 'list', 'elements': 'str', 'no_log': False},
+        state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
+        secret={'type': 'bool', 'default': False},
+        owner={'type': 'str'},
+        group={'type': 'str'},
+        mode={'type': 'raw'},
+        reload={'type': 'bool', 'default': True},
+        backup={'type': 'bool', 'default': False},
+    )
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules')],
+                           supports_check_mode=True)
+    params = module.params
+    module.no_log_values.clear()
+    if params['secret']:
+        module.no_log_values.update(secret_values(params))
+    runner = PostfixRunner(module, params['config_dir'])
+    result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
+              'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
+              'invocation': invocation(params)}
+    try:
+        table_type = table_type_of(runner, params['type'])
+        result['type'] = table_type
+        result['table'] = table_build.table_name(table_type, params['path'])
+        if params['state'] == 'present':
+            present(module, runner, table_type, result)
+        else:
+            absent(module, runner, table_type, result)
+    except (TableSourceError, TableTypeError, file_attributes.FileAttributeError,
+            table_build.TableError) as error:
+        module.fail_json(msg=str(error), **result)
+    except PostfixCommandError as error:
+        module.fail_json(**dict(result, **error.to_result()))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
