@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
+import tempfile
 
 DEFAULT_CONFIG_DIR = '/etc/postfix'
 
@@ -104,6 +105,29 @@ class PostfixRunner:
                 '%s failed (rc=%d): %s' % (' '.join(cmd), rc, (err or out).strip()),
                 cmd=cmd, rc=rc, stdout=out, stderr=err)
         return rc, out, err
+
+    def start(self, tool, options=(), args=(), config_dir=None):
+        """Start a tool in the background (same argv and locale as run()); collect it with finish().
+
+        Its output goes to temporary files, not pipes, so that it can run to
+        the end while the caller does other work.
+        """
+        output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        process = subprocess.Popen(self.argv(tool, options, args, config_dir), stdin=subprocess.DEVNULL,
+                                   stdout=output, stderr=errors, env=dict(os.environ, LANG='C', LC_ALL='C'))
+        process.output_files = (output, errors)
+        return process
+
+    @staticmethod
+    def finish(process):
+        """Wait for a started tool; return (rc, stdout, stderr)."""
+        rc = process.wait()
+        texts = []
+        for handle in process.output_files:
+            handle.seek(0)
+            texts.append(handle.read().decode('utf-8', 'surrogateescape'))
+            handle.close()
+        return rc, texts[0], texts[1]
 
     def run_with_terminal(self, tool, args=(), config_dir=None):
         """Run a tool with its output on a pseudo-terminal; return (rc, output).

@@ -21,7 +21,7 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, file_attributes, postmap_output
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
     entries_of,
-    fold,
+    fold_all,
     parse_source,
     syntax_of,
 )
@@ -56,35 +56,58 @@ def query(runner, table, keys):
     return postmap_output.match_queries(keys, out)
 
 
-def compiled_problem(runner, table_type, path, entries):
-    """Why the compiled table must be rebuilt, or None when it holds exactly ``entries``.
+class CompiledCheck:
+    """Whether the compiled table holds exactly the source's entries.
 
-    Checks that each compiled file exists and is not older than the source,
-    then compares its content (``postmap -s``) with the entries. Where the
-    type cannot list its content (cdb before Postfix 3.8), every key is
-    looked up instead, which cannot notice extra keys.
+    Each compiled file must exist and not be older than the source; then its
+    content (``postmap -s``) must equal the entries. The listing starts at
+    once and runs while the module plans: for a big table it is the slowest
+    part of a run that changes nothing. Where the type cannot list its content
+    (cdb before Postfix 3.8), every key is looked up instead, which cannot
+    notice extra keys.
     """
-    compiled = compiled_paths(table_type, path)
-    if not compiled:
+
+    def __init__(self, runner, table_type, path):
+        self.runner = runner
+        self.table = table_name(table_type, path)
+        self.compiled = compiled_paths(table_type, path)
+        self.problem = self._stale(path)
+        self.listing = None if self.problem else runner.start('postmap', ['dump'], [self.table])
+
+    def _stale(self, path):
+        source_mtime = os.stat(path).st_mtime
+        for compiled_path in self.compiled:
+            stat_result = file_attributes.current(compiled_path)
+            if stat_result is None:
+                return '%s is missing' % compiled_path
+            if stat_result.st_mtime < source_mtime:
+                return '%s is older than its source' % compiled_path
         return None
-    source_mtime = os.stat(path).st_mtime
-    for compiled_path in compiled:
-        stat_result = file_attributes.current(compiled_path)
-        if stat_result is None:
-            return '%s is missing' % compiled_path
-        if stat_result.st_mtime < source_mtime:
-            return '%s is older than its source' % compiled_path
-    expected = {entry.key: entry.value for entry in entries}
-    rc, out, err = runner.run('postmap', ['dump'], [table_name(table_type, path)], check_rc=False)
-    if rc == 0:
-        if postmap_output.dump_lines(out) == set('%s\t%s' % (fold(key), value) for key, value in expected.items()):
-            return None
-    elif 'sequence operation is not supported' in err:
-        if query(runner, table_name(table_type, path), list(expected)) == expected:
-            return None
-    else:
-        raise TableError('postmap -s %s failed: %s' % (table_name(table_type, path), err.strip()))
-    return '%s was built from other content than its source' % compiled[0]
+
+    def problem_with(self, entries):
+        """Why the compiled table must be rebuilt to hold ``entries``, or None."""
+        if self.problem:
+            return self.problem
+        rc, out, err = self.runner.finish(self.listing)
+        self.listing = None
+        if rc == 0:
+            folded = fold_all([entry.key for entry in entries])
+            if postmap_output.dump_lines(out) == set('%s\t%s' % (key, entry.value) for key, entry in zip(folded, entries)):
+                return None
+        elif 'sequence operation is not supported' in err:
+            expected = {entry.key: entry.value for entry in entries}
+            if query(self.runner, self.table, list(expected)) == expected:
+                return None
+        else:
+            raise TableError('postmap -s %s failed: %s' % (self.table, err.strip()))
+        return '%s was built from other content than its source' % self.compiled[0]
+
+    def cancel(self):
+        """Stop the listing when its answer is not needed."""
+        if self.listing is not None:
+            self.listing.kill()
+            self.runner.finish(self.listing)
+            self.listing = None
 
 
 def build(module, runner, table_type, path, content, attributes):

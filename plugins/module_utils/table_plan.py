@@ -16,11 +16,13 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     check_unique,
     check_well_formed,
     compare,
+    desired_entries,
     desired_entry,
     entries_of,
     identity_of,
     merge,
     parse_source,
+    read_entries,
     render_blocks,
     render_entries,
     syntax_of,
@@ -55,11 +57,11 @@ def make_request(table_type, entries, rules, exclusive, remove_keys):
     if exclusive and remove_keys:
         raise TableSourceError('remove_keys works only with exclusive: false; with exclusive: true, leave the keys '
                                'out of %s' % ('entries' if syntax == KEY_VALUE else 'rules'))
-    validated = [desired_entry(syntax, key, value, position) for position, (key, value) in enumerate(items or [], 1)]
+    validated = desired_entries(syntax, items or [])
     check_unique(validated, syntax)
     removals = [_removal_key(syntax, key, position) for position, key in enumerate(remove_keys or [], 1)]
     identity = identity_of(syntax)
-    both = set(identity(entry.key) for entry in validated) & set(identity(key) for key in removals)
+    both = removals and set(identity(entry.key) for entry in validated) & set(identity(key) for key in removals)
     if both:
         raise TableSourceError('%s both set and removed (remove_keys): choose one' % ', '.join(sorted(both)))
     return Request(syntax, validated, removals, exclusive)
@@ -102,10 +104,9 @@ def plan_content(request, current_text, path):
         rendered = render_entries(request.entries)
         if current_text == rendered:
             return ContentPlan(None, request.entries, NO_CHANGES)
-        blocks = parse_source(current_text or '', request.syntax)
-        current = entries_of(blocks)
+        current = read_entries(current_text or '', request.syntax)
         changes = compare(current, request.entries, request.syntax)
-        if current_text is not None and _equivalent(blocks, current, request.entries, changes):
+        if current_text is not None and _equivalent(current_text, current, request, changes):
             return ContentPlan(None, current, NO_CHANGES)
         return ContentPlan(rendered, request.entries, changes)
     blocks, changes = merge(parse_source(current_text or '', request.syntax), request.entries, request.removals,
@@ -118,9 +119,12 @@ def plan_content(request, current_text, path):
     return ContentPlan(render_blocks(blocks), entries, changes)
 
 
-def _equivalent(blocks, current, desired, changes):
+def _equivalent(current_text, current, request, changes):
     # Same entries, each once and well-formed, in the same order for rules, and
     # no if/endif structure: Postfix reads the current file as the desired one.
-    structural = any(block.entry is None and block.text for block in blocks)
-    return (not (changes.added or changes.removed or changes.changed or changes.reordered)
-            and len(current) == len(desired) and all(entry.value for entry in current) and not structural)
+    if changes.added or changes.removed or changes.changed or changes.reordered:
+        return False
+    if len(current) != len(request.entries) or not all(entry.value for entry in current):
+        return False
+    return request.syntax == KEY_VALUE or not any(
+        block.entry is None and block.text for block in parse_source(current_text, request.syntax))

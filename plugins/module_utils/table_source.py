@@ -79,6 +79,14 @@ def fold(key):
     return key.lower() if key.isascii() else key.casefold()
 
 
+def fold_all(keys):
+    """fold() of many keys at once; for ASCII keys (keys hold no line break) one lower() of all of them."""
+    joined = '\n'.join(keys)
+    if not keys or not joined.isascii():
+        return [fold(key) for key in keys]
+    return joined.lower().split('\n')
+
+
 def identity_of(syntax):
     """The function that tells which entries are the same entry: folded keys, or patterns as written."""
     return fold if syntax == KEY_VALUE else str
@@ -211,6 +219,66 @@ def desired_entry(syntax, key, value, position):
     return Entry(key, text, None)
 
 
+# Keys (patterns) and values that read back exactly as written: the common
+# case, recognised with one regular expression each. Everything else takes
+# the full round trip of desired_entry(), which also explains what is wrong.
+_NOT_PLAIN = '\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029'  # white space, controls, line breaks
+_PLAIN_KEY = {
+    KEY_VALUE: re.compile(r'[^%s"\\#][^%s"\\]*' % (_NOT_PLAIN, _NOT_PLAIN)),
+    CIDR: re.compile(r'(?!(?:end)?if(?![A-Za-z0-9]))[^%s!#][^%s]*' % (_NOT_PLAIN, _NOT_PLAIN), re.I),
+}
+_ALL_PLAIN = {syntax: re.compile(r'(?:%s)(?:\x00(?:%s))*' % (pattern.pattern, pattern.pattern), pattern.flags)
+              for syntax, pattern in _PLAIN_KEY.items()}
+_PLAIN_VALUE = re.compile(r'[^%s](?:[^\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]*[^%s])?' % (_NOT_PLAIN, _NOT_PLAIN))
+_ALL_PLAIN_VALUES = re.compile(r'(?:%s)(?:\x00(?:%s))*' % (_PLAIN_VALUE.pattern, _PLAIN_VALUE.pattern))
+
+
+# A table file in the simplest form, which the writer above produces: no
+# continuation lines, and plain one-line entries (see _PLAIN_KEY).
+_CONTINUATION = re.compile(r'^[ \t\v\f\r]+[^\s#]', re.M | re.A)
+_ENTRY_START = re.compile(r'^[^\s#]', re.M | re.A)
+_SIMPLE_LINE = {syntax: re.compile(r'^(%s)[ \t\v\f\r]+(%s)[ \t\v\f\r]*$' % (pattern.pattern, _PLAIN_VALUE.pattern),
+                                   re.M | pattern.flags)
+                for syntax, pattern in _PLAIN_KEY.items()}
+
+
+def read_entries(text, syntax):
+    """The entries of table source ``text``, as entries_of(parse_source(text, syntax)) reads them.
+
+    A table of plain one-line entries is read with one regular expression
+    scan; anything else takes the full parser. The fast path leaves
+    ``line`` unset.
+    """
+    simple = _SIMPLE_LINE.get(syntax)
+    if simple is not None and not _CONTINUATION.search(text):
+        pairs = simple.findall(text)
+        if len(pairs) == len(_ENTRY_START.findall(text)):
+            return [Entry(key, value, None) for key, value in pairs]
+    return entries_of(parse_source(text, syntax))
+
+
+def desired_entries(syntax, items):
+    """Validated entries from (key, value) pairs of module input; see desired_entry().
+
+    Plain keys and values are recognised with a few regular expression scans
+    over all of them at once (tables can have 100,000 entries); only the
+    others take the round trip of desired_entry().
+    """
+    plain_key = _PLAIN_KEY.get(syntax)
+    if plain_key is None:
+        return [desired_entry(syntax, key, value, position) for position, (key, value) in enumerate(items, 1)]
+    plain = [isinstance(key, str) and isinstance(value, str) for key, value in items]
+    if all(plain):
+        # "\x00" never appears in a plain key or value, so it separates them safely.
+        keys = '\x00'.join(key for key, dummy in items)
+        values = '\x00'.join(value for dummy, value in items)
+        if _ALL_PLAIN[syntax].fullmatch(keys) and _ALL_PLAIN_VALUES.fullmatch(values):
+            return [Entry(key, value, None) for key, value in items]
+    return [Entry(key, value, None) if is_str and plain_key.fullmatch(key) and _PLAIN_VALUE.fullmatch(value)
+            else desired_entry(syntax, key, value, position)
+            for position, ((key, value), is_str) in enumerate(zip(items, plain), 1)]
+
+
 def _syntax_hint(syntax):
     return {
         KEY_VALUE: 'a key must not start with "#" or contain a tab or unbalanced double quotes',
@@ -221,10 +289,12 @@ def _syntax_hint(syntax):
 
 def check_unique(entries, syntax):
     """Raise TableSourceError when two entries have the same (folded) key or pattern."""
-    identity = identity_of(syntax)
+    keys = [entry.key for entry in entries]
+    identities = fold_all(keys) if syntax == KEY_VALUE else keys
+    if len(set(identities)) == len(identities):
+        return
     seen = {}
-    for entry in entries:
-        ident = identity(entry.key)
+    for entry, ident in zip(entries, identities):
         if ident in seen:
             raise TableSourceError('duplicate %s %r (also given as %r)%s: Postfix would use only the first' % (
                 'key' if syntax == KEY_VALUE else 'pattern', entry.key, seen[ident],

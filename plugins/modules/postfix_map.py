@@ -320,11 +320,19 @@ def present(module, runner, table_type, result):
     if os.path.isdir(path):
         raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
                                % (path, path.rstrip('/')))
-    request = make_request(table_type, params['entries'], params['rules'], params['exclusive'],
-                           params['remove_keys'])
     raw = read_bytes(path)
-    current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
-    plan = plan_content(request, current_text, path)
+    check = None
+    if raw is not None and compiled_paths(table_type, path):
+        check = table_build.CompiledCheck(runner, table_type, path)
+    try:
+        request = make_request(table_type, params['entries'], params['rules'], params['exclusive'],
+                               params['remove_keys'])
+        current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
+        plan = plan_content(request, current_text, path)
+        rebuild_reason = check.problem_with(plan.entries) if check and plan.content is None else None
+    finally:
+        if check:
+            check.cancel()
     result['entries'] = len(plan.entries)
     summarize_changes(result, plan.changes)
 
@@ -335,9 +343,6 @@ def present(module, runner, table_type, result):
     notes = []
     if plan.content is not None and not any(plan.changes):
         notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
-    rebuild_reason = None
-    if plan.content is None and raw is not None and compiled_paths(table_type, path):
-        rebuild_reason = table_build.compiled_problem(runner, table_type, path, plan.entries)
     if rebuild_reason:
         result['rebuild_reason'] = rebuild_reason
         notes.append((rebuild_reason, 'compiled table rebuilt'))
@@ -428,10 +433,8 @@ def main():
         path={'type': 'path', 'required': True},
         type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
                                          'texthash']},
-        # no_log keeps table content out of the "Invoked with" log and out of
-        # error echoes; the module unmasks it below unless secret is set.
-        entries={'type': 'raw', 'no_log': True},
-        rules={'type': 'list', 'elements': 'dict', 'no_log': True, 'options': {
+        entries={'type': 'raw'},
+        rules={'type': 'list', 'elements': 'dict', 'options': {
             'pattern': {'type': 'str', 'required': True},
             'action': {'type': 'raw', 'required': True},
         }},
@@ -448,7 +451,6 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules')],
                            supports_check_mode=True)
     params = module.params
-    module.no_log_values.clear()
     if params['secret']:
         module.no_log_values.update(secret_values(params))
     runner = PostfixRunner(module, params['config_dir'])

@@ -22,6 +22,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     check_unique,
     check_well_formed,
     compare,
+    desired_entries,
     desired_entry,
     entries_of,
     fold,
@@ -29,6 +30,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     merge,
     parse_source,
     physical_lines,
+    read_entries,
     render_blocks,
     render_entries,
     render_value,
@@ -946,3 +948,39 @@ def test_merge_keeps_everything_of_the_captured_table():
         'postmaster@example.com\tadmin@example.com\n', '').replace(
         'list@example.com alice@example.com,\n  bob@example.com,\n# a comment inside the logical line\n\n'
         '\tcarol@example.com\n', 'list@example.com dave@example.com\n') + '\nnew@example.com n\n'
+
+
+@pytest.mark.parametrize('syntax', [KEY_VALUE, REGEXP, CIDR])
+def test_read_entries_agrees_with_the_full_parser(syntax):
+    # The one-scan fast path must read every table exactly as parse_source does (line numbers aside).
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        text = random_table(rng, syntax)[0]
+        full = [(entry.key, entry.value) for entry in entries_of(parse_source(text, syntax))]
+        for candidate in (text, render_entries([Entry(key, value, None) for key, value in full if value])):
+            assert [(entry.key, entry.value) for entry in read_entries(candidate, syntax)] == [
+                (entry.key, entry.value) for entry in entries_of(parse_source(candidate, syntax))], (seed, candidate)
+
+
+def outcome(function, *args):
+    try:
+        return function(*args)
+    except TableSourceError as error:
+        return 'error: %s' % error
+
+
+@pytest.mark.parametrize('syntax', [KEY_VALUE, REGEXP, CIDR])
+def test_desired_entries_agrees_with_desired_entry(syntax):
+    # The batch fast path accepts exactly what desired_entry accepts, and fails with its message.
+    tricky = ['', ' ', '#x', 'a b', 'a"b', 'a\\b', 'x\u2028y', 'x\ty', 'ok', 'if', 'endif', '/a/', '!/a/', 'a\x85',
+              '10.0.0.0/8', '\u00e9t\u00e9@example.com', 'v ', ' v', 'REJECT go away']
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        items = [(rng.choice(tricky), rng.choice(tricky)) for dummy in range(rng.randint(1, 4))]
+        if rng.random() < 0.5:
+            items = [(key, value) for key, value in items if key.strip() and '"' not in key]
+        expected = []
+        for position, (key, value) in enumerate(items, 1):
+            expected.append(outcome(desired_entry, syntax, key, value, position))
+        errors = [item for item in expected if isinstance(item, str)]
+        assert outcome(desired_entries, syntax, items) == (errors[0] if errors else expected), (seed, items)
