@@ -18,8 +18,10 @@ import re
 import shutil
 import tempfile
 
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+    RESTART_PARAMETERS,
     parse_parameters,
     parse_unused_warnings,
 )
@@ -138,3 +140,53 @@ class StagedConfig:
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def apply_changes(module, runner, parameter_changes, service_changes, result, option_names=(), user_defined=(),
+                  reload=True, backup=False):
+    """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
+
+    parameter_changes and service_changes map a name to {before, after}, after
+    None removing it. Fills ``result`` with postfix_warnings, restart_required,
+    running, reloaded, restarted, reload_needed and the backup files. A reload
+    (or restart) that fails puts the previous files back.
+    """
+    stage = StagedConfig(module, runner)
+    try:
+        stage.edit(
+            set_parameters={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
+            remove_parameters=[k for k, v in parameter_changes.items() if v['after'] is None],
+            set_services={k: v['after'] for k, v in service_changes.items() if v['after'] is not None},
+            remove_services=[k for k, v in service_changes.items() if v['after'] is None])
+        result['postfix_warnings'] = stage.validate(
+            parameter_values={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
+            option_names=set(option_names),
+            user_defined=set(user_defined))
+        # master.cf first: new services exist before main.cf refers to them.
+        files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
+        result['restart_required'] = sorted(RESTART_PARAMETERS.intersection(parameter_changes))
+        result['running'] = postfix_control.is_running(runner)
+        do_reload = reload and result['running']
+        result['reloaded'] = do_reload and not result['restart_required']
+        result['restarted'] = do_reload and bool(result['restart_required'])
+        result['reload_needed'] = result['running'] and not do_reload
+        if module.check_mode:
+            return
+        if backup:
+            for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
+                if name in files:
+                    result[key] = module.backup_local(os.path.join(runner.config_dir, name))
+        stage.install(files)
+        try:
+            if result['restarted']:
+                postfix_control.restart(runner)
+            elif result['reloaded']:
+                postfix_control.reload(runner)
+        except PostfixCommandError as error:
+            stage.restore(files)
+            if result['restarted'] and not postfix_control.is_running(runner):
+                postfix_control.restart(runner)
+            raise PostfixCommandError('%s; the previous %s restored' % (error, ' and '.join(files)),
+                                      cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+    finally:
+        stage.cleanup()

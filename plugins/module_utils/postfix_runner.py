@@ -11,8 +11,10 @@ are.
 
 from __future__ import annotations
 
+import collections
 import os
 import pty
+import select
 import subprocess
 import tempfile
 
@@ -31,6 +33,7 @@ TOOL_OPTIONS = {
         'remove': '-X',          # remove parameters or entries
     },
     'postfix': {},
+    'postkick': {},              # args: class service request, e.g. public pickup W
     'postmap': {
         'query': '-q',           # look up keys (with "-": one key per stdin line)
         'dump': '-s',            # print every key and value
@@ -129,6 +132,43 @@ class PostfixRunner:
             handle.close()
         return rc, texts[0], texts[1]
 
+    def stream_lines(self, tool, options=(), args=(), input_lines=(), from_stderr=False):
+        """Run a tool and yield its output one line at a time (text, without the newline).
+
+        For output too large to hold at once: ``postqueue -j`` of a 50,000-message
+        queue, or postsuper's one line per message on stderr (``from_stderr``).
+        Same argv and C locale as run(). ``input_lines`` go to the tool's stdin
+        from a temporary file, not a pipe: run_command() writes all of stdin
+        before it reads, and postsuper, reporting each queue ID it reads, would
+        fill the stderr pipe and block both sides. The other output stream goes
+        to a temporary file and into the PostfixCommandError raised after the
+        last line if the tool failed.
+        """
+        cmd = self.argv(tool, options, args)
+        with tempfile.TemporaryFile() as stdin_file, tempfile.TemporaryFile() as other_file:
+            stdin_file.writelines(line.encode('utf-8') + b'\n' for line in input_lines)
+            stdin_file.seek(0)
+            proc = subprocess.Popen(
+                cmd, stdin=stdin_file, close_fds=True, env=dict(os.environ, LANG='C', LC_ALL='C'),
+                stdout=other_file if from_stderr else subprocess.PIPE,
+                stderr=subprocess.PIPE if from_stderr else other_file)
+            stream = proc.stderr if from_stderr else proc.stdout
+            last_lines = collections.deque(maxlen=5)
+            try:
+                for raw in stream:
+                    line = raw.decode('utf-8', 'replace').rstrip('\n')
+                    last_lines.append(line)
+                    yield line
+            finally:  # also when the caller stops early: the tool gets EPIPE and ends
+                stream.close()
+                rc = proc.wait()
+            if rc != 0:
+                other_file.seek(0)
+                message = (other_file.read().decode('utf-8', 'replace') if not from_stderr
+                           else '\n'.join(last_lines)).strip()
+                raise PostfixCommandError('%s failed (rc=%d): %s' % (' '.join(cmd), rc, message),
+                                          cmd=cmd, rc=rc, stderr=message)
+
     def run_with_terminal(self, tool, args=(), config_dir=None):
         """Run a tool with its output on a pseudo-terminal; return (rc, output).
 
@@ -146,13 +186,18 @@ class PostfixRunner:
             os.close(child_fd)
         chunks = []
         while True:
-            try:
-                chunk = os.read(main_fd, 65536)
-            except OSError:  # EIO: the child closed the terminal
+            if select.select([main_fd], [], [], 0.05)[0]:
+                try:
+                    chunk = os.read(main_fd, 65536)
+                except OSError:  # EIO: every process closed the terminal
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            elif proc.poll() is not None:
+                # The tool is done and has nothing more to say; a process it
+                # started (master, after "postfix start") may keep the terminal open.
                 break
-            if not chunk:
-                break
-            chunks.append(chunk)
         os.close(main_fd)
         rc = proc.wait()
         output = b''.join(chunks).decode('utf-8', 'replace').replace('\r\n', '\n')

@@ -255,9 +255,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import StagedConfig
+from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
-    RESTART_PARAMETERS,
     ConfigValueError,
     check_name,
     current_values,
@@ -270,7 +269,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     parse_entries,
     render_entry,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import (
     PostfixCommandError,
     PostfixRunner,
@@ -352,53 +350,6 @@ def build_diff(config_dir, parameter_changes, service_changes):
     return diffs
 
 
-def apply_changes(module, runner, parameter_changes, service_changes, result):
-    """Stage, validate and (unless in check mode) install the changes, then reload."""
-    params = module.params
-    stage = StagedConfig(module, runner)
-    try:
-        stage.edit(
-            set_parameters={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
-            remove_parameters=[k for k, v in parameter_changes.items() if v['after'] is None],
-            set_services={k: v['after'] for k, v in service_changes.items() if v['after'] is not None},
-            remove_services=[k for k, v in service_changes.items() if v['after'] is None])
-        option_names = set()
-        for spec in params['services'] or []:
-            option_names.update(name for name, value in (spec['options'] or {}).items() if value is not None)
-        result['postfix_warnings'] = stage.validate(
-            parameter_values={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
-            option_names=option_names,
-            user_defined=set(params['user_defined_parameters']))
-        # master.cf first: new services exist before main.cf refers to them.
-        files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
-        result['restart_required'] = sorted(RESTART_PARAMETERS.intersection(parameter_changes))
-        result['running'] = postfix_control.is_running(runner)
-        do_reload = params['reload'] and result['running']
-        result['reloaded'] = do_reload and not result['restart_required']
-        result['restarted'] = do_reload and bool(result['restart_required'])
-        result['reload_needed'] = result['running'] and not do_reload
-        if module.check_mode:
-            return
-        if params['backup']:
-            for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
-                if name in files:
-                    result[key] = module.backup_local(os.path.join(runner.config_dir, name))
-        stage.install(files)
-        try:
-            if result['restarted']:
-                postfix_control.restart(runner)
-            elif result['reloaded']:
-                postfix_control.reload(runner)
-        except PostfixCommandError as error:
-            stage.restore(files)
-            if result['restarted'] and not postfix_control.is_running(runner):
-                postfix_control.restart(runner)
-            raise PostfixCommandError('%s; the previous %s restored' % (error, ' and '.join(files)),
-                                      cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
-    finally:
-        stage.cleanup()
-
-
 def main():
     argument_spec = common_argument_spec()
     argument_spec.update(
@@ -445,7 +396,12 @@ def main():
             current_services = parse_entries(runner.run('postconf', ['master'])[1])
             result['service_changes'] = plan_services(current_services, params['services'])
         if result['changes'] or result['service_changes']:
-            apply_changes(module, runner, result['changes'], result['service_changes'], result)
+            option_names = set()
+            for spec in params['services'] or []:
+                option_names.update(name for name, value in (spec['options'] or {}).items() if value is not None)
+            apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                          option_names=option_names, user_defined=params['user_defined_parameters'],
+                          reload=params['reload'], backup=params['backup'])
             result['changed'] = True
             if module._diff:
                 result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])

@@ -53,8 +53,7 @@ options:
         localpart is written quoted (V(john doe@example.com) becomes V("john doe"@example.com)); other white space in a
         key is an error.
       - With O(exclusive=true) this is the whole table, and an empty list makes an empty table.
-      - The content is kept out of the module's invocation log and result; see O(secret) for values that must not be
-        shown at all.
+      - For values that must never be shown (passwords), use O(secret_entries) instead.
     type: raw
   rules:
     description:
@@ -92,12 +91,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  secret:
+  secret_entries:
     description:
-      - The values are secrets (C(smtp_sasl_password_maps)). They are masked in the diff, the result and the logs, and
-        the mode defaults to V(0600).
-    type: bool
-    default: false
+      - Instead of O(entries), for a table whose values are secrets (C(smtp_sasl_password_maps)), in the same form.
+      - The values never appear in results, diffs (they show as V(********)), error messages or logs, not even when
+        Ansible itself rejects the task's arguments; the keys stay visible. The files default to mode V(0600).
+      - Secrets reach Postfix only through the 0600 staged file, never on a command line.
+    type: raw
   owner:
     description: Owner of the source and compiled files. Defaults to the current owner, or root for a new table.
     type: str
@@ -107,7 +107,7 @@ options:
   mode:
     description:
       - Octal mode of the source and compiled files, as a quoted string (V("0640")).
-      - Defaults to V(0600) with O(secret=true), else to the current mode, or V(0644) for a new table.
+      - Defaults to V(0600) with O(secret_entries), else to the current mode, or V(0644) for a new table.
     type: raw
   reload:
     description:
@@ -120,6 +120,8 @@ options:
     type: bool
     default: false
 notes:
+  - O(entries) is an ordinary option so that tables of 100,000 entries stay fast; Ansible's masking of no_log
+    options costs time per value. Secrets belong in O(secret_entries).
   - C(if)/C(endif) blocks in V(regexp) and V(pcre) tables are kept by O(exclusive=false), but cannot be written
     through O(rules).
   - "Keys with non-ASCII letters are compared case-folded; Postfix folds them the same way when C(smtputf8_enable)
@@ -170,8 +172,7 @@ EXAMPLES = r'''
   mailops.postfix.postfix_map:
     path: /etc/postfix/sasl_passwd
     type: lmdb
-    secret: true
-    entries:
+    secret_entries:
       '[smtp.example.net]:587': "relayuser:{{ relay_password }}"
 
 - name: Remove a table nobody refers to any more
@@ -317,6 +318,7 @@ def summarize_changes(result, changes):
 def present(module, runner, table_type, result):
     params = module.params
     path = params['path']
+    secret = params['secret_entries'] is not None
     if os.path.isdir(path):
         raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
                                % (path, path.rstrip('/')))
@@ -325,8 +327,8 @@ def present(module, runner, table_type, result):
     if raw is not None and compiled_paths(table_type, path):
         check = table_build.CompiledCheck(runner, table_type, path)
     try:
-        request = make_request(table_type, params['entries'], params['rules'], params['exclusive'],
-                               params['remove_keys'])
+        request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
+                               params['exclusive'], params['remove_keys'])
         current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
         plan = plan_content(request, current_text, path)
         rebuild_reason = check.problem_with(plan.entries) if check and plan.content is None else None
@@ -338,7 +340,7 @@ def present(module, runner, table_type, result):
 
     source_stat = file_attributes.current(path)
     attributes = file_attributes.resolve(params['owner'], params['group'],
-                                         '0600' if params['secret'] and params['mode'] is None else params['mode'],
+                                         '0600' if secret and params['mode'] is None else params['mode'],
                                          source_stat, 0o644)
     notes = []
     if plan.content is not None and not any(plan.changes):
@@ -354,7 +356,7 @@ def present(module, runner, table_type, result):
     will_change = plan.content is not None or result['rebuilt'] or bool(fix_attributes)
     result['reload_needed'] = plan.content is not None and table_type in READ_AT_START
     if module._diff and will_change:
-        result['diff'] = build_diff(result['table'], plan.changes, notes, params['secret'])
+        result['diff'] = build_diff(result['table'], plan.changes, notes, secret)
     if not module.check_mode:
         # Staged files of a run that was killed before it could clean up.
         result['removed_leftovers'] = table_build.leftovers(table_type, path)
@@ -408,23 +410,17 @@ def absent(module, runner, table_type, result):
 def invocation(params):
     """The module arguments to echo back, without the table content (which may be large or secret)."""
     echoed = dict(params)
-    for name in ('entries', 'rules'):
+    for name in ('entries', 'rules', 'secret_entries'):
         if echoed[name] is not None:
             echoed[name] = '(%d items, not echoed)' % len(echoed[name])
     return {'module_args': echoed}
 
 
-def secret_values(params):
-    values = []
-    if isinstance(params['entries'], dict):
-        values = list(params['entries'].values())
-    elif isinstance(params['entries'], list):
-        values = [item.get('value') for item in params['entries'] if isinstance(item, dict)]
-    values += [rule.get('action') for rule in params['rules'] or [] if isinstance(rule, dict)]
-    flat = []
-    for value in values:
-        flat.extend(value if isinstance(value, list) else [value])
-    return set(str(value).strip() for value in flat if value not in (None, '') and str(value).strip())
+def unmask_keys(module, secret_entries):
+    """Ansible masks every string of a no_log option; only the values of secret_entries are secret."""
+    if isinstance(secret_entries, list):
+        keys = [item.get('key') for item in secret_entries if isinstance(item, dict)]
+        module.no_log_values.difference_update(key for key in keys if isinstance(key, str))
 
 
 def main():
@@ -441,18 +437,17 @@ def main():
         exclusive={'type': 'bool', 'default': True},
         remove_keys={'type': 'list', 'elements': 'str', 'no_log': False},
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
-        secret={'type': 'bool', 'default': False},
+        secret_entries={'type': 'raw', 'no_log': True},
         owner={'type': 'str'},
         group={'type': 'str'},
         mode={'type': 'raw'},
         reload={'type': 'bool', 'default': True},
         backup={'type': 'bool', 'default': False},
     )
-    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules')],
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
                            supports_check_mode=True)
     params = module.params
-    if params['secret']:
-        module.no_log_values.update(secret_values(params))
+    unmask_keys(module, params['secret_entries'])
     runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
               'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],

@@ -6,7 +6,10 @@
 Usage: smtp_session.py '<json>' with keys: port (25), client_addr (sends
 XCLIENT ADDR=... to act as a remote client; needs smtpd_authorized_xclient_hosts),
 mail_from, rcpt_to (list), data (message text; sent only if a recipient was
-accepted). Prints one JSON object with every reply.
+accepted), count (send that many messages in the session, each with the data
+and a header "X-Mailops-Test-Sequence: N"; replies of the last one are kept,
+and "accepted" counts the messages that got 250 after DATA). Prints one JSON
+object with every reply.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ def main():
         code, message = client.docmd('XCLIENT', 'ADDR=%s NAME=[UNAVAILABLE]' % request['client_addr'])
         result['xclient'] = {'code': code, 'text': message.decode()}
         client.ehlo('client.testbed.example')
-    if 'mail_from' in request:
+    result['accepted'] = 0
+    for sequence in range(request.get('count', 1) if 'mail_from' in request else 0):
+        if sequence:
+            client.rset()
         code, message = client.mail(request['mail_from'])
         result['mail'] = {'code': code, 'text': message.decode()}
         accepted = False
@@ -37,8 +43,10 @@ def main():
             result['rcpt'][recipient] = {'code': code, 'text': message.decode()}
             accepted = accepted or code == 250
         if accepted and 'data' in request:
-            code, message = client.data(request['data'].encode())
+            header = 'X-Mailops-Test-Sequence: %d\r\n' % (sequence + 1) if 'count' in request else ''
+            code, message = client.data((header + request['data']).encode())
             result['data'] = {'code': code, 'text': message.decode()}
+            result['accepted'] += code == 250
     client.quit()
     print(json.dumps(result))
 
