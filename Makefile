@@ -47,6 +47,9 @@ clean:
 	tests/testbed/testbed.sh demo-down
 	rm -rf .build
 
-## bench: idempotent postconf run with 40 parameters vs. a one-task playbook (ratio)
+## bench: every benchmark; each prints its result next to a floor measured in the same run
 bench: images collection-link
 	tests/benchmark/postconf.sh
+	tests/benchmark/postfix_map.sh
+	tests/benchmark/freeze.sh
+	tests/benchmark/queue.sh

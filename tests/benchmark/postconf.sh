@@ -4,19 +4,11 @@
 # `postconf -n`). Prints the median of RUNS runs of each and their ratio.
 # Not a test: it asserts nothing, it reports. Target: ratio <= 1.5.
 # Usage: make bench   (or tests/benchmark/postconf.sh after `make images`)
-set -euo pipefail
-cd "$(dirname "$0")/../.." || exit 1
 RUNS=${RUNS:-7}
 NAME=mailops-bench-postconf
-export PATH=$PWD/.venv/bin:$PATH
-export CONTAINERS_CONF=$PWD/.build/containers.conf
-export ANSIBLE_COLLECTIONS_PATH=$PWD/.build/collections
-
-inventory=$(mktemp --suffix=.yml)
-trap 'podman rm -f "$NAME" >/dev/null 2>&1; rm -f "$inventory"' EXIT
-printf 'bench:\n  hosts:\n    %s:\n      ansible_connection: containers.podman.podman\n      ansible_python_interpreter: /usr/bin/python3\n' "$NAME" > "$inventory"
-podman rm -f "$NAME" >/dev/null 2>&1 || true
-podman run -d --name "$NAME" --network none --init localhost/mailops-postfix-testbed:bookworm sleep infinity >/dev/null
+# shellcheck source=tests/benchmark/container.sh
+source "$(dirname "$0")/container.sh"
+inventory=$work/inventory.yml
 podman exec "$NAME" testbed-postfix-start >/dev/null
 
 playbook() {  # $1: tag

@@ -9,20 +9,11 @@
 # Not a test: it asserts nothing, it reports.
 # Targets: no-op <= 0.5 s; first build and one-entry change <= 2x the floor.
 # Usage: make bench   (or tests/benchmark/postfix_map.sh after `make images`)
-set -euo pipefail
-cd "$(dirname "$0")/../.." || exit 1
 RUNS=${RUNS:-5}
 ENTRIES=${ENTRIES:-100000}
 NAME=mailops-bench-postfix_map
-export PATH=$PWD/.venv/bin:$PATH
-export CONTAINERS_CONF=$PWD/.build/containers.conf
-export ANSIBLE_COLLECTIONS_PATH=$PWD/.build/collections
-
-work=$(mktemp -d)
-trap 'podman rm -f "$NAME" >/dev/null 2>&1; rm -rf "$work"' EXIT
-printf 'bench:\n  hosts:\n    %s:\n      ansible_connection: containers.podman.podman\n      ansible_python_interpreter: /usr/bin/python3\n' "$NAME" > "$work/inventory.yml"
-podman rm -f "$NAME" >/dev/null 2>&1 || true
-podman run -d --name "$NAME" --network none --init localhost/mailops-postfix-testbed:bookworm sleep infinity >/dev/null
+# shellcheck source=tests/benchmark/container.sh
+source "$(dirname "$0")/container.sh"
 podman exec "$NAME" testbed-postfix-start >/dev/null
 
 # The entries as a vars file, the same with one value changed, and both as

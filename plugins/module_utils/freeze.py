@@ -1,0 +1,113 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Freeze and thaw delivery, suspend domains: plan the main.cf changes.
+
+Pure functions over data; nothing here touches a file or runs a command.
+
+Freezing is the wiki's "postconf -e master_service_disable=qmgr.fifo
+in_flow_delay=0 && postfix reload": master stops the queue manager, so mail
+is accepted and queued but not delivered, and smtpd no longer slows clients
+down waiting for a queue manager that does not run. Unlike the wiki's
+unfreeze, thawing restores what was there before: the operator's own
+master_service_disable entries stay as they were written, and in_flow_delay
+gets its previous value back (both saved in a state file while frozen).
+
+Suspending a domain is the wiki's "domain retry:4.4.1 text" transport entry,
+kept in a table of its own placed first in transport_maps, so that no table
+a role manages is touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import split_list, tokenize
+
+# master_service_disable entries that name the queue manager, in any of the
+# spellings Postfix accepts (name.type before 3.x layouts, name/type after).
+_QMGR_ENTRY = re.compile(r'qmgr[./](?:unix|fifo)\Z')
+
+RETRY_PREFIX = 'retry:4.4.1 '
+
+_DOMAIN = re.compile(r'\.?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}'
+                     r'[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]+\]')
+
+
+class FreezeError(ValueError):
+    """A request this module refuses."""
+
+
+def qmgr_entry(master_services):
+    """How master_service_disable names this host's queue manager: qmgr/unix, or qmgr.fifo on old layouts."""
+    if 'qmgr/unix' in master_services:
+        return 'qmgr/unix'
+    if 'qmgr/fifo' in master_services:
+        return 'qmgr.fifo'
+    raise FreezeError('master.cf has no qmgr service (neither "qmgr unix" nor "qmgr fifo"): '
+                      'this does not look like a Postfix instance whose delivery can be frozen')
+
+
+def is_frozen(master_service_disable):
+    """Whether master_service_disable stops the queue manager."""
+    return any(_QMGR_ENTRY.match(entry) for entry in split_list(master_service_disable or ''))
+
+
+def plan_freeze(explicit, qmgr):
+    """main.cf changes that freeze delivery, given the explicit settings (``postconf -n``).
+
+    Returns name -> {before, after}; empty when already frozen.
+    """
+    disabled = explicit.get('master_service_disable')
+    if is_frozen(disabled):
+        return {}
+    changes = {'master_service_disable': {'before': disabled, 'after': ', '.join(split_list(disabled or '') + [qmgr])}}
+    if explicit.get('in_flow_delay') != '0':
+        changes['in_flow_delay'] = {'before': explicit.get('in_flow_delay'), 'after': '0'}
+    return changes
+
+
+def plan_thaw(explicit, saved):
+    """main.cf changes that restore delivery; ``saved`` holds the settings from before the freeze.
+
+    ``saved`` maps master_service_disable and in_flow_delay to their text before
+    the freeze (None: not set); it is empty for a host frozen by hand, whose
+    in_flow_delay then goes back to its default. Returns name -> {before,
+    after} (after None: remove the setting); empty when not frozen.
+    """
+    disabled = explicit.get('master_service_disable')
+    if not is_frozen(disabled):
+        return {}
+    kept = [entry for entry in split_list(disabled) if not _QMGR_ENTRY.match(entry)]
+    previous = saved.get('master_service_disable')
+    if previous is not None and split_list(previous) == kept:
+        restored = previous  # the operator's own spelling
+    else:
+        restored = ', '.join(kept) if kept else None
+    changes = {'master_service_disable': {'before': disabled, 'after': restored}}
+    if explicit.get('in_flow_delay') != saved.get('in_flow_delay'):
+        changes['in_flow_delay'] = {'before': explicit.get('in_flow_delay'), 'after': saved.get('in_flow_delay')}
+    return changes
+
+
+def check_domain(domain):
+    """Raise FreezeError unless ``domain`` is a domain name (or .domain for its subdomains, or [address])."""
+    if not isinstance(domain, str) or not _DOMAIN.fullmatch(domain):
+        raise FreezeError('%r is not a domain name (example.com, .example.com for its subdomains, or [192.0.2.1])'
+                          % (domain,))
+    return domain.lower()
+
+
+def suspension_value(text):
+    """The transport table value that defers mail with ``text``."""
+    return RETRY_PREFIX + text
+
+
+def plan_transport_maps(explicit, table, suspended):
+    """transport_maps changes: the suspension ``table`` first while domains are ``suspended``, gone otherwise."""
+    current = explicit.get('transport_maps')
+    tables = tokenize(current or '', commas=True)
+    others = [entry for entry in tables if entry != table]
+    wanted = ([table] + others) if suspended else others
+    if wanted == tables:
+        return {}
+    return {'transport_maps': {'before': current, 'after': ', '.join(wanted) if wanted else None}}

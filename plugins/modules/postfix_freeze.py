@@ -1,0 +1,373 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postfix_freeze
+short_description: Freeze and thaw Postfix delivery, suspend and resume domains, report the queue
+version_added: 0.1.0
+description:
+  - V(frozen) stops delivery while Postfix keeps accepting and queueing mail, the way the Postfix admin wiki does it
+    (C(master_service_disable) names the queue manager, C(in_flow_delay = 0), C(postfix reload)). V(thawed) restores
+    delivery and exactly the settings that were there before; the operator's own C(master_service_disable) entries
+    and C(in_flow_delay) value stay or come back.
+  - O(suspend) defers mail for single domains with C(retry:4.4.1) entries in a transport table of its own, placed
+    first in C(transport_maps); no table that a role manages is touched. O(resume) removes only the named domains;
+    with the last one, the table leaves C(transport_maps) again. Their deferred mail is requeued at once
+    (C(postsuper -r)), one process for all messages, instead of waiting for its next retry.
+  - Every run reports the status (read-only without O(state), O(suspend) and O(resume)). That is frozen or not and
+    since when, the suspended domains, the queue per queue, its oldest message, C(maximal_queue_lifetime), and how
+    long until that message would bounce.
+  - Works when Postfix is stopped; it then starts frozen. Changes to main.cf go through the same staged validation as
+    M(mailops.postfix.postconf).
+author:
+  - mailops.postfix maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.postfix.common
+  - mailops.postfix.common.attributes
+attributes:
+  idempotent:
+    description: Freezing a frozen host, thawing a thawed one, suspending a suspended domain change nothing.
+    support: full
+options:
+  state:
+    description:
+      - V(frozen) stops delivery, V(thawed) restores it. Leave it out to only suspend or resume domains, or to report.
+    type: str
+    choices: [frozen, thawed]
+  suspend:
+    description:
+      - Domains whose mail is deferred (C(retry:4.4.1)) until resumed. V(.example.com) covers the subdomains.
+    type: list
+    elements: str
+    default: []
+  resume:
+    description: Suspended domains whose mail flows again.
+    type: list
+    elements: str
+    default: []
+  suspend_text:
+    description: The text deferred mail gets, after the C(4.4.1) status.
+    type: str
+    default: Delivery suspended by the mail administrators
+  reload:
+    description: Reload a running Postfix after a change. With V(false) the result says O(ignore:reload_needed).
+    type: bool
+    default: true
+notes:
+  - The settings before the freeze are saved in C(mailops-freeze.json) in the instance's configuration directory
+    and restored by the thaw. A host frozen by hand (without that file) gets C(in_flow_delay) back to its default.
+  - While a domain is suspended, smtpd answers C(450 4.4.1) with O(suspend_text) to recipients it checks (local,
+    virtual and relay domains with recipient maps), so remote senders keep that mail; mail already queued, or
+    relayed for clients in C(mynetworks), waits in the deferred queue with the same text.
+  - Mail that arrived while frozen waits in the incoming queue and goes out as soon as the queue manager is back.
+    Mail deferred before the freeze waits for its next retry; use M(mailops.postfix.postfix_queue) to flush it.
+seealso:
+  - module: mailops.postfix.postfix_queue
+'''
+
+EXAMPLES = r'''
+- name: Emergency - stop delivery on every MX, keep accepting mail (ad-hoc)
+  # ansible mx -m mailops.postfix.postfix_freeze -a state=frozen
+  # ansible mx -m mailops.postfix.postfix_freeze -a state=thawed
+  mailops.postfix.postfix_freeze:
+    state: frozen
+
+- name: A backend for one domain is down - defer its mail, deliver the rest
+  # ansible mx -m mailops.postfix.postfix_freeze -a 'suspend=example.com'
+  mailops.postfix.postfix_freeze:
+    suspend: [example.com]
+    suspend_text: Mailbox backend maintenance
+
+- name: It is back
+  mailops.postfix.postfix_freeze:
+    resume: [example.com]
+
+- name: How long can the queue wait? (read-only)
+  mailops.postfix.postfix_freeze:
+  register: freeze_status
+'''
+
+RETURN = r'''
+frozen:
+  description: Whether delivery is frozen (after the run; in check mode, as it would be).
+  returned: always
+  type: bool
+frozen_since:
+  description: When the freeze began (UTC, ISO 8601), if this module froze the host.
+  returned: when frozen
+  type: str
+  sample: '2026-11-24T21:00:00Z'
+suspended_domains:
+  description: Domains whose mail is deferred by the suspension table.
+  returned: always
+  type: list
+  elements: str
+running:
+  description: Whether Postfix runs.
+  returned: always
+  type: bool
+queue:
+  description:
+    - Messages per queue (V(maildrop), V(incoming), V(active), V(deferred), V(hold)), the age and ID of the oldest
+      one (seconds), C(maximal_queue_lifetime) in seconds and the seconds until the oldest message would bounce
+      (negative when it is overdue).
+  returned: always
+  type: dict
+  sample: {counts: {maildrop: 0, incoming: 0, active: 0, deferred: 12, hold: 0}, total: 12, oldest_age: 7200,
+           oldest_queue_id: 4F2B81C3A2, maximal_queue_lifetime: 432000, bounce_in: 424800}
+changes:
+  description: main.cf parameters changed, name to C(before)/C(after) (V(null) when not set).
+  returned: always
+  type: dict
+requeued:
+  description: Deferred messages for the resumed domains that were requeued, so that they go now.
+  returned: when O(resume) removed a domain
+  type: int
+reloaded:
+  description: Whether Postfix was reloaded.
+  returned: always
+  type: bool
+reload_needed:
+  description: A change was made to a running Postfix that was not reloaded (O(reload=false)).
+  returned: always
+  type: bool
+diff:
+  description: With --diff, the main.cf parameters and suspension entries that change.
+  returned: when changed and in diff mode
+  type: list
+  elements: dict
+'''
+
+import json
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly, write_atomic
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
+    FreezeError,
+    check_domain,
+    is_frozen,
+    plan_freeze,
+    plan_thaw,
+    plan_transport_maps,
+    qmgr_entry,
+    suspension_value,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
+    QueueError,
+    parse_duration,
+    parse_records,
+    recipient_domain,
+    summarize,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, read_entries
+
+STATE_FILE = 'mailops-freeze.json'
+SUSPENSION_TABLE = 'mailops_suspended_domains'
+
+
+class Instance:
+    """What this module reads of one Postfix instance."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.explicit = parse_parameters(runner.run('postconf', ['non_default'])[1])
+        table_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
+        # In the configuration directory: per instance, and owned by root
+        # (postfix check wants data_directory owned by the mail owner).
+        self.state_path = os.path.join(runner.config_dir, STATE_FILE)
+        saved = read_bytes(self.state_path)
+        self.saved = json.loads(saved) if saved else {}
+        self.table_type = table_type
+        self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
+        self.table = table_build.table_name(table_type, self.table_path)
+        source = read_bytes(self.table_path)
+        self.table_text = None if source is None else source.decode('utf-8', 'surrogateescape')
+
+    def suspended(self):
+        return sorted(entry.key for entry in read_entries(self.table_text or '', 'key_value'))
+
+
+def plan(module, instance):
+    """main.cf changes and the suspension table's new content (None: unchanged)."""
+    params = module.params
+    changes = {}
+    if params['state'] == 'frozen':
+        qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1]))
+        changes.update(plan_freeze(instance.explicit, qmgr))
+    elif params['state'] == 'thawed':
+        changes.update(plan_thaw(instance.explicit, instance.saved))
+    suspend = [check_domain(domain) for domain in params['suspend']]
+    resume = [check_domain(domain) for domain in params['resume']]
+    request = make_request(instance.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
+                           None, False, resume)
+    table = plan_content(request, instance.table_text, instance.table_path)
+    changes.update(plan_transport_maps(instance.explicit, instance.table, bool(table.entries)))
+    return changes, table
+
+
+def apply_table(module, instance, table, result):
+    """Install the suspension table's new content, or remove the table when it is empty."""
+    if not table.entries:
+        if not module.check_mode:
+            for name in table_build.existing_files(instance.table_type, instance.table_path):
+                remove_quietly(name)
+        return
+    attributes = resolve(None, None, None, None, 0o644)
+    staged = table_build.build(module, instance.runner, instance.table_type, instance.table_path, table.content,
+                               attributes)
+    if module.check_mode:
+        table_build.discard(staged)
+    else:
+        table_build.install(staged, source_changed=True)
+
+
+def apply(module, instance, changes, table, result):
+    params = module.params
+    freezing = 'master_service_disable' in changes and is_frozen(changes['master_service_disable']['after'])
+    if freezing and not module.check_mode:
+        # Saved before main.cf changes, so that a thaw can always restore it.
+        saved = {'frozen_since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                 'in_flow_delay': instance.explicit.get('in_flow_delay'),
+                 'master_service_disable': instance.explicit.get('master_service_disable')}
+        write_atomic(module, instance.state_path, json.dumps(saved).encode(), mode=0o644)
+        instance.saved = saved
+    # A new table exists before transport_maps names it; a dropped one goes after.
+    if table.content is not None and table.entries:
+        apply_table(module, instance, table, result)
+    if changes:
+        apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
+    elif table.content is not None:
+        result['running'] = postfix_control.is_running(instance.runner)
+        result['reloaded'] = params['reload'] and result['running']
+        result['reload_needed'] = result['running'] and not params['reload']
+        if result['reloaded'] and not module.check_mode:
+            postfix_control.reload(instance.runner)
+    if table.content is not None and not table.entries:
+        apply_table(module, instance, table, result)
+    resumed = [pair[0].key for pair in table.changes.removed]
+    if resumed:
+        result['requeued'] = requeue_deferred(module, instance.runner, resumed)
+    thawed = 'master_service_disable' in changes and not is_frozen(changes['master_service_disable']['after'])
+    if thawed and not module.check_mode:
+        remove_quietly(instance.state_path)
+
+
+def requeue_deferred(module, runner, domains):
+    """Requeue deferred mail for resumed domains, so that it goes now rather than at its next retry.
+
+    One postsuper process for all of them; returns how many messages (would) go.
+    """
+    def resumed(address):
+        domain = recipient_domain(address)
+        return any(domain == name or name.startswith('.') and domain.endswith(name) for name in domains)
+
+    queue_ids = [record['queue_id'] for record in parse_records(runner.stream_lines('postqueue', ['json']))
+                 if record['queue_name'] == 'deferred'
+                 and any(resumed(recipient['address']) for recipient in record['recipients'])]
+    if queue_ids and not module.check_mode:
+        runner.run('postsuper', ['requeue'], ['-', 'deferred'], data='\n'.join(queue_ids) + '\n')
+        if postfix_control.is_running(runner):
+            # Requeued mail waits in maildrop until pickup looks, up to a minute: wake it.
+            runner.run('postkick', [], ['public', 'pickup', 'W'])
+    return len(queue_ids)
+
+
+def build_diff(config_dir, changes, table, table_name):
+    """One diff for the changed main.cf parameters, one for the suspension entries."""
+    def parameters(side):
+        return ''.join('%s = %s\n' % (name, change[side]) for name, change in sorted(changes.items())
+                       if change[side] is not None)
+
+    def entries(pairs, side):
+        return ''.join('%s %s\n' % (pair[side].key, pair[side].value) for pair in pairs)
+
+    diffs = []
+    if changes:
+        path = os.path.join(config_dir, 'main.cf')
+        diffs.append({'before_header': '%s (changed entries)' % path, 'after_header': '%s (changed entries)' % path,
+                      'before': parameters('before'), 'after': parameters('after')})
+    if table.content is not None:
+        diffs.append({'before_header': table_name, 'after_header': table_name,
+                      'before': entries(table.changes.removed + table.changes.changed, 0),
+                      'after': entries(table.changes.changed + table.changes.added, 1)})
+    return diffs
+
+
+def report(instance, changes, table, result):
+    """The status after the run (or, in check mode, as the run would leave it)."""
+    disabled = changes.get('master_service_disable', {}).get(
+        'after', instance.explicit.get('master_service_disable'))
+    result['frozen'] = is_frozen(disabled)
+    if result['frozen']:
+        result['frozen_since'] = instance.saved.get('frozen_since')
+    result['suspended_domains'] = sorted(entry.key for entry in table.entries)
+    if 'running' not in result:
+        result['running'] = postfix_control.is_running(instance.runner)
+    result['queue'] = queue_report(instance.runner)
+
+
+def queue_report(runner):
+    """Messages per queue, the oldest one, and how long until it would bounce (the wiki's warning)."""
+    summary = summarize(parse_records(runner.stream_lines('postqueue', ['json'])), time.time(), top=0)
+    lifetime = runner.run('postconf', ['hide_names'], ['maximal_queue_lifetime'])[1].strip()
+    # A bare number is days for this parameter (postconf(5)).
+    lifetime_seconds = parse_duration(lifetime + 'd' if lifetime.isdigit() else lifetime, 'maximal_queue_lifetime')
+    oldest_age = summary['oldest']['age'] if summary['oldest'] else None
+    return {
+        'counts': {name: queue['messages'] for name, queue in summary['queues'].items()},
+        'total': summary['messages'],
+        'oldest_age': oldest_age,
+        'oldest_queue_id': summary['oldest']['queue_id'] if summary['oldest'] else None,
+        'maximal_queue_lifetime': lifetime_seconds,
+        'bounce_in': None if oldest_age is None else lifetime_seconds - oldest_age,
+    }
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(
+        state={'type': 'str', 'choices': ['frozen', 'thawed']},
+        suspend={'type': 'list', 'elements': 'str', 'default': []},
+        resume={'type': 'list', 'elements': 'str', 'default': []},
+        suspend_text={'type': 'str', 'default': 'Delivery suspended by the mail administrators'},
+        reload={'type': 'bool', 'default': True},
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    runner = PostfixRunner(module, module.params['config_dir'])
+    result = {'changed': False, 'changes': {}, 'reloaded': False, 'reload_needed': False}
+    try:
+        instance = Instance(runner)
+        both = set(module.params['suspend']) & set(module.params['resume'])
+        if both:
+            raise FreezeError('%s both suspended and resumed: choose one' % ', '.join(sorted(both)))
+        changes, table = plan(module, instance)
+        result['changes'] = changes
+        if changes or table.content is not None:
+            if module._diff:
+                result['diff'] = build_diff(runner.config_dir, changes, table, instance.table)
+            apply(module, instance, changes, table, result)
+            result['changed'] = True
+        report(instance, changes, table, result)
+    except (FreezeError, TableSourceError, ConfigValueError, QueueError, table_build.TableError) as error:
+        module.fail_json(msg=str(error), **result)
+    except PostfixCommandError as error:
+        module.fail_json(**dict(result, **error.to_result()))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,135 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
+    FreezeError,
+    check_domain,
+    is_frozen,
+    plan_freeze,
+    plan_thaw,
+    plan_transport_maps,
+    qmgr_entry,
+    suspension_value,
+)
+
+TABLE = 'hash:/etc/postfix/mailops_suspended_domains'
+
+
+@pytest.mark.parametrize('services, expected', [
+    ({'smtp/inet': {}, 'qmgr/unix': {}}, 'qmgr/unix'),
+    ({'qmgr/fifo': {}}, 'qmgr.fifo'),
+])
+def test_qmgr_entry_follows_master_cf(services, expected):
+    assert qmgr_entry(services) == expected
+
+
+def test_qmgr_entry_without_qmgr_is_an_error():
+    with pytest.raises(FreezeError, match='master.cf has no qmgr service'):
+        qmgr_entry({'smtp/inet': {}})
+
+
+@pytest.mark.parametrize('value, frozen', [
+    (None, False), ('', False), ('inet', False), ('qmgr/unix', True), ('qmgr.fifo', True),
+    ('smtp/inet, qmgr/unix', True), ('qmgr.unix,smtp.inet', True), ('qmgrx/unix', False), ('myqmgr/unix', False),
+])
+def test_is_frozen(value, frozen):
+    assert is_frozen(value) is frozen
+
+
+def test_freeze_keeps_the_operators_entries_and_sets_in_flow_delay():
+    changes = plan_freeze({'master_service_disable': 'smtp/inet', 'in_flow_delay': '2s'}, 'qmgr/unix')
+    assert changes == {
+        'master_service_disable': {'before': 'smtp/inet', 'after': 'smtp/inet, qmgr/unix'},
+        'in_flow_delay': {'before': '2s', 'after': '0'},
+    }
+
+
+def test_freeze_on_default_settings():
+    assert plan_freeze({}, 'qmgr.fifo') == {
+        'master_service_disable': {'before': None, 'after': 'qmgr.fifo'},
+        'in_flow_delay': {'before': None, 'after': '0'},
+    }
+
+
+def test_freezing_a_frozen_host_changes_nothing():
+    assert plan_freeze({'master_service_disable': 'qmgr.fifo', 'in_flow_delay': '1s'}, 'qmgr/unix') == {}
+
+
+def test_thaw_restores_exactly_what_was_there():
+    explicit = {'master_service_disable': 'smtp/inet, pickup/fifo, qmgr/unix', 'in_flow_delay': '0'}
+    saved = {'master_service_disable': 'smtp/inet,pickup/fifo', 'in_flow_delay': '2s'}
+    assert plan_thaw(explicit, saved) == {
+        'master_service_disable': {'before': 'smtp/inet, pickup/fifo, qmgr/unix', 'after': 'smtp/inet,pickup/fifo'},
+        'in_flow_delay': {'before': '0', 'after': '2s'},
+    }
+
+
+def test_thaw_keeps_entries_added_while_frozen():
+    explicit = {'master_service_disable': 'smtp/inet, qmgr/unix, submission/inet', 'in_flow_delay': '0'}
+    changes = plan_thaw(explicit, {'master_service_disable': 'smtp/inet', 'in_flow_delay': None})
+    assert changes['master_service_disable']['after'] == 'smtp/inet, submission/inet'
+
+
+def test_thaw_removes_settings_that_were_not_there():
+    assert plan_thaw({'master_service_disable': 'qmgr/unix', 'in_flow_delay': '0'}, {}) == {
+        'master_service_disable': {'before': 'qmgr/unix', 'after': None},
+        'in_flow_delay': {'before': '0', 'after': None},
+    }
+
+
+def test_thawing_a_host_that_is_not_frozen_changes_nothing():
+    assert plan_thaw({'master_service_disable': 'smtp/inet', 'in_flow_delay': '0'}, {'in_flow_delay': '5s'}) == {}
+
+
+def test_freeze_then_thaw_round_trip():
+    before = {'master_service_disable': 'pickup/fifo', 'in_flow_delay': '3s', 'myhostname': 'mx'}
+    after_freeze = dict(before, **{name: change['after'] for name, change in plan_freeze(before, 'qmgr/unix').items()})
+    thaw = plan_thaw(after_freeze, before)
+    after_thaw = dict(after_freeze, **{name: change['after'] for name, change in thaw.items()})
+    assert after_thaw == before
+
+
+@pytest.mark.parametrize('domain', ['example.com', 'EXAMPLE.com', '.example.com', 'a-b.example', '[192.0.2.1]',
+                                    'example.com.'])
+def test_check_domain_accepts(domain):
+    assert check_domain(domain) == domain.lower()
+
+
+@pytest.mark.parametrize('domain', ['', 'exa mple.com', 'example.com\nevil retry:', '-bad.example', 'a..b',
+                                    'user@example.com', 'x' * 64 + '.com', None, 'example.com retry:4.4.1'])
+def test_check_domain_refuses(domain):
+    with pytest.raises(FreezeError, match='is not a domain name'):
+        check_domain(domain)
+
+
+def test_suspension_value():
+    assert suspension_value('Service unavailable') == 'retry:4.4.1 Service unavailable'
+
+
+@pytest.mark.parametrize('current, suspended, expected', [
+    (None, True, {'before': None, 'after': TABLE}),
+    ('hash:/etc/postfix/transport', True,
+     {'before': 'hash:/etc/postfix/transport', 'after': TABLE + ', hash:/etc/postfix/transport'}),
+    ('hash:/etc/postfix/transport, ' + TABLE, True,
+     {'before': 'hash:/etc/postfix/transport, ' + TABLE, 'after': TABLE + ', hash:/etc/postfix/transport'}),
+    (TABLE + ', hash:/etc/postfix/transport', False,
+     {'before': TABLE + ', hash:/etc/postfix/transport', 'after': 'hash:/etc/postfix/transport'}),
+    (TABLE, False, {'before': TABLE, 'after': None}),
+])
+def test_transport_maps_put_the_table_first_and_take_it_away(current, suspended, expected):
+    explicit = {} if current is None else {'transport_maps': current}
+    assert plan_transport_maps(explicit, TABLE, suspended) == {'transport_maps': expected}
+
+
+@pytest.mark.parametrize('current, suspended', [
+    (TABLE + ', inline:{ a.example=smtp:[b] }', True),
+    ('hash:/etc/postfix/transport', False),
+    (None, False),
+])
+def test_transport_maps_unchanged(current, suspended):
+    explicit = {} if current is None else {'transport_maps': current}
+    assert plan_transport_maps(explicit, TABLE, suspended) == {}
