@@ -4,7 +4,8 @@
 """Time a freeze inside the benchmark container: from its start until no queue manager runs.
 
 Usage: freeze_latency.py RUNS FREEZE THAW
-Before each run, THAW (untimed) and wait for a queue manager; then start the
+Before each run, THAW (untimed) and wait for a queue manager (and for the
+background postsuper of that reload to finish); then start the
 shell command FREEZE and poll every 10 ms until no qmgr process is left.
 Prints one JSON object: the median seconds to "queue manager gone" and the
 median seconds FREEZE itself took.
@@ -19,8 +20,8 @@ import sys
 import time
 
 
-def qmgr_running():
-    return subprocess.run(['pgrep', '-x', 'qmgr'], stdout=subprocess.DEVNULL, check=False).returncode == 0
+def running(name):
+    return subprocess.run(['pgrep', '-x', name], stdout=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def wait_until(condition, timeout=60):
@@ -36,11 +37,15 @@ def main():
     gone, command = [], []
     for dummy in range(runs):
         subprocess.run(thaw, shell=True, check=True, stdout=subprocess.DEVNULL)
-        wait_until(qmgr_running)
+        wait_until(lambda: running('qmgr'))
+        # "postfix reload" leaves a postsuper running in the background; the
+        # next reload's "postsuper active" would wait for it. An emergency
+        # freeze does not follow a reload within seconds, so wait it out.
+        wait_until(lambda: not running('postsuper'))
         start = time.monotonic()
         subprocess.run(freeze, shell=True, check=True, stdout=subprocess.DEVNULL)
         command.append(time.monotonic() - start)
-        wait_until(lambda: not qmgr_running())
+        wait_until(lambda: not running('qmgr'))
         gone.append(time.monotonic() - start)
     print(json.dumps({'gone_seconds': statistics.median(gone), 'command_seconds': statistics.median(command)}))
 
