@@ -255,6 +255,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     ConfigValueError,
@@ -269,10 +270,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     parse_entries,
     render_entry,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import (
-    PostfixCommandError,
-    PostfixRunner,
-)
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 
 
 def requested_parameters(params):
@@ -385,7 +383,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {}, 'service_changes': {}, 'reloaded': False, 'restarted': False,
               'reload_needed': False, 'restart_required': []}
-    try:
+    with reported_failures(module, result, ConfigValueError):
         result['version'] = runner.version()
         requested = requested_parameters(params)
         if requested:
@@ -405,11 +403,6 @@ def main():
             result['changed'] = True
             if module._diff:
                 result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
-    except ConfigValueError as error:
-        module.fail_json(msg=str(error), **result)
-    except PostfixCommandError as error:
-        # Nothing changed: validation failed before the files went live, or they were restored.
-        module.fail_json(**dict(result, **error.to_result()))
     module.exit_json(**result)
 
 

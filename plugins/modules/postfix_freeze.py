@@ -150,6 +150,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
@@ -171,7 +172,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     recipient_domain,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, read_entries
 
@@ -349,7 +350,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     runner = PostfixRunner(module, module.params['config_dir'])
     result = {'changed': False, 'changes': {}, 'reloaded': False, 'reload_needed': False}
-    try:
+    with reported_failures(module, result, FreezeError, TableSourceError, ConfigValueError, QueueError,
+                           table_build.TableError):
         instance = Instance(runner)
         both = set(module.params['suspend']) & set(module.params['resume'])
         if both:
@@ -362,10 +364,6 @@ def main():
             apply(module, instance, changes, table, result)
             result['changed'] = True
         report(instance, changes, table, result)
-    except (FreezeError, TableSourceError, ConfigValueError, QueueError, table_build.TableError) as error:
-        module.fail_json(msg=str(error), **result)
-    except PostfixCommandError as error:
-        module.fail_json(**dict(result, **error.to_result()))
     module.exit_json(**result)
 
 

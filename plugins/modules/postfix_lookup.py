@@ -88,7 +88,8 @@ missing:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_build import TableError, query
 
 
@@ -108,16 +109,12 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     result = {'changed': False, 'matches': {}, 'found': [], 'missing': []}
-    try:
+    with reported_failures(module, result, TableError, ValueError):
         if ':' not in params['table']:
             raise ValueError('table %r has no type: name it as in main.cf, for example hash:%s'
                              % (params['table'], params['table']))
         check_keys(params['keys'])
         found = query(PostfixRunner(module, params['config_dir']), params['table'], params['keys'])
-    except (TableError, ValueError) as error:
-        module.fail_json(msg=str(error), **result)
-    except PostfixCommandError as error:
-        module.fail_json(**dict(result, **error.to_result()))
     result['matches'] = {key: value for key, value in found.items() if value is not None}
     result['found'] = [key for key in params['keys'] if found[key] is not None]
     result['missing'] = [key for key in params['keys'] if found[key] is None]

@@ -254,7 +254,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
@@ -452,7 +453,8 @@ def main():
     result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
               'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
               'invocation': invocation(params)}
-    try:
+    with reported_failures(module, result, TableSourceError, TableTypeError, file_attributes.FileAttributeError,
+                           table_build.TableError):
         table_type = table_type_of(runner, params['type'])
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])
@@ -460,11 +462,6 @@ def main():
             present(module, runner, table_type, result)
         else:
             absent(module, runner, table_type, result)
-    except (TableSourceError, TableTypeError, file_attributes.FileAttributeError,
-            table_build.TableError) as error:
-        module.fail_json(msg=str(error), **result)
-    except PostfixCommandError as error:
-        module.fail_json(**dict(result, **error.to_result()))
     module.exit_json(**result)
 
 

@@ -283,6 +283,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
     ACTIONS,
     EXPIRE_MIN_VERSION,
@@ -384,7 +385,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     action = params['action']
     result = {'changed': False, 'action': action, 'affected': 0, 'affected_ids': []}
-    try:
+    with reported_failures(module, result, QueueError):
         selector = Selector.from_params(params)
         result['version'] = runner.version()
         check_request(params, selector, result['version'])
@@ -403,10 +404,6 @@ def main():
             module.warn('postsuper: %s' % warning)
         if result['changed'] and not module.check_mode:
             result['summary_after'] = summarize(queue_records(runner), time.time(), params['top'])
-    except QueueError as error:
-        module.fail_json(msg=str(error), **result)
-    except PostfixCommandError as error:
-        module.fail_json(**dict(result, **error.to_result()))
     module.exit_json(**result)
 
 

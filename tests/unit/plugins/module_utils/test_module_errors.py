@@ -1,0 +1,59 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self):
+        self.failure = None
+
+    def fail_json(self, **kwargs):
+        self.failure = kwargs
+        raise Failed()
+
+
+class InputError(ValueError):
+    pass
+
+
+def test_input_error_becomes_its_message_with_the_result():
+    module = FakeModule()
+    with pytest.raises(Failed):
+        with reported_failures(module, {'changed': False, 'table': 'hash:/x'}, InputError):
+            raise InputError('key "a b" contains white space')
+    assert module.failure == {'msg': 'key "a b" contains white space', 'changed': False, 'table': 'hash:/x'}
+
+
+def test_command_error_carries_the_command_and_its_output():
+    module = FakeModule()
+    error = PostfixCommandError('postmap failed (rc=1): fatal: x', cmd=['postmap', 'x'], rc=1, stderr='fatal: x')
+    with pytest.raises(Failed):
+        with reported_failures(module, {'changed': False}, InputError):
+            raise error
+    assert module.failure == {'msg': 'postmap failed (rc=1): fatal: x', 'cmd': ['postmap', 'x'], 'rc': 1,
+                              'stdout': '', 'stderr': 'fatal: x', 'changed': False}
+
+
+def test_other_errors_are_not_hidden():
+    module = FakeModule()
+    with pytest.raises(KeyError):
+        with reported_failures(module, {}, InputError):
+            raise KeyError('bug')
+    assert module.failure is None
+
+
+def test_no_error_no_failure():
+    module = FakeModule()
+    with reported_failures(module, {}, InputError):
+        pass
+    assert module.failure is None
