@@ -95,11 +95,11 @@ def check_name(name):
 
 # Characters that end a line somewhere (C0 and C1 controls, Unicode line and
 # paragraph separators); a tab is fine.
-_LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
 
 
 def _check_text(name, text):
-    found = _LINE_BREAKING.search(text)
+    found = LINE_BREAKING.search(text)
     if found:
         raise ConfigValueError(
             'value of %s contains a newline or control character (%r); one parameter is one line in main.cf, '

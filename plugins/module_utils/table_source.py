@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import LINE_BREAKING
+
 KEY_VALUE, REGEXP, CIDR = 'key_value', 'regexp', 'cidr'
 
 HEADER = '# Managed by Ansible (mailops.postfix.postfix_map): local edits are replaced on the next run.\n'
@@ -42,9 +44,6 @@ Entry = namedtuple('Entry', 'key value line')
 # the comments and empty lines after it.
 Block = namedtuple('Block', 'entry text trailer')
 
-# Characters that end a line somewhere (C0 and C1 controls except tab,
-# Unicode line and paragraph separators).
-_LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
 
 # Postfix splits at ASCII white space only (re.ASCII: \s is [ \t\n\r\f\v]).
 _SPACE = ' \t\n\r\f\v'
@@ -174,7 +173,7 @@ def render_value(what, value):
 
 
 def _check_one_line(what, text):
-    found = _LINE_BREAKING.search(text)
+    found = LINE_BREAKING.search(text)
     if found:
         raise TableSourceError('%s contains a newline or control character (%r); every entry of a table is one line'
                                % (what, found.group()))

@@ -174,7 +174,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, read_entries
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
 
 STATE_FILE = 'mailops-freeze.json'
 SUSPENSION_TABLE = 'mailops_suspended_domains'
@@ -198,9 +198,6 @@ class Instance:
         source = read_bytes(self.table_path)
         self.table_text = None if source is None else source.decode('utf-8', 'surrogateescape')
 
-    def suspended(self):
-        return sorted(entry.key for entry in read_entries(self.table_text or '', 'key_value'))
-
 
 def plan(module, instance):
     """main.cf changes and the suspension table's new content (None: unchanged)."""
@@ -220,7 +217,7 @@ def plan(module, instance):
     return changes, table
 
 
-def apply_table(module, instance, table, result):
+def apply_table(module, instance, table):
     """Install the suspension table's new content, or remove the table when it is empty."""
     if not table.entries:
         if not module.check_mode:
@@ -248,7 +245,7 @@ def apply(module, instance, changes, table, result):
         instance.saved = saved
     # A new table exists before transport_maps names it; a dropped one goes after.
     if table.content is not None and table.entries:
-        apply_table(module, instance, table, result)
+        apply_table(module, instance, table)
     if changes:
         apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
     elif table.content is not None:
@@ -258,7 +255,7 @@ def apply(module, instance, changes, table, result):
         if result['reloaded'] and not module.check_mode:
             postfix_control.reload(instance.runner)
     if table.content is not None and not table.entries:
-        apply_table(module, instance, table, result)
+        apply_table(module, instance, table)
     resumed = [pair[0].key for pair in table.changes.removed]
     if resumed:
         result['requeued'] = requeue_deferred(module, instance.runner, resumed)
