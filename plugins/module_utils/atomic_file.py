@@ -66,18 +66,18 @@ def remove_quietly(path):
         pass
 
 
-def write_atomic(module, path, content, mode=0o644, validate=None):
+def write_atomic(module, path, content, mode=0o644, mtime=None):
     """Replace ``path`` with ``content`` (bytes) atomically.
 
     An existing file keeps its mode and ownership; a new one gets ``mode``.
-    ``validate(temp_path)`` may raise to refuse the content; on any failure the
-    staged file is removed and ``path`` is untouched.
+    ``mtime`` (seconds since the epoch) replaces the time of writing. On any
+    failure the staged file is removed and ``path`` is untouched.
     """
     attributes = file_attributes.resolve(None, None, None, file_attributes.current(path), mode)
     temp_path = stage(module, path, content, attributes)
     try:
-        if validate is not None:
-            validate(temp_path)
+        if mtime is not None:
+            os.utime(temp_path, (mtime, mtime))
         install(temp_path, path)
     finally:
         remove_quietly(temp_path)

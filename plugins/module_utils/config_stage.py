@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, write_atomic
@@ -60,6 +61,19 @@ def value_type_errors(defaults, values):
     return errors
 
 
+def settled_mtime():
+    """An mtime for a new main.cf that lets Postfix read it at once.
+
+    Postfix reads main.cf again, pausing 0.3 s each time, until its mtime is
+    two seconds old (dict_load_file(): a guard against reading a file that is
+    being edited in place). Every main.cf written here is complete before it
+    is renamed into place, so that wait, up to 2 s for each postconf, postfix
+    check and ``postfix reload`` (its ``master -t``), would be for nothing.
+    master.cf is read without such a wait.
+    """
+    return int(time.time()) - 2
+
+
 class StagedConfig:
     """A staged copy of one instance's main.cf and master.cf."""
 
@@ -87,6 +101,9 @@ class StagedConfig:
             self.postconf(['edit'], ['%s=%s' % item for item in set_parameters.items()])
         if remove_parameters:
             self.postconf(['remove'], list(remove_parameters))
+        if set_parameters or remove_parameters:
+            mtime = settled_mtime()
+            os.utime(os.path.join(self.path, 'main.cf'), (mtime, mtime))
         if set_services:
             self.postconf(['master', 'edit'], ['%s=%s' % item for item in set_services.items()])
         if remove_services:
@@ -131,12 +148,16 @@ class StagedConfig:
     def install(self, names):
         """Rename the staged files into the live directory."""
         for name in names:
-            write_atomic(self.module, os.path.join(self.live_dir, name), self.staged_content(name))
+            self._write_live(name, self.staged_content(name))
 
     def restore(self, names):
         """Put the original content back after a later step failed."""
         for name in names:
-            write_atomic(self.module, os.path.join(self.live_dir, name), self.original[name])
+            self._write_live(name, self.original[name])
+
+    def _write_live(self, name, content):
+        write_atomic(self.module, os.path.join(self.live_dir, name), content,
+                     mtime=settled_mtime() if name == 'main.cf' else None)
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
