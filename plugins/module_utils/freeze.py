@@ -19,6 +19,7 @@ a role manages is touched.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import split_list, tokenize
@@ -28,9 +29,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import spl
 _QMGR_ENTRY = re.compile(r'qmgr[./](?:unix|fifo)\Z')
 
 RETRY_PREFIX = 'retry:4.4.1 '
-
-_DOMAIN = re.compile(r'\.?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}'
-                     r'[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]+\]')
 
 
 class FreezeError(ValueError):
@@ -66,6 +64,45 @@ def plan_freeze(explicit, qmgr):
     return changes
 
 
+def saved_state(text, explicit):
+    """The state file's settings from before the freeze, if they belong to the current freeze.
+
+    ``text`` is the file's content (None: no file). Returns (saved, problem):
+    saved is {} when the file is missing or cannot be trusted, and problem says
+    why it is not trusted. A file belongs to the current freeze while
+    master_service_disable still reads exactly as the freeze wrote it
+    (``frozen_with``); after a thaw or a new freeze by hand it is stale.
+    """
+    if text is None:
+        return {}, None
+    try:
+        saved = json.loads(text)
+    except ValueError:
+        saved = None
+    if not isinstance(saved, dict) or not isinstance(saved.get('frozen_with'), str):
+        return {}, 'is not what this module writes (JSON with frozen_with); it was ignored'
+    current = explicit.get('master_service_disable')
+    if not is_frozen(current) or split_list(current) != split_list(saved['frozen_with']):
+        return {}, ('is from an earlier freeze (master_service_disable = %s then, %s now); it was ignored'
+                    % (saved['frozen_with'], current if current is not None else 'unset'))
+    return saved, None
+
+
+def bounce_time(record, maximal_queue_lifetime, bounce_queue_lifetime):
+    """When a queued message would be returned as undeliverable, in seconds since the epoch; None for held mail.
+
+    Held mail does not expire while held. Bounces (the null sender, shown as
+    MAILER-DAEMON) have bounce_queue_lifetime; mail marked with postsuper -e
+    goes back at its next attempt.
+    """
+    if record['queue_name'] == 'hold':
+        return None
+    if record.get('forced_expire'):
+        return record['arrival_time']
+    lifetime = bounce_queue_lifetime if record['sender'] == 'MAILER-DAEMON' else maximal_queue_lifetime
+    return record['arrival_time'] + lifetime
+
+
 def plan_thaw(explicit, saved):
     """main.cf changes that restore delivery; ``saved`` holds the settings from before the freeze.
 
@@ -87,14 +124,6 @@ def plan_thaw(explicit, saved):
     if explicit.get('in_flow_delay') != saved.get('in_flow_delay'):
         changes['in_flow_delay'] = {'before': explicit.get('in_flow_delay'), 'after': saved.get('in_flow_delay')}
     return changes
-
-
-def check_domain(domain):
-    """Raise FreezeError unless ``domain`` is a domain name (or .domain for its subdomains, or [address])."""
-    if not isinstance(domain, str) or not _DOMAIN.fullmatch(domain):
-        raise FreezeError('%r is not a domain name (example.com, .example.com for its subdomains, or [192.0.2.1])'
-                          % (domain,))
-    return domain.lower()
 
 
 def suspension_value(text):

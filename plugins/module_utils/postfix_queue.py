@@ -36,6 +36,10 @@ _SAFE_ALPHABET_NO_Z = '0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y'
 SHORT_QUEUE_ID = re.compile(r'[0-9A-F]{6,21}')
 LONG_QUEUE_ID = re.compile(r'[%s]{10,16}z[%s]{1,12}' % (_SAFE_ALPHABET, _SAFE_ALPHABET_NO_Z))
 
+# A domain name, .domain for its subdomains, or an [address] literal.
+DOMAIN = re.compile(r'\.?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}'
+                    r'[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]+\]')
+
 DURATION_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 _DURATION = re.compile(r'(?:\d+[smhdw])+')
 
@@ -50,13 +54,14 @@ QueueAction = collections.namedtuple('QueueAction', 'name queues postsuper_optio
 # names after the IDs, so that the plan and the command agree. Only delete
 # reaches into maildrop (postsuper's own default for -d leaves it out): the
 # other actions concern mail that pickup has already queued (postsuper -h on a
-# maildrop file does nothing; checked on 3.10). done_word and
-# total_label are how postsuper reports each message and the total.
+# maildrop file does nothing; checked on 3.10). Requeue leaves held mail alone:
+# postsuper -r moves a held message to maildrop, which releases it. done_word
+# and total_label are how postsuper reports each message and the total.
 ACTIONS = {
     'delete': QueueAction('delete', QUEUE_NAMES, 'delete', 'removed', 'Deleted'),
     'hold': QueueAction('hold', ('incoming', 'active', 'deferred'), 'hold', 'placed on hold', 'Placed on hold'),
     'release': QueueAction('release', ('hold',), 'release', 'released from hold', 'Released from hold'),
-    'requeue': QueueAction('requeue', ('incoming', 'active', 'deferred', 'hold'), 'requeue', 'requeued', 'Requeued'),
+    'requeue': QueueAction('requeue', ('incoming', 'active', 'deferred'), 'requeue', 'requeued', 'Requeued'),
     'expire': QueueAction('expire', ('incoming', 'active', 'deferred', 'hold'), 'expire', 'expired', 'Force-expired'),
     # Held mail is never delivered, active mail is being delivered, incoming and
     # maildrop mail is on its way: only deferred mail has something to flush.
@@ -133,7 +138,14 @@ def parse_duration(value, option):
 
 
 def compile_pattern(pattern, option):
-    """A selector pattern: a Python regular expression, searched anywhere, case-insensitively."""
+    """A selector pattern: a Python regular expression, searched anywhere, case-insensitively.
+
+    An empty pattern would match every message: it is refused, so that an
+    unset variable cannot turn a selection into the whole queue.
+    """
+    if not pattern.strip():
+        raise QueueError('%s is empty, which would select every message; give a pattern, or use all_messages=true '
+                         'to act on the whole queue' % option)
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as error:
@@ -142,6 +154,9 @@ def compile_pattern(pattern, option):
 
 def compile_query(expression):
     """A JMESPath expression for the query selector; needs the jmespath library."""
+    if not expression.strip():
+        raise QueueError('query is empty; give a JMESPath expression, or use all_messages=true to act on the whole '
+                         'queue')
     if jmespath is None:
         raise QueueError('query needs the Python library jmespath on the managed host, for %s; install it (Debian: '
                          'apt install python3-jmespath) or select with the other options' % sys.executable)
@@ -161,7 +176,21 @@ def jmespath_true(value):
 # ---------------------------------------------------------------------------
 # Selection
 
-SELECTOR_OPTIONS = ('queue_ids', 'queues', 'sender', 'recipient', 'delay_reason', 'older_than', 'newer_than', 'query')
+SELECTOR_OPTIONS = ('queue_ids', 'queues', 'sender', 'recipient', 'site', 'delay_reason', 'older_than', 'newer_than',
+                    'query')
+
+
+def check_site(value, option='site'):
+    """A domain (example.com), its subdomains (.example.com) or an address literal ([192.0.2.1]), lower case."""
+    if not isinstance(value, str) or not DOMAIN.fullmatch(value):
+        raise QueueError('%s: %r is not a domain name (example.com, .example.com for its subdomains, or [192.0.2.1])'
+                         % (option, value))
+    return value.lower().rstrip('.')
+
+
+def at_site(domain, sites):
+    """Whether a recipient ``domain`` (lower case) is one of ``sites`` (see check_site)."""
+    return any(domain == site or site.startswith('.') and domain.endswith(site) for site in sites)
 
 
 class Selector:
@@ -172,6 +201,7 @@ class Selector:
       text (anchor with ^ and $), case-insensitively. recipient and delay_reason match when any
       recipient still queued matches; recipients without a delay reason never match
       delay_reason. postqueue shows the null sender (bounces) as MAILER-DAEMON.
+    - site: a recipient domain, as postqueue -s names a site (see check_site).
     - older_than, newer_than: seconds since arrival_time, strictly more or strictly less.
     - query: a JMESPath expression evaluated on each record; true in JMESPath's sense.
     """
@@ -191,6 +221,7 @@ class Selector:
         self.sender, self.recipient, self.delay_reason = (
             None if criteria.get(name) is None else compile_pattern(criteria[name], name)
             for name in ('sender', 'recipient', 'delay_reason'))
+        self.site = None if criteria.get('site') is None else check_site(criteria['site'])
         self.older_than, self.newer_than = (
             None if criteria.get(name) is None else parse_duration(criteria[name], name)
             for name in ('older_than', 'newer_than'))
@@ -213,6 +244,9 @@ class Selector:
         recipients = record['recipients']
         if self.recipient is not None and not any(self.recipient.search(rcpt['address']) for rcpt in recipients):
             return False
+        if self.site is not None and not any(
+                at_site(recipient_domain(rcpt['address']), (self.site,)) for rcpt in recipients):
+            return False
         if self.delay_reason is not None and not any(
                 self.delay_reason.search(rcpt['delay_reason']) for rcpt in recipients if 'delay_reason' in rcpt):
             return False
@@ -228,11 +262,6 @@ class Selector:
             return self.query.search(record)
         except jmespath.exceptions.JMESPathError as error:
             raise QueueError('query=%s failed on message %s: %s' % (self.query_text, record['queue_id'], error))
-
-
-def select(records, selector, now):
-    """The selected records, one at a time."""
-    return (record for record in records if selector.matches(record, now))
 
 
 def acts_on(action, record):
@@ -369,30 +398,45 @@ _ONE = re.compile(r'postsuper: (?P<queue_id>[0-9A-Za-z]+): (?P<word>[a-z][a-z ]*
 _WARNING = re.compile(r'postsuper: warning: (?P<text>.*)$')
 
 
-def parse_postsuper_report(lines, action):
-    """What postsuper printed (stderr, line by line) -> {count, queue_ids, warnings}.
+class PostsuperReport:
+    """What postsuper printed (stderr, line by line) -> {count, queue_ids, warnings}, one line at a time.
 
     postsuper logs each message it acted on ("postsuper: 9946C1B63F2: removed")
     and a total ("postsuper: Deleted: 3 messages"). The count is postsuper's
     total; older postsuper versions print a total only when it is not zero, so a
     missing total means as many as the messages it named. Messages that were gone by
-    then are simply not named: that is not an error.
+    then are simply not named: that is not an error. Lines are added as they come,
+    so that a postsuper that fails part way still shows what it did.
     """
-    spec = ACTIONS[action]
-    count = None
-    queue_ids = []
-    warnings = []
-    for line in lines:
+
+    def __init__(self, action):
+        self.spec = ACTIONS[action]
+        self.total = None
+        self.queue_ids = []
+        self.warnings = []
+
+    def add(self, line):
         line = line.rstrip('\n')
         total = _TOTAL.match(line)
-        if total and total.group('label') == spec.total_label:
-            count = int(total.group('count'))
-            continue
+        if total and total.group('label') == self.spec.total_label:
+            self.total = int(total.group('count'))
+            return
         one = _ONE.match(line)
-        if one and one.group('word') == spec.done_word:
-            queue_ids.append(one.group('queue_id'))
-            continue
+        if one and one.group('word') == self.spec.done_word:
+            self.queue_ids.append(one.group('queue_id'))
+            return
         warning = _WARNING.match(line)
         if warning:
-            warnings.append(warning.group('text'))
-    return {'count': len(queue_ids) if count is None else count, 'queue_ids': queue_ids, 'warnings': warnings}
+            self.warnings.append(warning.group('text'))
+
+    def result(self):
+        count = len(self.queue_ids) if self.total is None else self.total
+        return {'count': count, 'queue_ids': list(self.queue_ids), 'warnings': list(self.warnings)}
+
+
+def parse_postsuper_report(lines, action):
+    """A whole postsuper report (see PostsuperReport)."""
+    report = PostsuperReport(action)
+    for line in lines:
+        report.add(line)
+    return report.result()

@@ -26,6 +26,7 @@ TOOL_OPTIONS = {
     'postconf': {
         'defaults': '-d',        # built-in defaults
         'edit': '-e',            # edit main.cf (or master.cf with -M/-P)
+        'expand': '-x',          # expand $name in values
         'hide_names': '-h',      # values only
         'master': '-M',          # master.cf service entries
         'master_params': '-P',   # master.cf -o parameters
@@ -41,8 +42,6 @@ TOOL_OPTIONS = {
     'postqueue': {
         'json': '-j',            # one JSON object per queued message
         'flush': '-f',           # deliver everything now
-        'flush_id': '-i',        # deliver one message (its queue ID follows)
-        'flush_site': '-s',      # deliver mail for one site (the domain follows)
     },
     'postsuper': {
         'delete': '-d',          # delete messages (queue IDs follow, "-" for stdin)

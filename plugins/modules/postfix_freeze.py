@@ -18,8 +18,10 @@ description:
     with the last one, the table leaves C(transport_maps) again. Their deferred mail is requeued at once
     (C(postsuper -r)), one process for all messages, instead of waiting for its next retry.
   - Every run reports the status (read-only without O(state), O(suspend) and O(resume)). That is frozen or not and
-    since when, the suspended domains, the queue per queue, its oldest message, C(maximal_queue_lifetime), and how
-    long until that message would bounce.
+    since when, the suspended domains, the queue per queue, its oldest message, C(maximal_queue_lifetime) and
+    C(bounce_queue_lifetime), and how long until the first queued message would bounce.
+  - C(transport_maps) is changed only by O(suspend) and O(resume). When something else rewrote it so that it no
+    longer matches the suspended domains, other runs warn and leave it alone.
   - Works when Postfix is stopped; it then starts frozen. Changes to main.cf go through the same staged validation as
     M(mailops.postfix.postconf).
 author:
@@ -58,7 +60,9 @@ options:
     default: true
 notes:
   - The settings before the freeze are saved in C(mailops-freeze.json) in the instance's configuration directory
-    and restored by the thaw. A host frozen by hand (without that file) gets C(in_flow_delay) back to its default.
+    and restored by the thaw. The file counts only while C(master_service_disable) reads as the freeze wrote it; a
+    file left from a freeze that was undone or redone by hand is ignored, with a warning. A host frozen by hand
+    gets C(in_flow_delay) back to its default.
   - While a domain is suspended, smtpd answers C(450 4.4.1) with O(suspend_text) to recipients it checks (local,
     virtual and relay domains with recipient maps), so remote senders keep that mail; mail already queued, or
     relayed for clients in C(mynetworks), waits in the deferred queue with the same text.
@@ -69,7 +73,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Emergency - stop delivery on every MX, keep accepting mail (ad-hoc)
+- name: Emergency - stop delivery on every MX, keep accepting mail (ad-hoc; add -b unless you connect as root)
   # ansible mx -m mailops.postfix.postfix_freeze -a state=frozen
   # ansible mx -m mailops.postfix.postfix_freeze -a state=thawed
   mailops.postfix.postfix_freeze:
@@ -96,7 +100,7 @@ frozen:
   returned: always
   type: bool
 frozen_since:
-  description: When the freeze began (UTC, ISO 8601), if this module froze the host.
+  description: When the freeze began (UTC, ISO 8601); null when the host was frozen by hand.
   returned: when frozen
   type: str
   sample: '2026-11-24T21:00:00Z'
@@ -112,18 +116,24 @@ running:
 queue:
   description:
     - Messages per queue (V(maildrop), V(incoming), V(active), V(deferred), V(hold)), the age and ID of the oldest
-      one (seconds), C(maximal_queue_lifetime) in seconds and the seconds until the oldest message would bounce
-      (negative when it is overdue).
+      one (seconds), and C(maximal_queue_lifetime) and C(bounce_queue_lifetime) in seconds.
+    - C(bounce_in) is the seconds until the first queued message would be returned as undeliverable (negative when
+      overdue; it goes at its next delivery attempt), and C(bounce_next_queue_id) is that message. Bounces (sender
+      MAILER-DAEMON) have C(bounce_queue_lifetime), mail marked with C(postsuper -e) is due now, and held mail
+      does not expire while held.
   returned: always
   type: dict
   sample: {counts: {maildrop: 0, incoming: 0, active: 0, deferred: 12, hold: 0}, total: 12, oldest_age: 7200,
-           oldest_queue_id: 4F2B81C3A2, maximal_queue_lifetime: 432000, bounce_in: 424800}
+           oldest_queue_id: 4F2B81C3A2, maximal_queue_lifetime: 432000, bounce_queue_lifetime: 432000,
+           bounce_in: 424800, bounce_next_queue_id: 4F2B81C3A2}
 changes:
   description: main.cf parameters changed, name to C(before)/C(after) (V(null) when not set).
   returned: always
   type: dict
 requeued:
-  description: Deferred messages for the resumed domains that were requeued, so that they go now.
+  description:
+    - Deferred messages for the resumed domains that were requeued, so that they go now, as C(postsuper -r) counted
+      them (in check mode, how many would be).
   returned: when O(resume) removed a domain
   type: int
 reloaded:
@@ -155,28 +165,33 @@ from ansible_collections.mailops.postfix.plugins.module_utils.config_stage impor
 from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
-    check_domain,
+    bounce_time,
     is_frozen,
     plan_freeze,
     plan_thaw,
     plan_transport_maps,
     qmgr_entry,
+    saved_state,
     suspension_value,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
     QueueError,
+    QueueSummary,
+    at_site,
+    check_site,
     parse_duration,
     parse_records,
     recipient_domain,
-    summarize,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
 
 STATE_FILE = 'mailops-freeze.json'
+LIFETIMES = ('maximal_queue_lifetime', 'bounce_queue_lifetime')
 SUSPENSION_TABLE = 'mailops_suspended_domains'
 
 
@@ -190,8 +205,9 @@ class Instance:
         # In the configuration directory: per instance, and owned by root
         # (postfix check wants data_directory owned by the mail owner).
         self.state_path = os.path.join(runner.config_dir, STATE_FILE)
-        saved = read_bytes(self.state_path)
-        self.saved = json.loads(saved) if saved else {}
+        self.state_text = read_bytes(self.state_path)
+        self.saved, self.state_problem = saved_state(
+            None if self.state_text is None else self.state_text.decode('utf-8', 'replace'), self.explicit)
         self.table_type = table_type
         self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
         self.table = table_build.table_name(table_type, self.table_path)
@@ -200,21 +216,30 @@ class Instance:
 
 
 def plan(module, instance):
-    """main.cf changes and the suspension table's new content (None: unchanged)."""
+    """main.cf changes, the suspension table's new content (None: unchanged), and warnings."""
     params = module.params
     changes = {}
+    warnings = []
     if params['state'] == 'frozen':
         qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1]))
         changes.update(plan_freeze(instance.explicit, qmgr))
     elif params['state'] == 'thawed':
         changes.update(plan_thaw(instance.explicit, instance.saved))
-    suspend = [check_domain(domain) for domain in params['suspend']]
-    resume = [check_domain(domain) for domain in params['resume']]
+    suspend = [check_site(domain, 'suspend') for domain in params['suspend']]
+    resume = [check_site(domain, 'resume') for domain in params['resume']]
     request = make_request(instance.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
                            None, False, resume)
     table = plan_content(request, instance.table_text, instance.table_path)
-    changes.update(plan_transport_maps(instance.explicit, instance.table, bool(table.entries)))
-    return changes, table
+    transport_maps = plan_transport_maps(instance.explicit, instance.table, bool(table.entries))
+    if suspend or resume:
+        changes.update(transport_maps)
+    elif transport_maps:
+        # Someone else rewrote transport_maps; only a suspend or resume puts the table back.
+        warnings.append('transport_maps = %s does not match the suspended domains (%s): repeat a suspend or resume '
+                        'to put %s first again, or to remove it' % (
+                            instance.explicit.get('transport_maps'),
+                            ', '.join(entry.key for entry in table.entries) or 'none', instance.table))
+    return changes, table, warnings
 
 
 def apply_table(module, instance, table):
@@ -231,6 +256,8 @@ def apply_table(module, instance, table):
         table_build.discard(staged)
     else:
         table_build.install(staged, source_changed=True)
+        for leftover in table_build.leftovers(instance.table_type, instance.table_path):
+            remove_quietly(leftover)
 
 
 def apply(module, instance, changes, table, result):
@@ -240,14 +267,21 @@ def apply(module, instance, changes, table, result):
         # Saved before main.cf changes, so that a thaw can always restore it.
         saved = {'frozen_since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                  'in_flow_delay': instance.explicit.get('in_flow_delay'),
-                 'master_service_disable': instance.explicit.get('master_service_disable')}
+                 'master_service_disable': instance.explicit.get('master_service_disable'),
+                 'frozen_with': changes['master_service_disable']['after']}
         write_atomic(module, instance.state_path, json.dumps(saved).encode(), mode=0o644)
         instance.saved = saved
     # A new table exists before transport_maps names it; a dropped one goes after.
     if table.content is not None and table.entries:
         apply_table(module, instance, table)
     if changes:
-        apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
+        applied = False
+        try:
+            apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
+            applied = True
+        finally:
+            if freezing and not applied and not module.check_mode:
+                restore_state_file(module, instance)
     elif table.content is not None:
         result['running'] = postfix_control.is_running(instance.runner)
         result['reloaded'] = params['reload'] and result['running']
@@ -264,24 +298,29 @@ def apply(module, instance, changes, table, result):
         remove_quietly(instance.state_path)
 
 
+def restore_state_file(module, instance):
+    """Put the state file back as it was, after a freeze failed to go live."""
+    if instance.state_text is None:
+        remove_quietly(instance.state_path)
+    else:
+        write_atomic(module, instance.state_path, instance.state_text)
+
+
 def requeue_deferred(module, runner, domains):
     """Requeue deferred mail for resumed domains, so that it goes now rather than at its next retry.
 
-    One postsuper process for all of them; returns how many messages (would) go.
+    One postsuper process for all of them; returns how many messages were
+    requeued, as postsuper counted them (in check mode: would be).
     """
-    def resumed(address):
-        domain = recipient_domain(address)
-        return any(domain == name or name.startswith('.') and domain.endswith(name) for name in domains)
-
     queue_ids = [record['queue_id'] for record in parse_records(runner.stream_lines('postqueue', ['json']))
                  if record['queue_name'] == 'deferred'
-                 and any(resumed(recipient['address']) for recipient in record['recipients'])]
-    if queue_ids and not module.check_mode:
-        runner.run('postsuper', ['requeue'], ['-', 'deferred'], data='\n'.join(queue_ids) + '\n')
-        if postfix_control.is_running(runner):
-            # Requeued mail waits in maildrop until pickup looks, up to a minute: wake it.
-            runner.run('postkick', [], ['public', 'pickup', 'W'])
-    return len(queue_ids)
+                 and any(at_site(recipient_domain(recipient['address']), domains)
+                         for recipient in record['recipients'])]
+    if not queue_ids or module.check_mode:
+        return len(queue_ids)
+    done = nothing_done()
+    act(runner, 'requeue', queue_ids, done)
+    return done['count']
 
 
 def build_diff(config_dir, changes, table, table_name):
@@ -319,19 +358,30 @@ def report(instance, changes, table, result):
 
 
 def queue_report(runner):
-    """Messages per queue, the oldest one, and how long until it would bounce (the wiki's warning)."""
-    summary = summarize(parse_records(runner.stream_lines('postqueue', ['json'])), time.time(), top=0)
-    lifetime = runner.run('postconf', ['hide_names'], ['maximal_queue_lifetime'])[1].strip()
-    # A bare number is days for this parameter (postconf(5)).
-    lifetime_seconds = parse_duration(lifetime + 'd' if lifetime.isdigit() else lifetime, 'maximal_queue_lifetime')
-    oldest_age = summary['oldest']['age'] if summary['oldest'] else None
+    """Messages per queue, the oldest one, and how long until the first one would bounce (the wiki's warning)."""
+    # -x: either may be written as $name of another parameter.
+    lifetimes = runner.run('postconf', ['expand', 'hide_names'], LIFETIMES)[1].split()
+    # A bare number is days for these parameters (postconf(5)).
+    maximal, bounce = (parse_duration(value + 'd' if value.isdigit() else value, name)
+                       for name, value in zip(LIFETIMES, lifetimes))
+    now = time.time()
+    summary = QueueSummary(now, top=0)
+    first_bounce = None
+    for record in parse_records(runner.stream_lines('postqueue', ['json'])):
+        summary.add(record)
+        at = bounce_time(record, maximal, bounce)
+        if at is not None and (first_bounce is None or at < first_bounce[0]):
+            first_bounce = (at, record['queue_id'])
+    counts = summary.result()
     return {
-        'counts': {name: queue['messages'] for name, queue in summary['queues'].items()},
-        'total': summary['messages'],
-        'oldest_age': oldest_age,
-        'oldest_queue_id': summary['oldest']['queue_id'] if summary['oldest'] else None,
-        'maximal_queue_lifetime': lifetime_seconds,
-        'bounce_in': None if oldest_age is None else lifetime_seconds - oldest_age,
+        'counts': {name: queue['messages'] for name, queue in counts['queues'].items()},
+        'total': counts['messages'],
+        'oldest_age': counts['oldest']['age'] if counts['oldest'] else None,
+        'oldest_queue_id': counts['oldest']['queue_id'] if counts['oldest'] else None,
+        'maximal_queue_lifetime': maximal,
+        'bounce_queue_lifetime': bounce,
+        'bounce_in': None if first_bounce is None else first_bounce[0] - int(now),
+        'bounce_next_queue_id': None if first_bounce is None else first_bounce[1],
     }
 
 
@@ -353,7 +403,11 @@ def main():
         both = set(module.params['suspend']) & set(module.params['resume'])
         if both:
             raise FreezeError('%s both suspended and resumed: choose one' % ', '.join(sorted(both)))
-        changes, table = plan(module, instance)
+        if instance.state_problem:
+            module.warn('%s %s' % (instance.state_path, instance.state_problem))
+        changes, table, warnings = plan(module, instance)
+        for warning in warnings:
+            module.warn(warning)
         result['changes'] = changes
         if changes or table.content is not None:
             if module._diff:

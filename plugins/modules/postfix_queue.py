@@ -11,8 +11,9 @@ version_added: 0.1.0
 description:
   - Reads the mail queue with C(postqueue -j), one message at a time, and reports a summary (messages and bytes per
     queue, the oldest message, the top recipient domains, senders and delay reasons) and the selected messages.
-  - Selects messages by any combination of O(queue_ids), O(queues), O(sender), O(recipient), O(delay_reason),
-    O(older_than), O(newer_than) and O(query); a message is selected when every criterion given matches.
+  - Selects messages by any combination of O(queue_ids), O(queues), O(sender), O(recipient), O(site),
+    O(delay_reason), O(older_than), O(newer_than) and O(query); a message is selected when every criterion given
+    matches.
   - Acts on the selection with O(action). C(postsuper) gets all the queue IDs on its standard input, in one process
     whatever their number (C(postsuper -d -)); the result counts what postsuper reports it did, so messages that
     left the queue between the listing and the action are not errors, only not counted.
@@ -38,11 +39,15 @@ options:
     description:
       - V(list) only reads the queue (the default).
       - V(flush) requests immediate delivery of the selected deferred messages, the way C(postqueue -i) does, but
-        without a process per message (see the notes). With O(all_messages=true) it runs C(postqueue -f), which also
-        forgets dead destinations and wakes up the pickup service.
+        without a process per message (see the notes); with O(site), the way C(postqueue -s) does. With
+        O(all_messages=true) it runs C(postqueue -f), also when nothing is deferred, since that also forgets dead
+        destinations and wakes up the pickup service. Postfix must be running; otherwise the task fails, also in
+        check mode, before anything is done.
       - V(hold) puts selected mail on hold (C(postsuper -h)); V(release) takes it off hold (C(postsuper -H)).
       - V(requeue) (C(postsuper -r)) sends selected mail through the cleanup service again, for example after a
-        transport or virtual alias change; it gets a new queue ID once the pickup service takes it.
+        transport or virtual alias change; it gets a new queue ID once the pickup service takes it, which the module
+        wakes up (C(postkick public pickup W)). Held mail stays held, since C(postsuper -r) would release it; release
+        it first.
       - V(expire) (C(postsuper -e), Postfix 3.5 and later) returns selected mail to the sender at the next delivery
         attempt. Held mail stays held; release it to let it bounce.
       - V(delete) (C(postsuper -d)) removes selected mail, from every queue including maildrop.
@@ -64,12 +69,21 @@ options:
   sender:
     description:
       - Python regular expression searched in the envelope sender, case-insensitively; anchor it with C(^) and C($).
+        An empty pattern is refused (it would select every message), as for O(recipient), O(delay_reason) and
+        O(query).
       - postqueue shows the null sender of bounces as V(MAILER-DAEMON).
     type: str
   recipient:
     description:
       - Python regular expression searched in the recipient addresses still queued, case-insensitively. A message
         matches when any of its recipients does, for example V(@example\\.com$).
+    type: str
+  site:
+    description:
+      - A recipient domain, as C(postqueue -s) names a site. A message matches when any of its recipients still
+        queued is at that domain (case-insensitively, not its subdomains), for example V(example.com).
+      - V(.example.com) matches the subdomains of example.com; V([192.0.2.1]) an address literal.
+      - Unlike C(postqueue -s), this works for any domain, not only those in C(fast_flush_domains).
     type: str
   delay_reason:
     description:
@@ -122,7 +136,8 @@ notes:
     deferred to the incoming queue with fresh time stamps and wakes up the queue manager. This module sends flush(8)
     that same request for each selected deferred message over its socket (C($queue_directory/public/flush)), with the
     same effect as C(postqueue -i) per message, without a process per message. Postfix must be running. To flush the
-    mail for one destination, select it with O(recipient).
+    mail for one destination, select it with O(site) (C(postqueue -s) itself works only for C(fast_flush_domains),
+    empty by default, and cannot say beforehand what it would flush).
   - Queue IDs are reused unless C(enable_long_queue_ids=yes); as with C(postsuper) itself, a message that left the
     queue between the listing and the action could in principle be replaced by a new one with the same short ID.
 seealso:
@@ -141,7 +156,7 @@ EXAMPLES = r'''
 #   ansible mx -m mailops.postfix.postfix_queue -a 'limit=0'
 #   ansible mx -b -m mailops.postfix.postfix_queue -a 'action=hold sender=^compromised@example\.com$'
 #   ansible mx -b -m mailops.postfix.postfix_queue -a 'action=delete recipient=@spamtrap\.example$ max_messages=5000'
-#   ansible mx -b -m mailops.postfix.postfix_queue -a 'action=flush recipient=@example\.net$'
+#   ansible mx -b -m mailops.postfix.postfix_queue -a 'action=flush site=example.net'
 #   ansible mx -b -m mailops.postfix.postfix_queue -a 'action=flush all_messages=true'
 
 - name: Queue summary and the deferred mail older than 6 hours
@@ -256,6 +271,7 @@ messages:
 affected:
   description:
     - How many messages the action changed, as postsuper counted them; in check mode, how many it would change.
+    - Also when the task fails part way (flush(8) or postsuper stopped), the messages changed before that.
     - Selected messages that the action does not apply to are not counted (held mail for V(hold), mail not on hold
       for V(release), mail already expiring for V(expire), anything but deferred mail for V(flush)).
     - For V(flush), the messages whose delivery was requested.
@@ -282,6 +298,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
@@ -290,21 +307,12 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     QUEUE_NAMES,
     QueueError,
     Selector,
-    parse_postsuper_report,
     parse_records,
     scan,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import (
-    PostfixCommandError,
-    PostfixRunner,
-    version_tuple,
-)
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_flush import (
-    FLUSH_PARAMETERS,
-    FlushClient,
-    flush_socket_path,
-)
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
 
 
 def check_request(params, selector, version):
@@ -328,8 +336,8 @@ def plan(action, view, selector, all_messages, max_messages):
     if not selector.given and not all_messages:
         raise QueueError(
             'action=%s without a selector would act on every message in the queue (%d now). Set all_messages=true to '
-            'allow that, or select messages with queue_ids, queues, sender, recipient, delay_reason, older_than, '
-            'newer_than or query' % (action, view['summary']['messages']))
+            'allow that, or select messages with queue_ids, queues, sender, recipient, site, delay_reason, '
+            'older_than, newer_than or query' % (action, view['summary']['messages']))
     targets = view['targets']
     if max_messages is not None and len(targets) > max_messages:
         raise QueueError('action=%s would affect %d messages, more than max_messages=%d; nothing was changed. Raise '
@@ -337,30 +345,16 @@ def plan(action, view, selector, all_messages, max_messages):
     return targets
 
 
+def check_flush_possible(runner):
+    """A flush needs a running Postfix; known before anything is done, also in check mode."""
+    if not postfix_control.is_running(runner):
+        raise QueueError('action=flush needs a running Postfix (flush(8) and the queue manager); Postfix is not '
+                         'running here (postfix status). Start it (postfix start); nothing was changed')
+
+
 def queue_records(runner):
     """The queue, one ``postqueue -j`` record at a time."""
     return parse_records(runner.stream_lines('postqueue', ['json']))
-
-
-def apply(runner, action, targets, all_messages):
-    """Carry out the plan; returns what was done: {count, queue_ids, warnings}."""
-    if action == 'flush':
-        if all_messages:
-            runner.run('postqueue', ['flush'])
-        else:
-            client = FlushClient(flush_socket_path(runner.run('postconf', ['hide_names'], FLUSH_PARAMETERS)[1]))
-            for requested, queue_id in enumerate(targets):
-                try:
-                    client.send_file(queue_id)
-                except PostfixCommandError as error:
-                    raise PostfixCommandError('%s (delivery of %d of the %d selected messages was requested before)'
-                                              % (error, requested, len(targets)), cmd=error.cmd)
-        return {'count': len(targets), 'queue_ids': targets, 'warnings': []}
-    spec = ACTIONS[action]
-    # Explicit queue names after "-": the ones the plan counted on (see ACTIONS).
-    report = runner.stream_lines('postsuper', [spec.postsuper_option], ['-'] + list(spec.queues),
-                                 input_lines=targets, from_stderr=True)
-    return parse_postsuper_report(report, action)
 
 
 def main():
@@ -371,6 +365,7 @@ def main():
         queues={'type': 'list', 'elements': 'str', 'choices': list(QUEUE_NAMES)},
         sender={'type': 'str'},
         recipient={'type': 'str'},
+        site={'type': 'str'},
         delay_reason={'type': 'str'},
         older_than={'type': 'str'},
         newer_than={'type': 'str'},
@@ -395,11 +390,19 @@ def main():
         if params['queue_ids'] is not None:
             result['queue_ids_not_found'] = view['not_found']
         targets = plan(action, view, selector, params['all_messages'], params['max_messages'])
-        done = {'count': len(targets), 'queue_ids': targets, 'warnings': []}
-        if targets and not module.check_mode:
-            done = apply(runner, action, targets, params['all_messages'])
-        result.update(changed=done['count'] > 0, affected=done['count'],
-                      affected_ids=done['queue_ids'][:params['limit']])
+        whole_queue_flush = action == 'flush' and params['all_messages']
+        if action == 'flush' and (targets or whole_queue_flush):
+            check_flush_possible(runner)
+        done = nothing_done()
+        try:
+            if module.check_mode or not (targets or whole_queue_flush):
+                done.update(count=len(targets), queue_ids=targets)
+            else:
+                act(runner, action, targets, done, whole_queue=whole_queue_flush)
+        finally:
+            # Also when the action failed part way: what it did is part of the result.
+            result.update(changed=done['count'] > 0, affected=done['count'],
+                          affected_ids=done['queue_ids'][:params['limit']])
         for warning in done['warnings']:
             module.warn('postsuper: %s' % warning)
         if result['changed'] and not module.check_mode:

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
-    check_domain,
+    bounce_time,
     is_frozen,
     plan_freeze,
     plan_thaw,
     plan_transport_maps,
     qmgr_entry,
+    saved_state,
     suspension_value,
 )
 
@@ -93,19 +96,6 @@ def test_freeze_then_thaw_round_trip():
     assert after_thaw == before
 
 
-@pytest.mark.parametrize('domain', ['example.com', 'EXAMPLE.com', '.example.com', 'a-b.example', '[192.0.2.1]',
-                                    'example.com.'])
-def test_check_domain_accepts(domain):
-    assert check_domain(domain) == domain.lower()
-
-
-@pytest.mark.parametrize('domain', ['', 'exa mple.com', 'example.com\nevil retry:', '-bad.example', 'a..b',
-                                    'user@example.com', 'x' * 64 + '.com', None, 'example.com retry:4.4.1'])
-def test_check_domain_refuses(domain):
-    with pytest.raises(FreezeError, match='is not a domain name'):
-        check_domain(domain)
-
-
 def test_suspension_value():
     assert suspension_value('Service unavailable') == 'retry:4.4.1 Service unavailable'
 
@@ -133,3 +123,42 @@ def test_transport_maps_put_the_table_first_and_take_it_away(current, suspended,
 def test_transport_maps_unchanged(current, suspended):
     explicit = {} if current is None else {'transport_maps': current}
     assert plan_transport_maps(explicit, TABLE, suspended) == {}
+
+
+SAVED = '{"frozen_since": "2026-11-24T21:00:00Z", "in_flow_delay": "2s", "master_service_disable": "smtp/inet", ' \
+        '"frozen_with": "smtp/inet, qmgr/unix"}'
+
+
+def test_saved_state_of_the_current_freeze():
+    saved, problem = saved_state(SAVED, {'master_service_disable': 'smtp/inet,qmgr/unix'})
+    assert problem is None
+    assert saved['in_flow_delay'] == '2s'
+    assert saved['master_service_disable'] == 'smtp/inet'
+
+
+def test_no_state_file():
+    assert saved_state(None, {'master_service_disable': 'qmgr/unix'}) == ({}, None)
+
+
+@pytest.mark.parametrize('text, explicit, problem', [
+    (SAVED, {}, 'is from an earlier freeze .master_service_disable = smtp/inet, qmgr/unix then, unset now.'),
+    (SAVED, {'master_service_disable': 'smtp/inet'}, 'is from an earlier freeze'),
+    (SAVED, {'master_service_disable': 'qmgr/unix'}, 'is from an earlier freeze'),
+    ('{not json', {'master_service_disable': 'qmgr/unix'}, 'is not what this module writes'),
+    ('["a list"]', {'master_service_disable': 'qmgr/unix'}, 'is not what this module writes'),
+    ('{"in_flow_delay": "1s"}', {'master_service_disable': 'qmgr/unix'}, 'is not what this module writes'),
+])
+def test_saved_state_not_trusted(text, explicit, problem):
+    saved, message = saved_state(text, explicit)
+    assert saved == {}
+    assert re.search(problem, message)
+
+
+@pytest.mark.parametrize('record, expected', [
+    ({'queue_name': 'deferred', 'sender': 'a@example.com', 'arrival_time': 1000}, 1000 + 432000),
+    ({'queue_name': 'incoming', 'sender': 'MAILER-DAEMON', 'arrival_time': 1000}, 1000 + 86400),
+    ({'queue_name': 'hold', 'sender': 'a@example.com', 'arrival_time': 1000}, None),
+    ({'queue_name': 'deferred', 'sender': 'a@example.com', 'arrival_time': 1000, 'forced_expire': True}, 1000),
+])
+def test_bounce_time(record, expected):
+    assert bounce_time(record, 432000, 86400) == expected

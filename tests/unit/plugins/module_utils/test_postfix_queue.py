@@ -19,7 +19,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     QueueError,
     Selector,
     acts_on,
+    at_site,
     check_queue_id,
+    check_site,
     jmespath_true,
     parse_duration,
     parse_postsuper_report,
@@ -27,7 +29,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     parse_records,
     recipient_domain,
     scan,
-    select,
     summarize,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
@@ -63,7 +64,8 @@ def by_sender(version):
 def selected_senders(version, now=None, **criteria):
     queue = records(version)
     now = max(record['arrival_time'] for record in queue) + 5 if now is None else now
-    return sorted(record['sender'] for record in select(queue, Selector(**criteria), now))
+    selector = Selector(**criteria)
+    return sorted(record['sender'] for record in queue if selector.matches(record, now))
 
 
 # ---------------------------------------------------------------------------
@@ -183,6 +185,11 @@ def test_recipient_domain(address, domain):
     pytest.param({'recipient': r'@remote-one\.example$'},
                  ['alice@testbed.example', 'bob@testbed.example', 'josé@testbed.example'], id='recipient-any'),
     pytest.param({'recipient': '^y@'}, ['bob@testbed.example'], id='recipient-second-of-two'),
+    pytest.param({'site': 'Remote-One.Example'},
+                 ['alice@testbed.example', 'bob@testbed.example', 'josé@testbed.example'], id='site'),
+    pytest.param({'site': 'remote-two.example'}, ['bob@testbed.example'], id='site-second-recipient'),
+    pytest.param({'site': 'one.example'}, [], id='site-is-the-whole-domain'),
+    pytest.param({'site': '.example'}, sorted(QUEUE_OF), id='site-subdomains'),
     pytest.param({'delay_reason': 'connection refused'}, ['carol@testbed.example'], id='delay-reason'),
     pytest.param({'delay_reason': 'remote-two'}, ['bob@testbed.example'], id='delay-reason-second-recipient'),
     pytest.param({'delay_reason': '.*'},
@@ -244,6 +251,12 @@ def test_query_runtime_error_names_the_message():
     ({'older_than': '3 days'}, 'older_than=3 days is not a duration'),
     ({'queues': ['deferred', 'bounce']}, 'queues: unknown queue name.s. bounce; the queues are maildrop, incoming'),
     ({'queue_ids': ['9946C1B63F2', 'ALL']}, "queue_ids: 'ALL' is not a Postfix queue ID"),
+    ({'sender': ''}, 'sender is empty, which would select every message'),
+    ({'recipient': '  '}, 'recipient is empty, which would select every message'),
+    ({'delay_reason': ''}, 'delay_reason is empty, which would select every message'),
+    ({'query': ' '}, 'query is empty'),
+    ({'site': 'example.com; rm'}, "site: 'example.com; rm' is not a domain name"),
+    ({'site': ''}, "site: '' is not a domain name"),
 ])
 def test_selector_rejects(criteria, message):
     with pytest.raises(QueueError, match=message):
@@ -259,8 +272,9 @@ def test_selector_rejects_bad_query():
 def test_selector_names_what_was_given():
     assert Selector().given == []
     assert Selector(queues=[], sender='x', older_than='1h', newer_than=None).given == ['queues', 'sender', 'older_than']
-    with pytest.raises(TypeError, match='unknown selector.s.: site'):
-        Selector(site='example.com')
+    assert Selector(site='Example.COM.').given == ['site']
+    with pytest.raises(TypeError, match='unknown selector.s.: domain'):
+        Selector(domain='example.com')
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +332,7 @@ def test_summarize_counts_unknown_queue_names():
     ('delete', sorted(QUEUE_OF)),
     ('hold', sorted(sender for sender, queue in QUEUE_OF.items() if queue in ('incoming', 'deferred'))),
     ('release', ['bob@testbed.example']),
-    ('requeue', sorted(sender for sender, queue in QUEUE_OF.items() if queue != 'maildrop')),
+    ('requeue', sorted(sender for sender, queue in QUEUE_OF.items() if queue not in ('maildrop', 'hold'))),
     ('expire', sorted(sender for sender, queue in QUEUE_OF.items()
                       if queue != 'maildrop' and sender != 'alice@testbed.example')),
     ('flush', sorted(sender for sender, queue in QUEUE_OF.items() if queue == 'deferred')),
@@ -561,3 +575,30 @@ def test_stream_lines_caller_may_stop_early(runner):
     lines = runner.stream_lines('postqueue', ['json'], ['1000000'])
     assert next(lines) == '{"line": 0}'
     lines.close()  # the tool gets EPIPE; that is not an error
+
+
+@pytest.mark.parametrize('domain, site', [
+    ('example.com', 'example.com'), ('EXAMPLE.com', 'example.com'), ('.example.com', '.example.com'),
+    ('a-b.example', 'a-b.example'), ('[192.0.2.1]', '[192.0.2.1]'), ('example.com.', 'example.com'),
+])
+def test_check_site_accepts(domain, site):
+    assert check_site(domain) == site
+
+
+@pytest.mark.parametrize('domain', ['', 'exa mple.com', 'example.com\nevil retry:', '-bad.example', 'a..b',
+                                    'user@example.com', 'x' * 64 + '.com', None, 'example.com retry:4.4.1'])
+def test_check_site_refuses(domain):
+    with pytest.raises(QueueError, match='suspend: .* is not a domain name'):
+        check_site(domain, 'suspend')
+
+
+@pytest.mark.parametrize('domain, sites, expected', [
+    ('example.com', ('example.com',), True),
+    ('mx.example.com', ('example.com',), False),
+    ('mx.example.com', ('.example.com',), True),
+    ('example.com', ('.example.com',), False),
+    ('badexample.com', ('.example.com',), False),
+    ('other.example', ('example.com', 'other.example'), True),
+])
+def test_at_site(domain, sites, expected):
+    assert at_site(domain, sites) is expected

@@ -11,6 +11,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.mailops.postfix.plugins.module_utils import queue_actions
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
     QueueError,
     Selector,
@@ -26,8 +27,9 @@ TOTALS = {'-d': 'Deleted', '-h': 'Placed on hold', '-H': 'Released from hold', '
 
 
 class FakeRunner:
-    """PostfixRunner on a captured queue: postqueue -j prints the fixture; postsuper reports every ID it
-    reads except those in ``gone`` (messages that left the queue after the listing)."""
+    """PostfixRunner on a captured queue: postqueue -j prints the fixture. postsuper reports, like the real
+    one, each ID it reads that is in one of the queues named after "-" and that the action changes, except
+    those in ``gone`` (messages that left the queue after the listing). ``running`` is what postfix status says."""
 
     instances = []
 
@@ -37,7 +39,12 @@ class FakeRunner:
         self.calls = []
         self.version_string = self.next_version
         self.queue_lines = self.next_queue.splitlines()
+        self.records = {record['queue_id']: record for record in parse_records(self.queue_lines)}
         FakeRunner.instances.append(self)
+
+    def run_with_terminal(self, tool, args=(), config_dir=None):
+        self.calls.append((tool, list(args)))
+        return (0 if self.running else 1), ''
 
     def version(self):
         return self.version_string
@@ -54,18 +61,25 @@ class FakeRunner:
         if tool == 'postqueue':
             return iter(self.queue_lines)
         flag = {'delete': '-d', 'hold': '-h', 'release': '-H', 'requeue': '-r', 'expire': '-e'}[options[0]]
-        done = [queue_id for queue_id in input_lines if queue_id not in self.gone]
+        done = [queue_id for queue_id in input_lines if queue_id not in self.gone and queue_id in self.records
+                and self.records[queue_id]['queue_name'] in args[1:]
+                and not (flag == '-e' and self.records[queue_id]['forced_expire'])]
         return iter(['postsuper: %s: %s' % (queue_id, DONE_WORDS[flag]) for queue_id in done]
                     + ['postsuper: %s: %d messages' % (TOTALS[flag], len(done))])
 
 
 class FakeFlushClient:
+    """flush(8): takes every request, or fails after ``fail_after`` of them."""
+
     requested = []
+    fail_after = None
 
     def __init__(self, path):
         self.path = path
 
     def send_file(self, queue_id):
+        if len(FakeFlushClient.requested) == FakeFlushClient.fail_after:
+            raise PostfixCommandError('cannot request delivery of %s from flush(8)' % queue_id, cmd=['flush(8)'])
         FakeFlushClient.requested.append((self.path, queue_id))
 
 
@@ -75,9 +89,11 @@ def runner(monkeypatch):
     FakeRunner.next_version = '3.7.11'
     FakeRunner.next_queue = fixture_text('3.7', 'queue-j.jsonl')
     FakeRunner.gone = set()
+    FakeRunner.running = True
     FakeFlushClient.requested = []
+    FakeFlushClient.fail_after = None
     monkeypatch.setattr(postfix_queue, 'PostfixRunner', FakeRunner)
-    monkeypatch.setattr(postfix_queue, 'FlushClient', FakeFlushClient)
+    monkeypatch.setattr(queue_actions, 'FlushClient', FakeFlushClient)
     return FakeRunner
 
 
@@ -178,7 +194,7 @@ def test_list_reads_once_and_changes_nothing(runner, capsys):
     ('hold', {'recipient': 'remote-one'}, {'sender': '^(alice|josé)@'}, ['incoming', 'active', 'deferred']),
     ('release', {'sender': '^bob@'}, {'sender': '^bob@'}, ['hold']),
     ('expire', {'queues': ['deferred']}, {'sender': '^(MAILER|"odd|josé)'}, ['incoming', 'active', 'deferred', 'hold']),
-    ('requeue', {'sender': '^carol|^dave'}, {'sender': '^dave'}, ['incoming', 'active', 'deferred', 'hold']),
+    ('requeue', {'sender': '^carol|^dave|^bob'}, {'sender': '^dave'}, ['incoming', 'active', 'deferred']),
     ('delete', {'sender': '^carol|^dave'}, {'sender': '^carol|^dave'},
      ['maildrop', 'incoming', 'active', 'deferred', 'hold']),
 ])
@@ -194,6 +210,14 @@ def test_check_mode_predicts_the_real_run(runner, capsys, action, criteria, expe
         assert result['affected_ids'] == wanted
     assert 'summary_after' not in check
     assert real['summary_after']['messages'] == 8  # the stand-in queue does not change
+    assert (('postkick', [], ['public', 'pickup', 'W']) in real['calls']) == (action == 'requeue')
+
+
+def test_requeue_does_not_wake_pickup_of_a_stopped_postfix(runner, capsys):
+    runner.running = False
+    result = run_module(capsys, action='requeue', sender='^dave')
+    assert result['affected'] == 1
+    assert not any(call[0] == 'postkick' for call in result['calls'])
 
 
 def test_messages_gone_before_the_action_are_not_errors(runner, capsys):
@@ -272,14 +296,65 @@ def test_flush_everything_is_one_postqueue_f(runner, capsys):
     assert FakeFlushClient.requested == []
 
 
-def test_postsuper_failure_is_reported(runner, capsys, monkeypatch):
-    def fail(*args, **kwargs):
-        raise PostfixCommandError('postsuper -c /etc/postfix -d - failed (rc=1): postsuper: fatal: not root',
-                                  cmd=['postsuper'], rc=1, stderr='postsuper: fatal: not root')
-    monkeypatch.setattr(FakeRunner, 'stream_lines', lambda self, tool, *args, **kwargs: (
-        iter(self.queue_lines) if tool == 'postqueue' else fail()))
-    result = run_module(capsys, action='delete', sender='^bob@')
+def test_postsuper_failure_reports_what_was_done_before(runner, capsys, monkeypatch):
+    wanted = ids_of('3.7', queues=['deferred'])
+
+    def postsuper_dies_after_one(ids):
+        yield 'postsuper: %s: removed' % ids[0]
+        raise PostfixCommandError('postsuper -c /etc/postfix -d - failed (rc=1): postsuper: fatal: lost the queue',
+                                  cmd=['postsuper'], rc=1, stderr='postsuper: fatal: lost the queue')
+    monkeypatch.setattr(FakeRunner, 'stream_lines', lambda self, tool, options=(), args=(), input_lines=(), **kwargs: (
+        iter(self.queue_lines) if tool == 'postqueue' else postsuper_dies_after_one(list(input_lines))))
+    result = run_module(capsys, action='delete', queues=['deferred'])
     assert result['failed'] is True
     assert result['rc'] == 1
-    assert 'fatal: not root' in result['msg']
+    assert 'fatal: lost the queue' in result['msg']
+    assert result['changed'] is True
+    assert result['affected'] == 1
+    assert result['affected_ids'] == wanted[:1]
+
+
+def test_flush_failure_reports_what_was_requested_before(runner, capsys):
+    FakeFlushClient.fail_after = 2
+    wanted = ids_of('3.7', queues=['deferred'])
+    result = run_module(capsys, action='flush', queues=['deferred'])
+    assert result['failed'] is True
+    assert 'delivery of 2 of the 4 selected messages was requested before' in result['msg']
+    assert result['changed'] is True
+    assert result['affected_ids'] == wanted[:2]
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+@pytest.mark.parametrize('criteria', [{'queues': ['deferred']}, {'all_messages': True}])
+def test_flush_needs_a_running_postfix_also_in_check_mode(runner, capsys, check_mode, criteria):
+    runner.running = False
+    result = run_module(capsys, check_mode=check_mode, action='flush', **criteria)
+    assert result['failed'] is True
+    assert 'action=flush needs a running Postfix' in result['msg']
     assert result['changed'] is False
+    assert FakeFlushClient.requested == []
+    assert ('postqueue', ['flush'], []) not in result['calls']
+
+
+def test_flush_everything_runs_postqueue_f_with_nothing_deferred(runner, capsys):
+    lines = fixture_text('3.7', 'queue-j.jsonl').splitlines()
+    runner.next_queue = '\n'.join(line for line in lines if '"deferred"' not in line)
+    result = run_module(capsys, action='flush', all_messages=True)
+    assert ('postqueue', ['flush'], []) in result['calls']
+    assert result['changed'] is False
+    assert result['affected'] == 0
+
+
+def test_flush_by_site(runner, capsys):
+    result = run_module(capsys, action='flush', site='REMOTE-one.example')
+    wanted = ids_of('3.7', site='remote-one.example', queues=['deferred'])
+    assert len(wanted) == 2
+    assert [queue_id for path, queue_id in FakeFlushClient.requested] == wanted
+    assert result['affected_ids'] == wanted
+
+
+def test_empty_pattern_is_refused_before_anything_runs(runner, capsys):
+    result = run_module(capsys, action='delete', sender='')
+    assert result['failed'] is True
+    assert 'sender is empty, which would select every message' in result['msg']
+    assert result['calls'] == []
