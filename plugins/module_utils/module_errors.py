@@ -12,10 +12,15 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner imp
 
 @contextmanager
 def reported_failures(module, result, *input_errors):
-    """Turn ``input_errors`` (bad input, named in the message) and PostfixCommandError into fail_json(**result)."""
+    """Turn ``input_errors`` (bad input, named in the message), PostfixCommandError and a missing permission
+    into fail_json(**result)."""
     try:
         yield
     except PostfixCommandError as error:
         module.fail_json(**dict(result, **error.to_result()))
     except input_errors as error:
         module.fail_json(msg=str(error), **result)
+    except PermissionError as error:
+        # Typically a --check run without become: the staged files go next to the live ones.
+        module.fail_json(msg='%s: %s; changing a Postfix configuration or queue needs root (become: true)'
+                         % (error.strerror, error.filename), **result)

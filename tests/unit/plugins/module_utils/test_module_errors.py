@@ -44,6 +44,16 @@ def test_command_error_carries_the_command_and_its_output():
                               'stdout': '', 'stderr': 'fatal: x', 'changed': False}
 
 
+def test_missing_permission_says_what_and_that_root_is_needed():
+    module = FakeModule()
+    with pytest.raises(Failed):
+        with reported_failures(module, {'changed': False}, InputError):
+            raise PermissionError(13, 'Permission denied', '/etc/postfix/.main.cf.x1y2z3a4.tmp')
+    assert module.failure == {
+        'msg': 'Permission denied: /etc/postfix/.main.cf.x1y2z3a4.tmp; changing a Postfix configuration or queue '
+               'needs root (become: true)', 'changed': False}
+
+
 def test_other_errors_are_not_hidden():
     module = FakeModule()
     with pytest.raises(KeyError):
