@@ -205,9 +205,14 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
                 postfix_control.reload(runner)
         except PostfixCommandError as error:
             stage.restore(files)
+            message = '%s; the previous %s restored' % (error, ' and '.join(files))
             if result['restarted'] and not postfix_control.is_running(runner):
-                postfix_control.restart(runner)
-            raise PostfixCommandError('%s; the previous %s restored' % (error, ' and '.join(files)),
-                                      cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+                # The stop went through and the start did not: start again with the old files.
+                try:
+                    postfix_control.start(runner)
+                    message += ', and Postfix started with them'
+                except PostfixCommandError as start_error:
+                    message += '; starting Postfix with them failed too, so POSTFIX IS NOT RUNNING: %s' % start_error
+            raise PostfixCommandError(message, cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
     finally:
         stage.cleanup()

@@ -37,14 +37,36 @@ def reload(runner):
     _postfix(runner, 'reload')
 
 
+def _systemctl(runner, systemctl, verb):
+    rc, out, err = runner.module.run_command([systemctl, verb, 'postfix'])
+    if rc != 0:
+        raise PostfixCommandError('systemctl %s postfix failed: %s' % (verb, (err or out).strip()),
+                                  cmd=[systemctl, verb, 'postfix'], rc=rc, stdout=out, stderr=err)
+
+
+def _check_running(runner, what):
+    # Debian's postfix.service is a wrapper that succeeds even when the instance fails to start.
+    if not is_running(runner):
+        raise PostfixCommandError('Postfix is not running after %s (postfix status); see the mail log for why' % what,
+                                  cmd=['postfix', 'status'])
+
+
+def start(runner):
+    """Start a stopped instance; raise PostfixCommandError unless it then runs."""
+    systemctl = _systemd_unit(runner)
+    if systemctl:
+        _systemctl(runner, systemctl, 'start')
+    else:
+        _postfix(runner, 'start')
+    _check_running(runner, 'postfix start')
+
+
 def restart(runner):
     """Stop and start the instance: needed for inet_interfaces and inet_protocols."""
     systemctl = _systemd_unit(runner)
     if systemctl:
-        rc, out, err = runner.module.run_command([systemctl, 'restart', 'postfix'])
-        if rc != 0:
-            raise PostfixCommandError('systemctl restart postfix failed: %s' % (err or out).strip(),
-                                      cmd=[systemctl, 'restart', 'postfix'], rc=rc, stdout=out, stderr=err)
-        return
-    _postfix(runner, 'stop')
-    _postfix(runner, 'start')
+        _systemctl(runner, systemctl, 'restart')
+    else:
+        _postfix(runner, 'stop')
+        _postfix(runner, 'start')
+    _check_running(runner, 'the restart')

@@ -38,7 +38,17 @@ def match_queries(keys, text):
     return results
 
 
-def warnings(stderr):
-    """postmap's warnings as (line number or None, message) pairs."""
+def warnings(stderr, about=None):
+    """postmap's warnings as (line number or None, message) pairs.
+
+    With ``about`` (a table's file name), only the warnings about that table
+    or its compiled files; postmap also warns about other things it reads,
+    such as main.cf ("overriding earlier entry").
+    """
     return [(int(match.group('line')) if match.group('line') else None, match.group('message'))
-            for match in _WARNING.finditer(stderr)]
+            for match in _WARNING.finditer(stderr) if about is None or about in match.group('where')]
+
+
+def other_warnings(stderr, about):
+    """postmap's warnings that are not about the table ``about``, as printed."""
+    return [match.group(0) for match in _WARNING.finditer(stderr) if about not in match.group('where')]

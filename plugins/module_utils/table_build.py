@@ -36,7 +36,8 @@ _UNSUPPORTED_TYPE = re.compile(r'unsupported dictionary type: (\w+)')
 
 # Staged files of one table: the source and what postmap built from it, each
 # with the live path it will replace.
-Staged = namedtuple('Staged', 'source source_path compiled')
+_QUOTED = re.compile(r'"[^"]*"')
+Staged = namedtuple('Staged', 'source source_path compiled other_warnings')
 
 
 def table_name(table_type, path):
@@ -99,7 +100,8 @@ class CompiledCheck:
             if query(self.runner, self.table, list(expected)) == expected:
                 return None
         else:
-            raise TableError('postmap -s %s failed: %s' % (self.table, err.strip()))
+            # Damaged, truncated, or written by another database library version.
+            return '%s cannot be read (postmap -s: %s)' % (self.compiled[0], err.strip())
         return '%s was built from other content than its source' % self.compiled[0]
 
     def cancel(self):
@@ -110,11 +112,12 @@ class CompiledCheck:
             self.listing = None
 
 
-def build(module, runner, table_type, path, content, attributes):
+def build(module, runner, table_type, path, content, attributes, secret=False):
     """Stage ``content`` as the table's source, build or open it with postmap; return Staged.
 
     Raises TableError with Postfix's warnings, mapped to entries, when
-    postmap has anything to say about the content.
+    postmap has anything to say about the content. For a ``secret`` table the
+    error names lines only, without what postmap quotes from them.
     """
     source = atomic_file.stage(module, path, content.encode('utf-8', 'surrogateescape'), attributes)
     compiled = []
@@ -128,27 +131,30 @@ def build(module, runner, table_type, path, content, attributes):
                                       check_rc=False)
             if rc not in (0, 1) or 'fatal:' in err:
                 raise TableError('Postfix cannot open the new table: %s' % err.strip())
-        problems = postmap_output.warnings(err)
+        problems = postmap_output.warnings(err, about=source)
         if problems:
-            raise TableError(_explain(problems, table_type, path, content))
+            raise TableError(_explain(problems, table_type, path, content, secret))
         for staged_path, live in compiled:
             atomic_file.set_attributes(module, staged_path, live, attributes)
     except BaseException:
-        discard(Staged(source, path, compiled))
+        discard(Staged(source, path, compiled, []))
         raise
-    return Staged(source, path, compiled)
+    return Staged(source, path, compiled, postmap_output.other_warnings(err, source))
 
 
 def _suffixed(table_type, path):
     return [(live[len(path):], live) for live in compiled_paths(table_type, path)]
 
 
-def _explain(problems, table_type, path, content):
+def _explain(problems, table_type, path, content, secret):
     entries = {entry.line: entry for entry in entries_of(parse_source(content, syntax_of(table_type)))}
     messages = []
     for line, message in problems:
-        entry = entries.get(line)
+        entry = None if secret else entries.get(line)
         where = ('%r (line %d)' % (entry.key, line)) if entry else ('line %d' % line if line else table_name(table_type, path))
+        if secret:
+            # postmap quotes keys and whole lines ('non-UTF-8 input "..."'), which may hold a password.
+            message = _QUOTED.sub('"(hidden: secret table)"', message)
         messages.append('%s: %s' % (where, message))
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 

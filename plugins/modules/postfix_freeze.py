@@ -252,6 +252,8 @@ def apply_table(module, instance, table):
     attributes = resolve(None, None, None, None, 0o644)
     staged = table_build.build(module, instance.runner, instance.table_type, instance.table_path, table.content,
                                attributes)
+    for warning in staged.other_warnings:
+        module.warn(warning)
     if module.check_mode:
         table_build.discard(staged)
     else:

@@ -368,7 +368,9 @@ def present(module, runner, table_type, result):
     if plan.content is not None or result['rebuilt']:
         # Postfix judges the new table in check mode too, so that check mode fails where the real run would.
         content = plan.content if plan.content is not None else current_text
-        staged = table_build.build(module, runner, table_type, path, content, attributes)
+        staged = table_build.build(module, runner, table_type, path, content, attributes, secret=secret)
+        for warning in staged.other_warnings:
+            module.warn(warning)
         if module.check_mode:
             table_build.discard(staged)
         else:

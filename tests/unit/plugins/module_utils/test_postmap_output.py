@@ -8,7 +8,12 @@ import os
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.postmap_output import dump_lines, match_queries, warnings
+from ansible_collections.mailops.postfix.plugins.module_utils.postmap_output import (
+    dump_lines,
+    match_queries,
+    other_warnings,
+    warnings,
+)
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import FIXTURES, VERSIONS
 
 TABLES = os.path.join(FIXTURES, 'tables')
@@ -149,6 +154,24 @@ def test_warnings(stderr, expected):
 ])
 def test_warnings_only_warning_lines(stderr):
     assert warnings(stderr) == []
+
+
+STAGED = '/etc/postfix/.access.a1b2c3d4.tmp'
+MIXED_STDERR = (
+    'postmap: warning: /etc/postfix/main.cf, line 48: overriding earlier entry: relayhost=\n'
+    'postmap: warning: inet_protocols: IPv6 support is disabled: Address family not supported by protocol\n'
+    'postmap: warning: %s, line 3: expected format: key whitespace value\n'
+    'postmap: warning: %s.db: duplicate entry: "a@example.com"\n'
+    'postmap: warning: regexp map %s, line 2: Unmatched ( or \\(\n' % (STAGED, STAGED, STAGED))
+
+
+def test_warnings_about_one_table_leave_out_main_cf_and_others():
+    assert warnings(MIXED_STDERR, about=STAGED) == [
+        (3, 'expected format: key whitespace value'), (None, 'duplicate entry: "a@example.com"'),
+        (2, 'Unmatched ( or \\(')]
+    assert other_warnings(MIXED_STDERR, STAGED) == [
+        'postmap: warning: /etc/postfix/main.cf, line 48: overriding earlier entry: relayhost=',
+        'postmap: warning: inet_protocols: IPv6 support is disabled: Address family not supported by protocol']
 
 
 def test_warnings_several_lines_in_order():
