@@ -35,7 +35,10 @@ _TIME_DEFAULT = re.compile(r'\d+[smhdw]')
 _INTEGER = re.compile(r'-?\d+')
 # Whole-number defaults whose parameter also takes other values:
 # compatibility_level takes release numbers (3.6), lmtp_tcp_port service names.
-_NOT_ONLY_NUMBERS = frozenset(['compatibility_level', 'lmtp_tcp_port'])
+# milter_protocol takes extensions after the number ("6 no_header_reply").
+_NOT_ONLY_NUMBERS = frozenset(['compatibility_level', 'lmtp_tcp_port', 'milter_protocol'])
+# Defaults of no whose parameter also takes keywords (3.7.10+: normalize, reject).
+_NOT_ONLY_YES_NO = frozenset(['smtpd_forbid_bare_newline'])
 
 
 def value_type_errors(defaults, values):
@@ -51,7 +54,7 @@ def value_type_errors(defaults, values):
         default = defaults.get(name)
         if default is None or '$' in value:
             continue
-        if default in ('yes', 'no') and value.lower() not in ('yes', 'no'):
+        if default in ('yes', 'no') and name not in _NOT_ONLY_YES_NO and value.lower() not in ('yes', 'no'):
             errors.append('%s = %s: Postfix expects yes or no (default: %s)' % (name, value, default))
         elif _INTEGER.fullmatch(default) and name not in _NOT_ONLY_NUMBERS and not _INTEGER.fullmatch(value):
             errors.append('%s = %s: Postfix expects a whole number (default: %s)' % (name, value, default))
@@ -109,14 +112,15 @@ class StagedConfig:
         if remove_services:
             self.postconf(['master', 'remove'], list(remove_services))
 
-    def validate(self, parameter_values, option_names, user_defined):
+    def validate(self, parameter_values, option_values, user_defined):
         """Raise PostfixCommandError unless the staged configuration passes Postfix's checks.
 
         parameter_values: main.cf parameters being set (name -> text);
-        option_names: master.cf -o parameter names being set;
+        option_values: master.cf -o parameters being set, one dict (name -> text) per service;
         user_defined: names the caller declared as intentional user-defined
         parameters, which postconf may report as unused.
         """
+        option_names = set().union(*option_values)
         err = self.postconf(['non_default'], [])[2]
         unknown = sorted(set(
             '%s (%s)' % (name, os.path.basename(path)) for path, name in parse_unused_warnings(err)
@@ -131,6 +135,8 @@ class StagedConfig:
                 stderr=err)
         defaults = parse_parameters(self.postconf(['defaults'], [])[1])
         errors = value_type_errors(defaults, parameter_values)
+        for options in option_values:
+            errors += ['-o %s' % error for error in value_type_errors(defaults, options)]
         if errors:
             raise PostfixCommandError('invalid value(s): %s' % '; '.join(errors))
         rc, output = self.runner.run_with_terminal('postfix', ['check'], config_dir=self.path)
@@ -163,7 +169,7 @@ class StagedConfig:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def apply_changes(module, runner, parameter_changes, service_changes, result, option_names=(), user_defined=(),
+def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
                   reload=True, backup=False):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
@@ -181,7 +187,7 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             remove_services=[k for k, v in service_changes.items() if v['after'] is None])
         result['postfix_warnings'] = stage.validate(
             parameter_values={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
-            option_names=set(option_names),
+            option_values=list(option_values),
             user_defined=set(user_defined))
         # master.cf first: new services exist before main.cf refers to them.
         files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]

@@ -117,6 +117,9 @@ def normalize_spec(spec):
         raise ConfigValueError('master.cf entry %s: service and type are required' % key)
     if '/' in normalized['service'] or '=' in normalized['service']:
         raise ConfigValueError('master.cf entry %s: the service name cannot contain "/" or "="' % key)
+    if normalized['service'] == '*':
+        # postconf -M would take it as a wild card and rewrite every entry of the type.
+        raise ConfigValueError('master.cf entry %s: "*" is postconf\'s wild card, not a service name' % key)
     if normalized['type'] not in SERVICE_TYPES:
         raise ConfigValueError('master.cf entry %s: type must be one of %s' % (key, ', '.join(SERVICE_TYPES)))
     for field in FLAG_FIELDS:

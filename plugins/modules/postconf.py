@@ -394,11 +394,11 @@ def main():
             current_services = parse_entries(runner.run('postconf', ['master'])[1])
             result['service_changes'] = plan_services(current_services, params['services'])
         if result['changes'] or result['service_changes']:
-            option_names = set()
-            for spec in params['services'] or []:
-                option_names.update(name for name, value in (spec['options'] or {}).items() if value is not None)
+            # The -o parameters being set, per service, as they will be written.
+            option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
+                              if value is not None} for spec in params['services'] or []]
             apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                          option_names=option_names, user_defined=params['user_defined_parameters'],
+                          option_values=option_values, user_defined=params['user_defined_parameters'],
                           reload=params['reload'], backup=params['backup'])
             result['changed'] = True
             if module._diff:

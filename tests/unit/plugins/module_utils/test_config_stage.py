@@ -46,6 +46,9 @@ def defaults_matching(version, pattern):
     ('smtpd_banner', 'no'),
     ('foo_bar', 'anything'),
     ('restricted_recipient', 'check_sender_access hash:/etc/postfix/privileged_sender'),
+    ('smtpd_forbid_bare_newline', 'normalize'),  # default no on 3.7, normalize on 3.10
+    ('smtpd_forbid_bare_newline', 'reject'),
+    ('milter_protocol', '6 no_header_reply'),
 ])
 def test_value_type_accepted(version, name, value):
     assert value_type_errors(DEFAULTS[version], {name: value}) == []
@@ -92,8 +95,9 @@ def test_value_type_errors_accepts_every_default(version):
     (r'^\d+[smhdw]$', '5 days', 90),
 ])
 def test_value_type_errors_checks_every_typed_default(version, pattern, value, minimum):
-    # compatibility_level and lmtp_tcp_port have whole-number defaults but take other values too.
-    names = [name for name in defaults_matching(version, pattern) if name not in ('compatibility_level', 'lmtp_tcp_port')]
+    # These have whole-number or yes/no defaults but take other values too.
+    exempt = ('compatibility_level', 'lmtp_tcp_port', 'milter_protocol', 'smtpd_forbid_bare_newline')
+    names = [name for name in defaults_matching(version, pattern) if name not in exempt]
     assert len(names) >= minimum
     errors = value_type_errors(DEFAULTS[version], dict.fromkeys(names, value))
     assert len(errors) == len(names)

@@ -309,6 +309,7 @@ def test_normalize_spec_service_types(service_type):
     pytest.param({'type': None}, 'service and type are required', id='no-type'),
     pytest.param({'service': 'a/b'}, 'cannot contain "/" or "="', id='slash-in-service'),
     pytest.param({'service': 'a=b'}, 'cannot contain "/" or "="', id='equals-in-service'),
+    pytest.param({'service': '*'}, '"\\*" is postconf\'s wild card, not a service name', id='wildcard-service'),
     pytest.param({'service': 'sub mission'}, 'must be one word', id='space-in-service'),
     pytest.param({'service': ''}, 'must be one word', id='empty-service'),
     pytest.param({'type': 'tcp'}, 'type must be one of inet, unix, unix-dgram, fifo, pass', id='bad-type'),
