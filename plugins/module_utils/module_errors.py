@@ -12,15 +12,18 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner imp
 
 @contextmanager
 def reported_failures(module, result, *input_errors):
-    """Turn ``input_errors`` (bad input, named in the message), PostfixCommandError and a missing permission
-    into fail_json(**result)."""
+    """Turn ``input_errors`` (bad input, named in the message), PostfixCommandError and a file that cannot be
+    written or read into fail_json(**result)."""
     try:
         yield
     except PostfixCommandError as error:
         module.fail_json(**dict(result, **error.to_result()))
     except input_errors as error:
         module.fail_json(msg=str(error), **result)
-    except PermissionError as error:
-        # Typically a --check run without become: the staged files go next to the live ones.
-        module.fail_json(msg='%s: %s; changing a Postfix configuration or queue needs root (become: true)'
-                         % (error.strerror, error.filename), **result)
+    except OSError as error:
+        # A file the module could not write or read: a --check run without become (the staged files go next
+        # to the live ones), or a table path in a directory that does not exist.
+        hint = '; changing a Postfix configuration or queue needs root (become: true)' if isinstance(
+            error, PermissionError) else ''
+        what = '%s: %s' % (error.strerror, error.filename) if error.filename else str(error)
+        module.fail_json(msg=what + hint, **result)

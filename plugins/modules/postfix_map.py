@@ -277,13 +277,17 @@ def table_type_of(runner, requested):
     return table_type
 
 
-def references(runner, table_type, path):
-    """main.cf parameters and master.cf -o settings that still name the table."""
-    pattern = re.compile(r'(?:^|[\s,:])%s:%s(?=$|[\s,])' % (re.escape(table_type), re.escape(path)), re.M)
+def references(runner, path):
+    """main.cf parameters and master.cf -o settings that still name the table's file, under any type.
+
+    Values are read with $name expanded (postconf -x), so hash:$config_directory/x
+    counts; a table may also sit inside unionmap:{...}, pipemap:{...} or proxy:.
+    """
+    pattern = re.compile(r'(?:^|[\s,:{])[\w-]+:%s(?=$|[\s,}])' % re.escape(path), re.M)
     found = []
-    for options in (['non_default'], ['master_params']):
+    for options in (['non_default', 'expand'], ['master_params', 'expand']):
         for line in runner.run('postconf', options)[1].split('\n'):
-            if pattern.search(line):
+            if pattern.search(line.partition('=')[2]):
                 found.append(line.split('=', 1)[0].strip())
     return found
 
@@ -393,7 +397,7 @@ def absent(module, runner, table_type, result):
     files = table_build.existing_files(table_type, path)
     if not files:
         return
-    still_used = references(runner, table_type, path)
+    still_used = references(runner, path)
     if still_used:
         raise TableSourceError('%s is still used by %s; remove it from there first (mailops.postfix.postconf), '
                                'or Postfix daemons would fail to open it' % (result['table'], ', '.join(still_used)))

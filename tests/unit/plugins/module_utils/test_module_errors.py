@@ -54,6 +54,14 @@ def test_missing_permission_says_what_and_that_root_is_needed():
                'needs root (become: true)', 'changed': False}
 
 
+def test_missing_directory_names_the_file():
+    module = FakeModule()
+    with pytest.raises(Failed):
+        with reported_failures(module, {}, InputError):
+            raise FileNotFoundError(2, 'No such file or directory', '/etc/postfix/maps/.access.x1y2z3a4.tmp')
+    assert module.failure == {'msg': 'No such file or directory: /etc/postfix/maps/.access.x1y2z3a4.tmp'}
+
+
 def test_other_errors_are_not_hidden():
     module = FakeModule()
     with pytest.raises(KeyError):
