@@ -12,7 +12,9 @@ compiled table is built from the staged source before either is installed.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import time
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes
 
@@ -81,6 +83,25 @@ def write_atomic(module, path, content, mode=0o644, mtime=None):
         install(temp_path, path)
     finally:
         remove_quietly(temp_path)
+
+
+def backup(module, path):
+    """Copy ``path`` to a backup file next to it; return the backup's name.
+
+    Named as AnsibleModule.backup_local() names backups (PATH.PID.DATE@TIME~),
+    but staged with the source's owner, group and mode from the start:
+    backup_local() creates the copy first and sets its mode afterwards, so
+    the copy of a secret table would be readable by others for a moment.
+    """
+    source = os.stat(path)
+    backup_path = '%s.%s.%s' % (path, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
+    attributes = file_attributes.Attributes(source.st_uid, source.st_gid, stat.S_IMODE(source.st_mode))
+    temp_path = stage(module, backup_path, read_bytes(path), attributes)
+    try:
+        install(temp_path, backup_path)
+    finally:
+        remove_quietly(temp_path)
+    return backup_path
 
 
 def read_bytes(path):

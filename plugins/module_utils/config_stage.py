@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     RESTART_PARAMETERS,
@@ -202,8 +202,13 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
         if backup:
             for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
                 if name in files:
-                    result[key] = module.backup_local(os.path.join(runner.config_dir, name))
-        stage.install(files)
+                    result[key] = atomic_file.backup(module, os.path.join(runner.config_dir, name))
+        try:
+            stage.install(files)
+        except OSError:
+            # master.cf may be live already when main.cf could not be written (a full disk).
+            stage.restore(files)
+            raise
         try:
             if result['restarted']:
                 postfix_control.restart(runner)

@@ -94,10 +94,16 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_build import
 
 
 def check_keys(keys):
-    """Keys go to postmap one per line: a line break would split one key into two lookups."""
+    """Keys go to postmap one per line: a line break would split one key into two lookups.
+
+    postmap answers "key TAB value": a key with a tab could not be told apart from its answer.
+    """
     for key in keys:
         if '\n' in key or '\r' in key or not key:
             raise ValueError('key %r is empty or contains a line break; postmap reads one key per line' % key)
+        if '\t' in key:
+            raise ValueError('key %r contains a tab; postmap -q - answers "key TAB value", so the answer would be '
+                             'ambiguous. Look it up with postmap -q KEY TABLE instead' % key)
 
 
 def main():

@@ -252,7 +252,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly
+from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import backup, read_bytes, remove_quietly
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
@@ -379,7 +379,7 @@ def present(module, runner, table_type, result):
             table_build.discard(staged)
         else:
             if params['backup'] and plan.content is not None and raw is not None:
-                result['backup_file'] = module.backup_local(path)
+                result['backup_file'] = backup(module, path)
             table_build.install(staged, source_changed=plan.content is not None)
     result['changed'] = True
     if module.check_mode:

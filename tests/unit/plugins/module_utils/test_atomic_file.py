@@ -85,3 +85,24 @@ def test_settled_mtime_is_old_enough_for_postfix_to_read_at_once():
     mtime = settled_mtime()
     assert mtime < int(now) - 1
     assert mtime >= int(now) - 3
+
+
+def test_backup_has_the_source_mode_from_the_start(tmp_path, monkeypatch):
+    path = tmp_path / 'sasl_passwd'
+    path.write_bytes(b'[smtp.example.net]:587 user:secret\n')
+    path.chmod(0o600)
+    modes_at_creation = []
+    real_stage = atomic_file.stage
+
+    def watching_stage(module, target, content, attributes):
+        temp_path = real_stage(module, target, content, attributes)
+        modes_at_creation.append(stat.S_IMODE(os.stat(temp_path).st_mode))
+        return temp_path
+
+    monkeypatch.setattr(atomic_file, 'stage', watching_stage)
+    backup_path = atomic_file.backup(MODULE, str(path))
+    assert backup_path.startswith(str(path) + '.%d.' % os.getpid()) and backup_path.endswith('~')
+    assert modes_at_creation == [0o600]
+    assert stat.S_IMODE(os.stat(backup_path).st_mode) == 0o600
+    assert open(backup_path, 'rb').read() == b'[smtp.example.net]:587 user:secret\n'
+    assert sorted(os.listdir(tmp_path)) == sorted(['sasl_passwd', os.path.basename(backup_path)])
