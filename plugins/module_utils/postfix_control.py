@@ -53,20 +53,19 @@ def _check_running(runner, what):
 
 def start(runner):
     """Start a stopped instance; raise PostfixCommandError unless it then runs."""
-    systemctl = _systemd_unit(runner)
-    if systemctl:
-        _systemctl(runner, systemctl, 'start')
-    else:
-        _postfix(runner, 'start')
-    _check_running(runner, 'postfix start')
+    _control(runner, 'start', ['start'])
 
 
 def restart(runner):
     """Stop and start the instance: needed for inet_interfaces and inet_protocols."""
+    _control(runner, 'restart', ['stop', 'start'])
+
+
+def _control(runner, systemd_verb, postfix_commands):
     systemctl = _systemd_unit(runner)
     if systemctl:
-        _systemctl(runner, systemctl, 'restart')
+        _systemctl(runner, systemctl, systemd_verb)
     else:
-        _postfix(runner, 'stop')
-        _postfix(runner, 'start')
-    _check_running(runner, 'the restart')
+        for command in postfix_commands:
+            _postfix(runner, command)
+    _check_running(runner, 'postfix %s' % systemd_verb)

@@ -120,5 +120,5 @@ def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
 
     runner.module = Module()
     monkeypatch.setattr(postfix_control, '_systemd_unit', lambda dummy: '/bin/systemctl')
-    with pytest.raises(PostfixCommandError, match=r'Postfix is not running after the restart \(postfix status\)'):
+    with pytest.raises(PostfixCommandError, match=r'Postfix is not running after postfix restart \(postfix status\)'):
         postfix_control.restart(runner)
