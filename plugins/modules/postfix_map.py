@@ -292,11 +292,23 @@ def references(runner, path):
     return found
 
 
+def shown_key(key, secret):
+    """A key as the result and the diff show it.
+
+    In a secret table, a key with white space is a malformed line (an
+    unbalanced quote makes the rest of the line part of the key), which may
+    hold the password.
+    """
+    if secret and re.search(r'\s', key):
+        return '(malformed line, hidden)'
+    return key
+
+
 def diff_lines(pairs, side, secret):
     lines = []
     for pair in pairs:
         entry = pair[side]
-        lines.append('%s %s\n' % (entry.key, MASK if secret else entry.value))
+        lines.append('%s %s\n' % (shown_key(entry.key, secret), MASK if secret else entry.value))
     if len(lines) > DIFF_ENTRY_LIMIT:
         lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
     return ''.join(lines)
@@ -313,10 +325,10 @@ def build_diff(table, changes, notes, secret):
             'before': before, 'after': after}
 
 
-def summarize_changes(result, changes):
+def summarize_changes(result, changes, secret):
     result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
                          'changed': len(changes.changed), 'reordered': changes.reordered}
-    keys = [(pair[0] or pair[1]).key for pair in changes.added + changes.removed + changes.changed]
+    keys = [shown_key((pair[0] or pair[1]).key, secret) for pair in changes.added + changes.removed + changes.changed]
     result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
 
 
@@ -341,7 +353,7 @@ def present(module, runner, table_type, result):
         if check:
             check.cancel()
     result['entries'] = len(plan.entries)
-    summarize_changes(result, plan.changes)
+    summarize_changes(result, plan.changes, secret)
 
     source_stat = file_attributes.current(path)
     attributes = file_attributes.resolve(params['owner'], params['group'],

@@ -1,0 +1,38 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests for what postfix_map shows of a table's changes: secret tables show no values, nor malformed lines."""
+
+from __future__ import annotations
+
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+    KEY_VALUE,
+    compare,
+    entries_of,
+    parse_source,
+)
+from ansible_collections.mailops.postfix.plugins.modules.postfix_map import build_diff, summarize_changes
+
+# A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
+BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'
+AFTER = '[smtp.example.net]:587 relayuser:NewSecret\n'
+
+
+def changes():
+    return compare(entries_of(parse_source(BEFORE, KEY_VALUE)), entries_of(parse_source(AFTER, KEY_VALUE)), KEY_VALUE)
+
+
+def test_secret_table_shows_neither_values_nor_malformed_lines():
+    result = {}
+    summarize_changes(result, changes(), secret=True)
+    diff = build_diff('hash:/etc/postfix/sasl_passwd', changes(), [], secret=True)
+    shown = repr(result) + repr(diff)
+    for secret in ('OldSecret', 'NewSecret', 'HandSecret'):
+        assert secret not in shown
+    assert sorted(result['changed_keys']) == ['(malformed line, hidden)', '[smtp.example.net]:587']
+    assert '[smtp.example.net]:587 ********' in diff['after']
+
+
+def test_other_tables_show_keys_as_they_are():
+    result = {}
+    summarize_changes(result, changes(), secret=False)
+    assert '"[broken.example]:587 relayuser:HandSecret' in result['changed_keys']
