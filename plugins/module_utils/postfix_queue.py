@@ -432,11 +432,3 @@ class PostsuperReport:
     def result(self):
         count = len(self.queue_ids) if self.total is None else self.total
         return {'count': count, 'queue_ids': list(self.queue_ids), 'warnings': list(self.warnings)}
-
-
-def parse_postsuper_report(lines, action):
-    """A whole postsuper report (see PostsuperReport)."""
-    report = PostsuperReport(action)
-    for line in lines:
-        report.add(line)
-    return report.result()

@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
     ACTIONS,
     QUEUE_NAMES,
+    PostsuperReport,
     QueueError,
     Selector,
     acts_on,
@@ -24,7 +25,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     check_site,
     jmespath_true,
     parse_duration,
-    parse_postsuper_report,
     parse_record,
     parse_records,
     recipient_domain,
@@ -59,6 +59,14 @@ def records(version):
 
 def by_sender(version):
     return {record['sender']: record for record in records(version)}
+
+
+def parse_postsuper_report(lines, action):
+    """A whole postsuper report, line by line as queue_actions.act() reads it."""
+    report = PostsuperReport(action)
+    for line in lines:
+        report.add(line)
+    return report.result()
 
 
 def selected_senders(version, now=None, **criteria):
