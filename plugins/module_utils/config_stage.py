@@ -26,7 +26,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     parse_parameters,
     parse_unused_warnings,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 
 CONFIG_FILES = ('main.cf', 'master.cf')
 

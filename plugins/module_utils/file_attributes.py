@@ -8,6 +8,8 @@ so a table is never visible with the wrong mode, not even for a moment.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import grp
 import os
 import pwd
@@ -19,7 +21,7 @@ Attributes = namedtuple('Attributes', 'uid gid mode')
 _OCTAL_MODE = re.compile(r'0?[0-7]{3,4}')
 
 
-class FileAttributeError(ValueError):
+class FileAttributeError(MailopsError):
     """An owner, group or mode that cannot be used."""
 
 

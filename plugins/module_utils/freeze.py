@@ -19,6 +19,8 @@ a role manages is touched.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import json
 import re
 
@@ -31,7 +33,7 @@ _QMGR_ENTRY = re.compile(r'qmgr[./](?:unix|fifo)\Z')
 RETRY_PREFIX = 'retry:4.4.1 '
 
 
-class FreezeError(ValueError):
+class FreezeError(MailopsError):
     """A request this module refuses."""
 
 

@@ -7,6 +7,8 @@ Pure functions over text and data; nothing here runs a command.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import re
 
 # Parameter names as postconf accepts them (2bounce_notice_recipient starts
@@ -20,7 +22,7 @@ RESTART_PARAMETERS = frozenset(['inet_interfaces', 'inet_protocols'])
 _UNUSED_WARNING = re.compile(r'warning: (?P<file>\S+): unused parameter: (?P<name>[^=\s]+)=')
 
 
-class ConfigValueError(ValueError):
+class ConfigValueError(MailopsError):
     """A parameter name or value that cannot be written safely."""
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import (
-    DEFAULT_CONFIG_DIR,
-    PostfixCommandError,
-)
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import DEFAULT_CONFIG_DIR
 
 
 def is_running(runner):

@@ -11,6 +11,8 @@ the queue IDs to act on and the first ``limit`` selected records.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import collections
 import heapq
 import json
@@ -44,7 +46,7 @@ DURATION_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 _DURATION = re.compile(r'(?:\d+[smhdw])+')
 
 
-class QueueError(ValueError):
+class QueueError(MailopsError):
     """Bad input (a selector, a duration, a queue ID) or queue output that makes no sense; says how to fix it."""
 
 

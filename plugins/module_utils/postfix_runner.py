@@ -18,6 +18,8 @@ import select
 import subprocess
 import tempfile
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+
 DEFAULT_CONFIG_DIR = '/etc/postfix'
 
 # Logical option name -> flag, per tool. -c config_dir is common to all tools
@@ -51,22 +53,6 @@ TOOL_OPTIONS = {
         'expire': '-e',          # expire messages: bounce at the next attempt (3.5+)
     },
 }
-
-
-class PostfixCommandError(Exception):
-    """A Postfix command failed; carries the command and what it printed."""
-
-    def __init__(self, message, cmd=None, rc=None, stdout='', stderr=''):
-        super().__init__(message)
-        self.cmd = cmd
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def to_result(self):
-        """Keyword arguments for module.fail_json()."""
-        return {'msg': str(self), 'cmd': self.cmd, 'rc': self.rc,
-                'stdout': self.stdout, 'stderr': self.stderr}
 
 
 class PostfixRunner:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import ACTIONS, PostsuperReport
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_flush import (
     FLUSH_PARAMETERS,
     FlushClient,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import socket
 
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 
 FLUSH_PROTOCOL = 'queue_flush_protocol'
 # flush_clnt.h

@@ -14,6 +14,8 @@ an interrupted run leaves it as it was.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import os
 import re
 from collections import namedtuple
@@ -28,7 +30,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import PACKAGES, compiled_paths
 
 
-class TableError(ValueError):
+class TableError(MailopsError):
     """Postfix refused a table, or could not open one; carries its own words."""
 
 

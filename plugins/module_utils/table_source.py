@@ -23,6 +23,8 @@ CIDR.
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import re
 from collections import namedtuple
 
@@ -64,7 +66,7 @@ _UNQUOTED_LOCALPART = re.compile(r'(?P<local>[^"@]*\s[^"@]*)@(?P<domain>[^\s@"]+
 _QUOTED_LOCALPART = re.compile(r'"(?:[^"\\]|\\.)*"@[^\s@"]+', re.A)
 
 
-class TableSourceError(ValueError):
+class TableSourceError(MailopsError):
     """Table content that cannot be written safely or that Postfix would misread."""
 
 

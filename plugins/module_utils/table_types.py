@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 # Indexed types: postmap compiles the source into these files, and daemons
 # read only the compiled files. Daemons notice a rebuilt file and restart
 # themselves, so no reload is needed.
@@ -41,7 +43,7 @@ PACKAGES = {
 }
 
 
-class TableTypeError(ValueError):
+class TableTypeError(MailopsError):
     """A table type this host or this module cannot handle."""
 
 

@@ -383,7 +383,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {}, 'service_changes': {}, 'reloaded': False, 'restarted': False,
               'reload_needed': False, 'restart_required': []}
-    with reported_failures(module, result, ConfigValueError):
+    with reported_failures(module, result):
         result['version'] = runner.version()
         requested = requested_parameters(params)
         if requested:

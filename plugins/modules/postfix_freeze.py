@@ -174,10 +174,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     saved_state,
     suspension_value,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
-    QueueError,
     QueueSummary,
     at_site,
     check_site,
@@ -188,7 +187,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
 
 STATE_FILE = 'mailops-freeze.json'
 LIFETIMES = ('maximal_queue_lifetime', 'bounce_queue_lifetime')
@@ -399,8 +397,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     runner = PostfixRunner(module, module.params['config_dir'])
     result = {'changed': False, 'changes': {}, 'reloaded': False, 'reload_needed': False}
-    with reported_failures(module, result, FreezeError, TableSourceError, ConfigValueError, QueueError,
-                           table_build.TableError):
+    with reported_failures(module, result):
         instance = Instance(runner)
         both = set(module.params['suspend']) & set(module.params['resume'])
         if both:

@@ -100,9 +100,9 @@ def check_keys(keys):
     """
     for key in keys:
         if '\n' in key or '\r' in key or not key:
-            raise ValueError('key %r is empty or contains a line break; postmap reads one key per line' % key)
+            raise TableError('key %r is empty or contains a line break; postmap reads one key per line' % key)
         if '\t' in key:
-            raise ValueError('key %r contains a tab; postmap -q - answers "key TAB value", so the answer would be '
+            raise TableError('key %r contains a tab; postmap -q - answers "key TAB value", so the answer would be '
                              'ambiguous. Look it up with postmap -q KEY TABLE instead' % key)
 
 
@@ -115,9 +115,9 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     result = {'changed': False, 'matches': {}, 'found': [], 'missing': []}
-    with reported_failures(module, result, TableError, ValueError):
+    with reported_failures(module, result):
         if ':' not in params['table']:
-            raise ValueError('table %r has no type: name it as in main.cf, for example hash:%s'
+            raise TableError('table %r has no type: name it as in main.cf, for example hash:%s'
                              % (params['table'], params['table']))
         check_keys(params['keys'])
         found = query(PostfixRunner(module, params['config_dir']), params['table'], params['keys'])

@@ -260,7 +260,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import 
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
     READ_AT_START,
-    TableTypeError,
     check_supported,
     compiled_paths,
 )
@@ -471,8 +470,7 @@ def main():
     result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
               'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
               'invocation': invocation(params)}
-    with reported_failures(module, result, TableSourceError, TableTypeError, file_attributes.FileAttributeError,
-                           table_build.TableError):
+    with reported_failures(module, result):
         table_type = table_type_of(runner, params['type'])
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])

@@ -380,7 +380,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     action = params['action']
     result = {'changed': False, 'action': action, 'affected': 0, 'affected_ids': []}
-    with reported_failures(module, result, QueueError):
+    with reported_failures(module, result):
         selector = Selector.from_params(params)
         result['version'] = runner.version()
         check_request(params, selector, result['version'])

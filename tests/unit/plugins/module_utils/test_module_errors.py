@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 
 
 class Failed(Exception):
@@ -22,14 +24,14 @@ class FakeModule:
         raise Failed()
 
 
-class InputError(ValueError):
+class InputError(MailopsError):
     pass
 
 
 def test_input_error_becomes_its_message_with_the_result():
     module = FakeModule()
     with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False, 'table': 'hash:/x'}, InputError):
+        with reported_failures(module, {'changed': False, 'table': 'hash:/x'}):
             raise InputError('key "a b" contains white space')
     assert module.failure == {'msg': 'key "a b" contains white space', 'changed': False, 'table': 'hash:/x'}
 
@@ -38,7 +40,7 @@ def test_command_error_carries_the_command_and_its_output():
     module = FakeModule()
     error = PostfixCommandError('postmap failed (rc=1): fatal: x', cmd=['postmap', 'x'], rc=1, stderr='fatal: x')
     with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False}, InputError):
+        with reported_failures(module, {'changed': False}):
             raise error
     assert module.failure == {'msg': 'postmap failed (rc=1): fatal: x', 'cmd': ['postmap', 'x'], 'rc': 1,
                               'stdout': '', 'stderr': 'fatal: x', 'changed': False}
@@ -47,7 +49,7 @@ def test_command_error_carries_the_command_and_its_output():
 def test_missing_permission_says_what_and_that_root_is_needed():
     module = FakeModule()
     with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False}, InputError):
+        with reported_failures(module, {'changed': False}):
             raise PermissionError(13, 'Permission denied', '/etc/postfix/.main.cf.x1y2z3a4.tmp')
     assert module.failure == {
         'msg': 'Permission denied: /etc/postfix/.main.cf.x1y2z3a4.tmp; changing a Postfix configuration or queue '
@@ -57,7 +59,7 @@ def test_missing_permission_says_what_and_that_root_is_needed():
 def test_missing_directory_names_the_file():
     module = FakeModule()
     with pytest.raises(Failed):
-        with reported_failures(module, {}, InputError):
+        with reported_failures(module, {}):
             raise FileNotFoundError(2, 'No such file or directory', '/etc/postfix/maps/.access.x1y2z3a4.tmp')
     assert module.failure == {'msg': 'No such file or directory: /etc/postfix/maps/.access.x1y2z3a4.tmp'}
 
@@ -65,13 +67,13 @@ def test_missing_directory_names_the_file():
 def test_other_errors_are_not_hidden():
     module = FakeModule()
     with pytest.raises(KeyError):
-        with reported_failures(module, {}, InputError):
+        with reported_failures(module, {}):
             raise KeyError('bug')
     assert module.failure is None
 
 
 def test_no_error_no_failure():
     module = FakeModule()
-    with reported_failures(module, {}, InputError):
+    with reported_failures(module, {}):
         pass
     assert module.failure is None

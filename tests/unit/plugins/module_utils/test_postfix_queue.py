@@ -31,7 +31,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     scan,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError, PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_flush import (
     FlushClient,
     decode_attributes,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.mailops.postfix.plugins.module_utils.table_build import TableError
 from ansible_collections.mailops.postfix.plugins.modules.postfix_lookup import check_keys
 
 
@@ -20,5 +21,5 @@ def test_plain_keys_pass():
     ('a\tb', 'contains a tab; postmap -q - answers "key TAB value"'),
 ])
 def test_keys_postmap_cannot_take_one_per_line_are_refused(key, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(TableError, match=message):
         check_keys(['good@example.com', key])

@@ -18,7 +18,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
     parse_records,
     scan,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
