@@ -17,6 +17,18 @@ options:
     default: /etc/postfix
 '''
 
+    LOCKING = r'''
+options:
+  lock_timeout:
+    description:
+      - How many seconds to wait for another mailops.postfix run that is changing the same Postfix instance or table
+        (runs take turns, so that no change is lost). When the other run still holds the lock after this time, the
+        task fails and changes nothing.
+      - The result's RV(ignore:lock_wait) says how long this run waited.
+    type: float
+    default: 60
+'''
+
     ATTRIBUTES = r'''
 attributes:
   check_mode:

@@ -4,8 +4,13 @@
 
 from __future__ import annotations
 
+from ansible_collections.mailops.postfix.plugins.module_utils.locking import DEFAULT_TIMEOUT
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import DEFAULT_CONFIG_DIR
 
 
 def common_argument_spec():
     return {'config_dir': {'type': 'path', 'default': DEFAULT_CONFIG_DIR}}
+
+
+def locking_argument_spec():
+    return {'lock_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT}}

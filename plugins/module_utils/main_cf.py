@@ -100,7 +100,31 @@ def check_name(name):
 LINE_BREAKING = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
 
 
+# postconf -e takes each setting as one command-line argument, and Linux refuses
+# an argument over 128 KiB ("Error executing command"). Postfix itself reads
+# longer lines, but a value this long belongs in a table (mynetworks = cidr:...).
+MAX_VALUE_LENGTH = 65536
+
+
+def too_long(what, text):
+    """A message when ``text`` is longer than MAX_VALUE_LENGTH, else None."""
+    if len(text) <= MAX_VALUE_LENGTH:
+        return None
+    return '%s is %d characters long, more than the %d this collection writes in one setting or entry' % (
+        what, len(text), MAX_VALUE_LENGTH)
+
+
+def check_length(what, text):
+    """Raise ConfigValueError for a value too long to be a sensible main.cf or master.cf setting."""
+    message = too_long(what, text)
+    if message:
+        raise ConfigValueError(
+            '%s; put long lists into a lookup table and name the table instead (for example mynetworks = '
+            'cidr:/etc/postfix/mynetworks, written with mailops.postfix.postfix_map)' % message)
+
+
 def _check_text(name, text):
+    check_length('value of %s' % name, text)
     found = LINE_BREAKING.search(text)
     if found:
         raise ConfigValueError(
@@ -128,27 +152,67 @@ def render_value(name, value):
 
 
 def tokenize(text, commas=False):
-    """Split text into words the way Postfix does: on white space (and on commas,
-    for lists), keeping { ... } groups whole. Unbalanced braces are an error."""
+    """Split text into words the way Postfix does (mystrtokq()): on white space (and
+    on commas, for lists), keeping { ... } groups whole.
+
+    Like Postfix, this reads any text: a "}" without its "{" is an ordinary
+    character, and a "{" without its "}" runs to the end of the text. Values
+    being written are checked with brace_problem() first.
+    """
     words, current, depth = [], [], 0
     for char in text:
         if char == '{':
             depth += 1
-        elif char == '}':
-            if depth == 0:
-                raise ConfigValueError('unbalanced "}" in %r' % text)
+        elif char == '}' and depth:
             depth -= 1
-        if depth == 0 and (char.isspace() or commas and char == ','):
+        elif depth == 0 and (char.isspace() or commas and char == ','):
             if current:
                 words.append(''.join(current))
                 current = []
             continue
         current.append(char)
-    if depth:
-        raise ConfigValueError('unbalanced "{" in %r' % text)
     if current:
         words.append(''.join(current))
     return words
+
+
+def brace_problem(text):
+    """What is wrong with the braces in ``text``, or None when each "{" has its "}"."""
+    depth = 0
+    for char in text:
+        if char == '{':
+            depth += 1
+        elif char == '}':
+            if not depth:
+                return 'a "}" without its "{"'
+            depth -= 1
+    return 'a "{" without its "}"' if depth else None
+
+
+# Parameters whose value is free text, a character set or a shell command rather
+# than a list: braces in them are literal characters (smtpd_banner,
+# default_rbl_reply, smtpd_reject_footer, smtpd_expansion_filter, mailbox_command).
+_FREE_TEXT = re.compile(r'.*_(?:banner|reply|footer|filter|command|text)')
+
+
+def value_brace_problem(name, text):
+    """brace_problem() of a parameter's value, or None for a value that is not a list."""
+    return None if _FREE_TEXT.fullmatch(name) else brace_problem(text)
+
+
+def check_braces(name, text, what=None):
+    """Raise ConfigValueError when a value that Postfix parses as a list has unbalanced braces.
+
+    Postfix reads a list element from "{" to its "}"; with one missing, the
+    rest of the list becomes one element, and smtpd answers every client
+    "451 4.3.5 Server configuration error". postfix check does not notice.
+    """
+    problem = value_brace_problem(name, text)
+    if problem:
+        raise ConfigValueError(
+            '%s = %s: %s. Postfix reads a list element from "{" to its "}", so the rest of the list would become '
+            'one element and the server would fail at run time; close the group or remove the brace'
+            % (what or name, text, problem))
 
 
 def split_list(text):

@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import re
 
+from collections import namedtuple
+
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     ConfigValueError,
+    brace_problem,
+    check_braces,
+    value_brace_problem,
+    check_length,
     check_name,
     render_value,
     tokenize,
@@ -30,7 +36,9 @@ _TOKEN = re.compile(r'[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 
 def _split_option(token):
     """'name=value' or '{ name = value }' -> (name, value)."""
-    if token.startswith('{') and token.endswith('}'):
+    if token.startswith('{'):
+        if not token.endswith('}'):
+            raise ConfigValueError('-o group %r has no closing "}"' % token)
         token = token[1:-1]
     name, sep, value = token.partition('=')
     if not sep:
@@ -64,14 +72,64 @@ def parse_entry(line):
     return entry
 
 
+# An entry written by hand that Postfix cannot use as intended: ``key`` is
+# "service/type" (from the first two words), ``line`` the entry as postconf -M
+# prints it, ``problem`` what is wrong with it.
+Malformed = namedtuple('Malformed', 'key line problem')
+
+
 def parse_entries(text):
-    """Parse ``postconf -M`` output into a dict "service/type" -> entry, in file order."""
-    entries = {}
+    """Parse ``postconf -M`` output into ("service/type" -> entry in file order, [Malformed]).
+
+    A malformed entry does not stop the others from being read: it is left
+    out when it cannot be read at all, and kept, read the way Postfix reads
+    it, when only its braces are wrong. Callers warn about it, and fail only
+    when asked to change it without replacing it.
+    """
+    entries, malformed = {}, []
     for line in text.split('\n'):
-        if line.strip():
+        if not line.strip():
+            continue
+        try:
             entry = parse_entry(line)
-            entries[entry_key(entry)] = entry
-    return entries
+        except ConfigValueError as error:
+            malformed.append(Malformed('/'.join(line.split()[:2]), line, str(error)))
+            continue
+        problem = entry_brace_problem(entry)
+        if problem:
+            malformed.append(Malformed(entry_key(entry), line, problem))
+        entries[entry_key(entry)] = entry
+    return entries, malformed
+
+
+def entry_brace_problem(entry):
+    """What is wrong with the braces of an entry's command or arguments, or None.
+
+    master(5): an argument may be a { ... } group, which can hold white
+    space; any other brace must be balanced within its argument (like
+    ${recipient}), or Postfix reads the rest of the line as one argument.
+    The command is one word, without braces.
+    """
+    if '{' in entry['command'] or '}' in entry['command']:
+        return 'the command %r contains a brace' % entry['command']
+    for name, value in entry['options'].items():
+        problem = value_brace_problem(name, value)
+        if problem:
+            return '%s in -o %s=%s' % (problem, name, value)
+    for arg in entry['args']:
+        problem = brace_problem(arg)
+        if problem:
+            return '%s in the argument %r, so Postfix would read the rest of the line as one argument' % (
+                problem, arg)
+        if arg.startswith('{') and not arg.endswith('}'):
+            return 'the argument %r starts a { ... } group that does not end with it' % arg
+    return None
+
+
+def malformed_warning(malformed, path):
+    """A warning about an entry written by hand, with what to do about it."""
+    return ('%s: the entry %r is malformed (%s). Fix it in %s, or replace it with services (give its command and '
+            'args)' % (malformed.key, malformed.line, malformed.problem, path))
 
 
 def entry_key(entry):
@@ -129,6 +187,9 @@ def normalize_spec(spec):
         raise ConfigValueError('master.cf entry %s: wakeup must be -, a number of seconds, or a number followed by "?"' % key)
     if not _PROCESS_LIMIT.fullmatch(normalized.get('process_limit', '-')):
         raise ConfigValueError('master.cf entry %s: process_limit must be - or a number' % key)
+    if '{' in normalized.get('command', '') or '}' in normalized.get('command', ''):
+        raise ConfigValueError('master.cf entry %s: the command %r contains a brace; the command is one word, the '
+                               'name of a Postfix daemon or program' % (key, normalized['command']))
     if spec.get('args') is not None:
         normalized['args'] = [_field_text('args', arg) for arg in spec['args']]
         for arg in normalized['args']:
@@ -142,7 +203,7 @@ def normalize_spec(spec):
             check_name(name)
             normalized['options'][name] = None if value is None else render_value('%s -o %s' % (key, name), value)
             if normalized['options'][name] is not None:
-                tokenize(normalized['options'][name])  # braces must balance
+                check_braces(name, normalized['options'][name], what='%s -o %s' % (key, name))
     return normalized
 
 
@@ -170,4 +231,10 @@ def desired_entry(current, spec):
             entry['options'].pop(name, None)
         else:
             entry['options'][name] = value
+    problem = entry_brace_problem(entry)
+    if problem:
+        raise ConfigValueError('master.cf entry %s: %s. Braces must be balanced; if the entry was written by hand, '
+                               'fix it in master.cf, or replace that part with services (args, or the -o option)'
+                               % (key, problem))
+    check_length('master.cf entry %s' % key, render_entry(entry))
     return entry

@@ -29,8 +29,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
 )
 
 # What the caller asked for: validated entries (rules), keys (patterns) to
-# remove when merging, and whether the entries are the whole table.
-Request = namedtuple('Request', 'syntax entries removals exclusive')
+# remove when merging, whether the entries are the whole table, and whether
+# its values are secret.
+Request = namedtuple('Request', 'syntax entries removals exclusive secret')
 
 # The outcome: ``content`` is the new source text, or None when the current
 # source already holds what was asked; ``entries`` are the table's entries
@@ -40,7 +41,7 @@ ContentPlan = namedtuple('ContentPlan', 'content entries changes')
 NO_CHANGES = Changes([], [], [], False)
 
 
-def make_request(table_type, entries, rules, exclusive, remove_keys):
+def make_request(table_type, entries, rules, exclusive, remove_keys, secret=False):
     """Validate module input into a Request; raise TableSourceError naming the first bad item."""
     syntax = syntax_of(table_type)
     if syntax == KEY_VALUE:
@@ -58,13 +59,13 @@ def make_request(table_type, entries, rules, exclusive, remove_keys):
         raise TableSourceError('remove_keys works only with exclusive: false; with exclusive: true, leave the keys '
                                'out of %s' % ('entries' if syntax == KEY_VALUE else 'rules'))
     validated = desired_entries(syntax, items or [])
-    check_unique(validated, syntax)
+    check_unique(validated, syntax, secret)
     removals = [_removal_key(syntax, key, position) for position, key in enumerate(remove_keys or [], 1)]
     identity = identity_of(syntax)
     both = removals and set(identity(entry.key) for entry in validated) & set(identity(key) for key in removals)
     if both:
         raise TableSourceError('%s both set and removed (remove_keys): choose one' % ', '.join(sorted(both)))
-    return Request(syntax, validated, removals, exclusive)
+    return Request(syntax, validated, removals, exclusive, secret)
 
 
 def _key_value_items(entries):
@@ -112,8 +113,8 @@ def plan_content(request, current_text, path):
     blocks, changes = merge(parse_source(current_text or '', request.syntax), request.entries, request.removals,
                             request.syntax)
     entries = entries_of(blocks)
-    check_unique(entries, request.syntax)
-    check_well_formed(entries, path)
+    check_unique(entries, request.syntax, request.secret)
+    check_well_formed(entries, path, request.secret)
     if not (changes.added or changes.removed or changes.changed):
         return ContentPlan(None, entries, NO_CHANGES)
     return ContentPlan(render_blocks(blocks), entries, changes)

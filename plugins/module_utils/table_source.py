@@ -28,7 +28,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.module_errors impo
 import re
 from collections import namedtuple
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import LINE_BREAKING
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import LINE_BREAKING, MAX_VALUE_LENGTH, too_long
 
 KEY_VALUE, REGEXP, CIDR = 'key_value', 'regexp', 'cidr'
 
@@ -175,6 +175,9 @@ def render_value(what, value):
 
 
 def _check_one_line(what, text):
+    message = too_long(what, text)
+    if message:
+        raise TableSourceError('%s; a lookup table entry is one line that daemons read on every lookup' % message)
     found = LINE_BREAKING.search(text)
     if found:
         raise TableSourceError('%s contains a newline or control character (%r); every entry of a table is one line'
@@ -270,13 +273,16 @@ def desired_entries(syntax, items):
         return [desired_entry(syntax, key, value, position) for position, (key, value) in enumerate(items, 1)]
     plain = [isinstance(key, str) and isinstance(value, str) for key, value in items]
     if all(plain):
-        # "\x00" never appears in a plain key or value, so it separates them safely.
+        # "\x00" never appears in a plain key or value, so it separates them safely;
+        # one that the input holds itself makes the count differ (postmap would cut the entry there).
         keys = '\x00'.join(key for key, dummy in items)
         values = '\x00'.join(value for dummy, value in items)
-        if _ALL_PLAIN[syntax].fullmatch(keys) and _ALL_PLAIN_VALUES.fullmatch(values):
+        if (keys.count('\x00') == values.count('\x00') == len(items) - 1
+                and max(len(key) + len(value) for key, value in items) <= MAX_VALUE_LENGTH
+                and _ALL_PLAIN[syntax].fullmatch(keys) and _ALL_PLAIN_VALUES.fullmatch(values)):
             return [Entry(key, value, None) for key, value in items]
     return [Entry(key, value, None) if is_str and plain_key.fullmatch(key) and _PLAIN_VALUE.fullmatch(value)
-            else desired_entry(syntax, key, value, position)
+            and len(key) + len(value) <= MAX_VALUE_LENGTH else desired_entry(syntax, key, value, position)
             for position, ((key, value), is_str) in enumerate(zip(items, plain), 1)]
 
 
@@ -288,7 +294,19 @@ def _syntax_hint(syntax):
     }[syntax]
 
 
-def check_unique(entries, syntax):
+def shown_key(entry, secret):
+    """An entry's key as results, diffs and errors show it.
+
+    In a secret table a malformed line (no white space between key and value,
+    or an unbalanced quote that makes the rest of the line part of the key)
+    may hold the password in its key: it is named by its line number only.
+    """
+    if secret and (not entry.value or re.search(r'\s', entry.key)):
+        return '(malformed line%s, hidden)' % ('' if entry.line is None else ' %d' % entry.line)
+    return entry.key
+
+
+def check_unique(entries, syntax, secret=False):
     """Raise TableSourceError when two entries have the same (folded) key or pattern."""
     keys = [entry.key for entry in entries]
     identities = fold_all(keys) if syntax == KEY_VALUE else keys
@@ -298,17 +316,18 @@ def check_unique(entries, syntax):
     for entry, ident in zip(entries, identities):
         if ident in seen:
             raise TableSourceError('duplicate %s %r (also given as %r)%s: Postfix would use only the first' % (
-                'key' if syntax == KEY_VALUE else 'pattern', entry.key, seen[ident],
+                'key' if syntax == KEY_VALUE else 'pattern', shown_key(entry, secret), shown_key(seen[ident], secret),
                 '' if entry.line is None else ' at line %d' % entry.line))
-        seen[ident] = entry.key
+        seen[ident] = entry
 
 
-def check_well_formed(entries, path):
+def check_well_formed(entries, path, secret=False):
     """Raise TableSourceError for entries without a value (postmap skips them with a warning)."""
     for entry in entries:
         if not entry.value:
-            raise TableSourceError('%s, line %d: %r has no lookup result ("expected format: key whitespace value"); '
-                                   'fix the line or remove it' % (path, entry.line, entry.key))
+            raise TableSourceError('%s, line %d%s has no lookup result ("expected format: key whitespace value"); '
+                                   'fix the line or remove it' % (
+                                       path, entry.line, '' if secret else ': %r' % entry.key))
 
 
 Changes = namedtuple('Changes', 'added removed changed reordered')

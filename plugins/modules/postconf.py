@@ -23,6 +23,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
+  - mailops.postfix.common.locking
   - mailops.postfix.common.attributes
 attributes:
   idempotent:
@@ -229,6 +230,17 @@ postfix_warnings:
   returned: when something changed
   type: list
   elements: str
+lock_wait:
+  description: Seconds this run waited for another run to finish changing the same instance (O(lock_timeout)).
+  returned: always
+  type: float
+  sample: 0.0
+lock_waited_for:
+  description: What this run waited for, and who held it.
+  returned: when the run waited
+  type: list
+  elements: str
+  sample: ["instance /etc/postfix (held by mailops.postfix.postfix_freeze pid 4242 since 12:00:01)"]
 version:
   description: The Postfix version (C(mail_version)).
   returned: always
@@ -254,11 +266,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     ConfigValueError,
+    check_braces,
     check_name,
     current_values,
     render_value,
@@ -266,6 +280,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     desired_entry,
+    malformed_warning,
     normalize_spec,
     parse_entries,
     render_entry,
@@ -302,6 +317,7 @@ def plan_parameters(current, requested, state):
                 changes[name] = {'before': current[name], 'after': None}
         else:
             text = render_value(name, value)  # validates before anything is compared
+            check_braces(name, text)
             if not values_equal(current.get(name), value):
                 changes[name] = {'before': current.get(name), 'after': text}
     return changes
@@ -350,6 +366,7 @@ def build_diff(config_dir, parameter_changes, service_changes):
 
 def main():
     argument_spec = common_argument_spec()
+    argument_spec.update(locking_argument_spec())
     argument_spec.update(
         parameters={'type': 'raw'},
         name={'type': 'str'},
@@ -385,24 +402,28 @@ def main():
               'reload_needed': False, 'restart_required': []}
     with reported_failures(module, result):
         result['version'] = runner.version()
-        requested = requested_parameters(params)
-        if requested:
-            current = current_values(runner.run('postconf', ['non_default'])[1],
-                                     lambda: read_main_cf(runner.config_dir), requested)
-            result['changes'] = plan_parameters(current, requested, params['state'])
-        if params['services']:
-            current_services = parse_entries(runner.run('postconf', ['master'])[1])
-            result['service_changes'] = plan_services(current_services, params['services'])
-        if result['changes'] or result['service_changes']:
-            # The -o parameters being set, per service, as they will be written.
-            option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
-                              if value is not None} for spec in params['services'] or []]
-            apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                          option_values=option_values, user_defined=params['user_defined_parameters'],
-                          reload=params['reload'], backup=params['backup'])
-            result['changed'] = True
-            if module._diff:
-                result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
+        with Locks(module, result).hold('instance', runner.config_dir):
+            requested = requested_parameters(params)
+            if requested:
+                current = current_values(runner.run('postconf', ['non_default'])[1],
+                                         lambda: read_main_cf(runner.config_dir), requested)
+                result['changes'] = plan_parameters(current, requested, params['state'])
+            if params['services']:
+                current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
+                result['service_changes'] = plan_services(current_services, params['services'])
+                for entry in malformed:
+                    if entry.key not in result['service_changes']:
+                        module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
+            if result['changes'] or result['service_changes']:
+                # The -o parameters being set, per service, as they will be written.
+                option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
+                                  if value is not None} for spec in params['services'] or []]
+                apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                              option_values=option_values, user_defined=params['user_defined_parameters'],
+                              reload=params['reload'], backup=params['backup'])
+                result['changed'] = True
+                if module._diff:
+                    result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
     module.exit_json(**result)
 
 

@@ -28,6 +28,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
+  - mailops.postfix.common.locking
   - mailops.postfix.common.attributes
 attributes:
   idempotent:
@@ -95,6 +96,17 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+lock_wait:
+  description: Seconds this run waited for another run to finish changing the same instance (O(lock_timeout)).
+  returned: always (0 for a status run, which takes no lock)
+  type: float
+  sample: 0.0
+lock_waited_for:
+  description: What this run waited for, and who held it.
+  returned: when the run waited
+  type: list
+  elements: str
+  sample: ["instance /etc/postfix (held by mailops.postfix.postconf pid 4242 since 12:00:01)"]
 frozen:
   description: Whether delivery is frozen (after the run; in check mode, as it would be).
   returned: always
@@ -154,12 +166,13 @@ diff:
 import json
 import os
 import time
+from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly, write_atomic
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
@@ -174,6 +187,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     saved_state,
     suspension_value,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
@@ -219,7 +233,7 @@ def plan(module, instance):
     changes = {}
     warnings = []
     if params['state'] == 'frozen':
-        qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1]))
+        qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1])[0])
         changes.update(plan_freeze(instance.explicit, qmgr))
     elif params['state'] == 'thawed':
         changes.update(plan_thaw(instance.explicit, instance.saved))
@@ -387,6 +401,7 @@ def queue_report(runner):
 
 def main():
     argument_spec = common_argument_spec()
+    argument_spec.update(locking_argument_spec())
     argument_spec.update(
         state={'type': 'str', 'choices': ['frozen', 'thawed']},
         suspend={'type': 'list', 'elements': 'str', 'default': []},
@@ -395,11 +410,17 @@ def main():
         reload={'type': 'bool', 'default': True},
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    runner = PostfixRunner(module, module.params['config_dir'])
+    params = module.params
+    runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {}, 'reloaded': False, 'reload_needed': False}
-    with reported_failures(module, result):
+    locks = Locks(module, result)
+    with reported_failures(module, result), ExitStack() as held:
+        if params['state'] or params['suspend'] or params['resume']:
+            # A run that may change main.cf or the suspension table holds both from the first read to the reload.
+            held.enter_context(locks.hold('instance', runner.config_dir))
+            held.enter_context(locks.hold('table', os.path.join(runner.config_dir, SUSPENSION_TABLE)))
         instance = Instance(runner)
-        both = set(module.params['suspend']) & set(module.params['resume'])
+        both = set(params['suspend']) & set(params['resume'])
         if both:
             raise FreezeError('%s both suspended and resumed: choose one' % ', '.join(sorted(both)))
         if instance.state_problem:

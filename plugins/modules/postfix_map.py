@@ -25,6 +25,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
+  - mailops.postfix.common.locking
   - mailops.postfix.common.attributes
 attributes:
   idempotent:
@@ -183,6 +184,17 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+lock_wait:
+  description: Seconds this run waited for another run to finish changing the same table (O(lock_timeout)).
+  returned: always
+  type: float
+  sample: 0.0
+lock_waited_for:
+  description: What this run waited for, and who held it.
+  returned: when the run waited
+  type: list
+  elements: str
+  sample: ["table /etc/postfix/access (held by mailops.postfix.postfix_map pid 4242 since 12:00:01)"]
 table:
   description: The table as main.cf names it.
   returned: always
@@ -248,16 +260,18 @@ diff:
 
 import os
 import re
+from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import backup, read_bytes, remove_quietly
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, shown_key
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
     READ_AT_START,
     check_supported,
@@ -291,23 +305,11 @@ def references(runner, path):
     return found
 
 
-def shown_key(key, secret):
-    """A key as the result and the diff show it.
-
-    In a secret table, a key with white space is a malformed line (an
-    unbalanced quote makes the rest of the line part of the key), which may
-    hold the password.
-    """
-    if secret and re.search(r'\s', key):
-        return '(malformed line, hidden)'
-    return key
-
-
 def diff_lines(pairs, side, secret):
     lines = []
     for pair in pairs:
         entry = pair[side]
-        lines.append('%s %s\n' % (shown_key(entry.key, secret), MASK if secret else entry.value))
+        lines.append('%s %s\n' % (shown_key(entry, secret), MASK if secret else entry.value))
     if len(lines) > DIFF_ENTRY_LIMIT:
         lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
     return ''.join(lines)
@@ -327,7 +329,7 @@ def build_diff(table, changes, notes, secret):
 def summarize_changes(result, changes, secret):
     result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
                          'changed': len(changes.changed), 'reordered': changes.reordered}
-    keys = [shown_key((pair[0] or pair[1]).key, secret) for pair in changes.added + changes.removed + changes.changed]
+    keys = [shown_key(pair[0] or pair[1], secret) for pair in changes.added + changes.removed + changes.changed]
     result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
 
 
@@ -344,7 +346,7 @@ def present(module, runner, table_type, result):
         check = table_build.CompiledCheck(runner, table_type, path)
     try:
         request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
-                               params['exclusive'], params['remove_keys'])
+                               params['exclusive'], params['remove_keys'], secret)
         current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
         plan = plan_content(request, current_text, path)
         rebuild_reason = check.problem_with(plan.entries) if check and plan.content is None else None
@@ -443,6 +445,7 @@ def unmask_keys(module, secret_entries):
 
 def main():
     argument_spec = common_argument_spec()
+    argument_spec.update(locking_argument_spec())
     argument_spec.update(
         path={'type': 'path', 'required': True},
         type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
@@ -470,7 +473,12 @@ def main():
     result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
               'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
               'invocation': invocation(params)}
-    with reported_failures(module, result):
+    locks = Locks(module, result)
+    with reported_failures(module, result), ExitStack() as held:
+        if params['state'] == 'absent':
+            # Whether main.cf or master.cf still name the table must stay true until it is gone.
+            held.enter_context(locks.hold('instance', runner.config_dir))
+        held.enter_context(locks.hold('table', params['path']))
         table_type = table_type_of(runner, params['type'])
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])

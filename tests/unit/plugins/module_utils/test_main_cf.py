@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import re
 
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+    MAX_VALUE_LENGTH,
     ConfigValueError,
+    check_braces,
     check_name,
     current_values,
     parse_main_cf,
@@ -235,10 +238,53 @@ def test_split_list(text, expected):
     assert split_list(text) == expected
 
 
-@pytest.mark.parametrize('text', ['a } b', 'a { b', '{ a }}'])
-def test_split_list_refuses_unbalanced_braces(text):
-    with pytest.raises(ConfigValueError, match='unbalanced'):
-        split_list(text)
+@pytest.mark.parametrize('text, expected', [
+    ('a } b', ['a', '}', 'b']),
+    ('a { b', ['a', '{ b']),
+    ('{ a }}', ['{ a }}']),
+])
+def test_split_list_reads_unbalanced_braces_as_postfix_does(text, expected):
+    assert split_list(text) == expected
+
+
+@pytest.mark.parametrize('name, text, problem', [
+    ('smtpd_recipient_restrictions', 'permit_mynetworks, { reject_unauth_destination', 'a "{" without its "}"'),
+    ('smtpd_recipient_restrictions', 'permit_mynetworks, reject_unauth_destination }', 'a "}" without its "{"'),
+    ('restricted_senders', 'check_sender_access {hash:/etc/postfix/x', 'a "{" without its "}"'),
+    ('mynetworks', '127.0.0.0/8 }', 'a "}" without its "{"'),
+])
+def test_check_braces_refuses_unbalanced_lists_and_names_the_parameter(name, text, problem):
+    with pytest.raises(ConfigValueError, match=re.escape('%s = %s: %s.' % (name, text, problem))):
+        check_braces(name, text)
+
+
+@pytest.mark.parametrize('name, text', [
+    ('smtpd_recipient_restrictions', 'check_policy_service { inet:127.0.0.1:10023, timeout=10s }, reject'),
+    ('syslog_name', '${multi_instance_name?{$multi_instance_name}:{postfix}}'),
+    ('smtpd_banner', '$myhostname ESMTP {'),
+    ('smtpd_reject_footer', 'see }'),
+    ('default_rbl_reply', '$rbl_code { blocked'),
+    ('smtpd_expansion_filter', 'abc{'),
+    ('mailbox_command', "/usr/bin/awk '{print'"),
+])
+def test_check_braces_accepts_groups_and_free_text(name, text):
+    check_braces(name, text)
+
+
+def test_check_braces_names_a_master_cf_override():
+    with pytest.raises(ConfigValueError, match=re.escape('submission/inet -o smtpd_client_restrictions = {x: ')):
+        check_braces('smtpd_client_restrictions', '{x', what='submission/inet -o smtpd_client_restrictions')
+
+
+@pytest.mark.parametrize('value', ['x' * (MAX_VALUE_LENGTH + 1), ['y' * MAX_VALUE_LENGTH, 'z']])
+def test_render_value_refuses_absurd_lengths(value):
+    with pytest.raises(ConfigValueError, match='value of mynetworks is 655(37|39) characters long, more than the 65536.*'
+                                               'put long lists into a lookup table'):
+        render_value('mynetworks', value)
+
+
+def test_render_value_accepts_the_longest_value():
+    assert len(render_value('mynetworks', 'x' * MAX_VALUE_LENGTH)) == MAX_VALUE_LENGTH
 
 
 @pytest.mark.parametrize('current, desired, expected', [

@@ -9,11 +9,13 @@ import itertools
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, brace_problem
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     FIELDS,
     desired_entry,
+    entry_brace_problem,
     entry_key,
+    malformed_warning,
     normalize_spec,
     parse_entries,
     parse_entry,
@@ -67,18 +69,34 @@ def test_tokenize(text, expected):
     assert tokenize(text) == expected
 
 
-@pytest.mark.parametrize('text, brace', [
-    ('{ a', '{'),
-    ('-o { a = b', '{'),
-    ('{ a {b }', '{'),
-    ('a }', '}'),
-    ('}{', '}'),
-    ('{ a } }', '}'),
-    ('smtpd -o x=a}', '}'),
+@pytest.mark.parametrize('text, expected', [
+    # As Postfix's mystrtokq() reads them: a "}" without "{" is a character, a "{" without "}" runs to the end.
+    ('{ a', ['{ a']),
+    ('-o { a = b', ['-o', '{ a = b']),
+    ('{ a {b }', ['{ a {b }']),
+    ('a }', ['a', '}']),
+    ('}{', ['}{']),
+    ('{ a } }', ['{ a }', '}']),
+    ('smtpd -o x=a}', ['smtpd', '-o', 'x=a}']),
+    ('argv=/bin/cat a{b ${recipient}', ['argv=/bin/cat', 'a{b ${recipient}']),
 ])
-def test_tokenize_unbalanced(text, brace):
-    with pytest.raises(ConfigValueError, match='unbalanced "%s"' % brace):
-        tokenize(text)
+def test_tokenize_reads_unbalanced_braces_as_postfix_does(text, expected):
+    assert tokenize(text) == expected
+
+
+@pytest.mark.parametrize('text, problem', [
+    ('{ a', 'a "{" without its "}"'),
+    ('-o { a = b', 'a "{" without its "}"'),
+    ('{ a {b }', 'a "{" without its "}"'),
+    ('a }', 'a "}" without its "{"'),
+    ('}{', 'a "}" without its "{"'),
+    ('{ a } }', 'a "}" without its "{"'),
+    ('${recipient}', None),
+    ('{ a {b c} d }', None),
+    ('', None),
+])
+def test_brace_problem(text, problem):
+    assert brace_problem(text) == problem
 
 
 # ---------------------------------------------------------------------------
@@ -111,7 +129,7 @@ CUSTOM_ENTRIES = {
 @pytest.mark.parametrize('version', VERSIONS)
 def test_parse_captured_entries(version):
     text = fixture_text(version, 'postconf-M.txt')
-    entries = parse_entries(text)
+    entries = parse_entries(text)[0]
     assert len(entries) == len(text.splitlines())
     assert list(entries)[:3] == ['smtp/inet', 'pickup/unix', 'cleanup/unix']
     assert {key: entries[key] for key in COMMON_ENTRIES} == COMMON_ENTRIES
@@ -121,7 +139,7 @@ def test_parse_captured_entries(version):
 
 
 def test_parse_captured_pipe_entries_3_7():
-    entries = parse_entries(fixture_text('3.7', 'postconf-M.txt'))
+    entries = parse_entries(fixture_text('3.7', 'postconf-M.txt'))[0]
     assert entries['maildrop/unix'] == entry(
         'maildrop unix - n n - - pipe', args=['flags=DRXhu', 'user=vmail', 'argv=/usr/bin/maildrop', '-d', '${recipient}'])
     assert entries['uucp/unix']['args'] == [
@@ -132,10 +150,10 @@ def test_parse_captured_pipe_entries_3_7():
 
 @pytest.mark.parametrize('version', VERSIONS)
 def test_parse_captured_custom_entries(version):
-    entries = parse_entries(fixture_text(version, 'postconf-M-custom.txt'))
+    entries = parse_entries(fixture_text(version, 'postconf-M-custom.txt'))[0]
     assert {key: entries[key] for key in CUSTOM_ENTRIES} == CUSTOM_ENTRIES
     assert list(entries)[-3:] == list(CUSTOM_ENTRIES)
-    assert set(parse_entries(fixture_text(version, 'postconf-M.txt'))) | set(CUSTOM_ENTRIES) == set(entries)
+    assert set(parse_entries(fixture_text(version, 'postconf-M.txt'))[0]) | set(CUSTOM_ENTRIES) == set(entries)
 
 
 @pytest.mark.parametrize('line, expected', [
@@ -161,7 +179,7 @@ def test_parse_entry(line, expected):
     ('', 'has 0 fields'),
     ('x unix - - n - - smtpd -o novalue', '-o argument without "="'),
     ('x unix - - n - - smtpd -o { a b }', '-o argument without "="'),
-    ('x unix - - n - - smtpd -o { a = b', 'unbalanced'),
+    ('x unix - - n - - smtpd -o { a = b', 'has no closing'),
 ])
 def test_parse_entry_errors(line, message):
     with pytest.raises(ConfigValueError, match=message):
@@ -169,7 +187,7 @@ def test_parse_entry_errors(line, message):
 
 
 def test_parse_entries_skips_blank_lines_and_keys_by_service_and_type():
-    entries = parse_entries('smtp inet n - y - - smtpd\n\n  \nsmtp unix - - y - - smtp\n')
+    entries = parse_entries('smtp inet n - y - - smtpd\n\n  \nsmtp unix - - y - - smtp\n')[0]
     assert list(entries) == ['smtp/inet', 'smtp/unix']
     assert entries['smtp/unix']['command'] == 'smtp'
 
@@ -332,8 +350,8 @@ def test_normalize_spec_service_types(service_type):
     pytest.param({'options': {'smtpd-x': 'x'}}, 'invalid parameter name', id='dash-option-name'),
     pytest.param({'options': {'syslog_name': 'x\n-o smtpd_tls_security_level=none'}}, 'newline or control character',
                  id='newline-injection-in-option'),
-    pytest.param({'options': {'syslog_name': '{ x'}}, 'unbalanced "{"', id='unbalanced-open-brace'),
-    pytest.param({'options': {'syslog_name': 'x }'}}, 'unbalanced "}"', id='unbalanced-close-brace'),
+    pytest.param({'options': {'syslog_name': '{ x'}}, 'a "{" without its "}"', id='unbalanced-open-brace'),
+    pytest.param({'options': {'syslog_name': 'x }'}}, 'a "}" without its "{"', id='unbalanced-close-brace'),
     pytest.param({'options': {'syslog_name': {'a': 1}}}, 'unsupported type', id='option-type'),
 ])
 def test_normalize_spec_errors(changes, message):
@@ -410,3 +428,100 @@ def test_desired_entry_is_idempotent(spec):
     once = desired_entry(CURRENT, normalized)
     assert desired_entry(once, normalized) == once
     assert parse_entry(render_entry(once)) == once
+
+
+# ---------------------------------------------------------------------------
+# Braces in master.cf: refused when written, reported (not fatal) when read
+
+@pytest.mark.parametrize('spec, message', [
+    pytest.param({'command': 'pi{pe'}, 'the command .pi{pe. contains a brace', id='command-open'),
+    pytest.param({'command': 'pipe}'}, 'the command .pipe}. contains a brace', id='command-close'),
+])
+def test_normalize_spec_refuses_braces_in_the_command(spec, message):
+    with pytest.raises(ConfigValueError, match=message):
+        normalize_spec(dict({'service': 'x', 'type': 'unix'}, **spec))
+
+
+@pytest.mark.parametrize('args, message', [
+    pytest.param(['argv=/bin/cat', '{x'], 'a "{" without its "}" in the argument', id='open'),
+    pytest.param(['argv=/bin/cat', 'x}'], 'a "}" without its "{" in the argument', id='close'),
+    pytest.param(['argv=/bin/cat', 'a{b'], 'rest of the line as one argument', id='inside'),
+    pytest.param(['argv=/bin/cat', '{a}b'], 'starts a { ... } group that does not end with it', id='group-then-text'),
+])
+def test_desired_entry_refuses_unbalanced_braces_in_args(args, message):
+    spec = normalize_spec({'service': 'x', 'type': 'unix', 'command': 'pipe', 'args': args})
+    with pytest.raises(ConfigValueError, match=message):
+        desired_entry(None, spec)
+
+
+@pytest.mark.parametrize('args', [
+    ['flags=R', 'user=vmail', 'argv=/usr/lib/dovecot/deliver', '-f', '${sender}', '-d', '${recipient}'],
+    ['argv=/bin/x', '{a}'],
+    ['{}'],
+])
+def test_desired_entry_accepts_balanced_braces_in_args(args):
+    spec = normalize_spec({'service': 'x', 'type': 'unix', 'command': 'pipe', 'args': args})
+    assert desired_entry(None, spec)['args'] == args
+
+
+def test_desired_entry_refuses_to_keep_a_hand_made_brace_and_says_how_to_fix_it():
+    current = parse_entry('x unix - n n - - pipe flags=R argv=/bin/cat x}')
+    spec = normalize_spec({'service': 'x', 'type': 'unix', 'process_limit': 2})
+    with pytest.raises(ConfigValueError, match='x/unix: a "}" without its "{".*fix it in master.cf, or replace'):
+        desired_entry(current, spec)
+    replaced = desired_entry(current, normalize_spec({'service': 'x', 'type': 'unix', 'args': ['flags=R', 'argv=/bin/cat']}))
+    assert replaced['args'] == ['flags=R', 'argv=/bin/cat']
+
+
+def test_desired_entry_refuses_a_hand_made_brace_in_a_kept_option():
+    current = parse_entry('x inet n - n - - smtpd -o smtpd_client_restrictions=permit_mynetworks,}')
+    with pytest.raises(ConfigValueError, match='-o smtpd_client_restrictions=permit_mynetworks,}'):
+        desired_entry(current, normalize_spec({'service': 'x', 'type': 'inet', 'process_limit': 2}))
+    fixed = desired_entry(current, normalize_spec({'service': 'x', 'type': 'inet', 'options': {
+        'smtpd_client_restrictions': 'permit_mynetworks'}}))
+    assert fixed['options'] == {'smtpd_client_restrictions': 'permit_mynetworks'}
+
+
+def test_free_text_options_may_hold_any_brace():
+    spec = normalize_spec({'service': 'x', 'type': 'inet', 'command': 'smtpd',
+                           'options': {'smtpd_banner': '$myhostname ESMTP :-}'}})
+    assert desired_entry(None, spec)['options'] == {'smtpd_banner': '$myhostname ESMTP :-}'}
+
+
+HAND_MADE = (
+    'smtp inet n - y - - smtpd\n'
+    'foo unix - n n - - pipe flags=R user=nobody argv=/bin/cat x}\n'
+    'bar unix - n n - -\n'
+    'baz unix - - n - - smtpd -o { a = b\n'
+    'relay unix - - n - - smtp\n'
+)
+
+
+def test_parse_entries_reads_past_hand_made_errors_and_reports_each():
+    entries, malformed = parse_entries(HAND_MADE)
+    assert list(entries) == ['smtp/inet', 'foo/unix', 'relay/unix']
+    assert entries['foo/unix']['args'] == ['flags=R', 'user=nobody', 'argv=/bin/cat', 'x}']
+    assert [(item.key, item.line) for item in malformed] == [
+        ('foo/unix', 'foo unix - n n - - pipe flags=R user=nobody argv=/bin/cat x}'),
+        ('bar/unix', 'bar unix - n n - -'),
+        ('baz/unix', 'baz unix - - n - - smtpd -o { a = b'),
+    ]
+    assert 'a "}" without its "{"' in malformed[0].problem
+    assert 'has 7 fields, needs at least 8' in malformed[1].problem
+    assert 'has no closing "}"' in malformed[2].problem
+
+
+def test_malformed_warning_names_the_line_the_problem_and_the_fix():
+    item = parse_entries(HAND_MADE)[1][0]
+    assert malformed_warning(item, '/etc/postfix/master.cf') == (
+        "foo/unix: the entry 'foo unix - n n - - pipe flags=R user=nobody argv=/bin/cat x}' is malformed "
+        "(a \"}\" without its \"{\" in the argument 'x}', so Postfix would read the rest of the line as one argument). "
+        "Fix it in /etc/postfix/master.cf, or replace it with services (give its command and args)")
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_captured_master_cf_has_no_brace_problem(version):
+    for name in MASTER_FIXTURES:
+        entries, malformed = parse_entries(fixture_text(version, name))
+        assert malformed == []
+        assert all(entry_brace_problem(entry) is None for entry in entries.values())

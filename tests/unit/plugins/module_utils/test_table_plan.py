@@ -51,12 +51,12 @@ def change_counts(changes):
 def test_make_request_from_mapping():
     request = kv_request({'john doe@example.com': 'jd@mail.example', 'Postmaster@Example.com': ['a', 'b']})
     assert request == Request(KEY_VALUE, [Entry('"john doe"@example.com', 'jd@mail.example', None),
-                                          Entry('Postmaster@Example.com', 'a, b', None)], [], True)
+                                          Entry('Postmaster@Example.com', 'a, b', None)], [], True, False)
 
 
 def test_make_request_from_list_of_items():
     request = kv_request([{'key': 'b', 'value': '2'}, {'key': 'a', 'value': 1}], exclusive=False)
-    assert request == Request(KEY_VALUE, [Entry('b', '2', None), Entry('a', '1', None)], [], False)
+    assert request == Request(KEY_VALUE, [Entry('b', '2', None), Entry('a', '1', None)], [], False, False)
 
 
 @pytest.mark.parametrize('table_type, syntax', [('pcre', REGEXP), ('regexp', REGEXP), ('cidr', CIDR)])
@@ -70,11 +70,11 @@ def test_make_request_rules(table_type, syntax):
 
 @pytest.mark.parametrize('exclusive', [True, False])
 def test_make_request_empty_list_is_an_empty_table(exclusive):
-    assert kv_request([], exclusive=exclusive) == Request(KEY_VALUE, [], [], exclusive)
+    assert kv_request([], exclusive=exclusive) == Request(KEY_VALUE, [], [], exclusive, False)
 
 
 def test_make_request_merge_without_entries():
-    assert kv_request(None, exclusive=False, remove_keys=['a']) == Request(KEY_VALUE, [], ['a'], False)
+    assert kv_request(None, exclusive=False, remove_keys=['a']) == Request(KEY_VALUE, [], ['a'], False, False)
 
 
 def test_make_request_quotes_removals_like_entries():
@@ -364,3 +364,36 @@ def test_generated_plans_are_idempotent():
         assert not any(key.lower() in read for key in request.removals), seed
         if request.exclusive:
             assert len(read) == len(request.entries), seed
+
+
+# A sasl_passwd line written by hand without the space: the whole line, password included, is its key.
+HAND_MADE_SECRET = '[smtp.example.net]:587 relayuser:Kept\n[old.example.net]:25relay:SpaceSecret\n'
+
+
+def test_a_merge_into_a_secret_table_names_a_malformed_line_by_number_only():
+    request = make_request('hash', {'[new.example.net]:587': 'u:p'}, None, False, None, secret=True)
+    with pytest.raises(TableSourceError) as raised:
+        plan_content(request, HAND_MADE_SECRET, '/etc/postfix/sasl_passwd')
+    assert str(raised.value).startswith('/etc/postfix/sasl_passwd, line 2 has no lookup result')
+    assert 'SpaceSecret' not in str(raised.value)
+
+
+def test_a_merge_into_another_table_quotes_the_malformed_line():
+    request = make_request('hash', {'[new.example.net]:587': 'u:p'}, None, False, None)
+    with pytest.raises(TableSourceError, match="line 2: '\\[old.example.net\\]:25relay:SpaceSecret' has no lookup"):
+        plan_content(request, HAND_MADE_SECRET, '/etc/postfix/sasl_passwd')
+
+
+@pytest.mark.parametrize('entries, message', [
+    pytest.param({'spammer@example.net': 'REJECT\x00OK'}, "the value of entry 'spammer@example.net' contains a newline or "
+                 "control character \\('\\\\x00'\\)", id='nul-in-value'),
+    pytest.param({'spammer@example.net\x00x': 'REJECT'}, "entry 1 .* contains a newline or control character",
+                 id='nul-in-key'),
+    pytest.param({'a': 'OK', 'b': 'REJECT\x00OK', 'c': 'OK'}, "the value of entry 'b'", id='nul-among-plain-entries'),
+    pytest.param({'a': 'x' * 70000}, "the value of entry 'a' is 70000 characters long, more than the 65536",
+                 id='absurd-length'),
+])
+def test_make_request_refuses_what_postmap_would_cut_or_choke_on(entries, message):
+    for secret in (False, True):
+        with pytest.raises(TableSourceError, match=message):
+            make_request('hash', entries, None, True, None, secret=secret)

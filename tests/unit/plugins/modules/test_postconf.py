@@ -27,7 +27,7 @@ def current_parameters(version, name='postconf-n.txt'):
 
 
 def current_services(version, name='postconf-M.txt'):
-    return parse_entries(fixture_text(version, name))
+    return parse_entries(fixture_text(version, name))[0]
 
 
 def module_params(**params):

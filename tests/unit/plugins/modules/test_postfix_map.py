@@ -28,7 +28,7 @@ def test_secret_table_shows_neither_values_nor_malformed_lines():
     shown = repr(result) + repr(diff)
     for secret in ('OldSecret', 'NewSecret', 'HandSecret'):
         assert secret not in shown
-    assert sorted(result['changed_keys']) == ['(malformed line, hidden)', '[smtp.example.net]:587']
+    assert sorted(result['changed_keys']) == ['(malformed line 2, hidden)', '[smtp.example.net]:587']
     assert '[smtp.example.net]:587 ********' in diff['after']
 
 
@@ -36,3 +36,18 @@ def test_other_tables_show_keys_as_they_are():
     result = {}
     summarize_changes(result, changes(), secret=False)
     assert '"[broken.example]:587 relayuser:HandSecret' in result['changed_keys']
+
+
+# A sasl_passwd line written by hand without the space: the whole line, password included, is its key.
+NO_SPACE = '[smtp.example.net]:587 relayuser:Kept\n[old.example.net]:25relay:SpaceSecret\n'
+
+
+def test_secret_table_names_a_line_without_space_by_number_only():
+    removed = compare(entries_of(parse_source(NO_SPACE, KEY_VALUE)),
+                      entries_of(parse_source('[smtp.example.net]:587 relayuser:Kept\n', KEY_VALUE)), KEY_VALUE)
+    result = {}
+    summarize_changes(result, removed, secret=True)
+    diff = build_diff('hash:/etc/postfix/sasl_passwd', removed, [], secret=True)
+    assert 'SpaceSecret' not in repr(result) + repr(diff)
+    assert result['changed_keys'] == ['(malformed line 2, hidden)']
+    assert diff['before'] == '(malformed line 2, hidden) ********\n'
