@@ -12,11 +12,15 @@ compiled table is built from the staged source before either is installed.
 from __future__ import annotations
 
 import os
+import random
 import stat
+import string
 import tempfile
 import time
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes
+
+_LINK_NAME = string.ascii_letters + string.digits + '_'
 
 
 def stage(module, path, content, attributes):
@@ -36,6 +40,18 @@ def stage(module, path, content, attributes):
         os.unlink(temp_path)
         raise
     return temp_path
+
+
+def stage_link(path, target):
+    """Create a new temporary symlink to ``target`` next to ``path``; return its name."""
+    directory, name = os.path.split(os.path.abspath(path))
+    while True:
+        link = os.path.join(directory, '.%s.%s.tmp' % (name, ''.join(random.choice(_LINK_NAME) for dummy in range(8))))
+        try:
+            os.symlink(target, link)
+            return link
+        except FileExistsError:
+            continue
 
 
 def set_attributes(module, temp_path, path, attributes):

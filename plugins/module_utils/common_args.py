@@ -1,6 +1,7 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument-spec pieces shared by the modules (documented in doc_fragments/common.py)."""
+"""Argument-spec pieces shared by the modules (documented in doc_fragments/common.py), and the echo of the
+arguments in results."""
 
 from __future__ import annotations
 
@@ -14,3 +15,30 @@ def common_argument_spec():
 
 def locking_argument_spec():
     return {'lock_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT}}
+
+
+# Strings longer than this are shortened where a result echoes the module's arguments.
+_ECHO_LIMIT = 1000
+
+
+def invocation(params, summarized=()):
+    """The module arguments a result echoes (``invocation``), without bulk.
+
+    Options in ``summarized`` (table contents, which may be large or secret)
+    become their item count; any other string longer than 1000 characters is
+    cut, so that a mistaken 1 MB value is not sent back whole.
+    """
+    def short(value):
+        if isinstance(value, str) and len(value) > _ECHO_LIMIT:
+            return '%s... (%d characters, not echoed)' % (value[:100], len(value))
+        if isinstance(value, dict):
+            return {key: short(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [short(item) for item in value]
+        return value
+
+    echoed = {name: short(value) for name, value in params.items()}
+    for name in summarized:
+        if params.get(name) is not None:
+            echoed[name] = '(%d items, not echoed)' % len(params[name])
+    return {'module_args': echoed}

@@ -26,7 +26,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     parse_parameters,
     parse_unused_warnings,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import NEEDS_ROOT, MailopsError, PostfixCommandError
 
 CONFIG_FILES = ('main.cf', 'master.cf')
 
@@ -178,6 +178,10 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
     running, reloaded, restarted, reload_needed and the backup files. A reload
     (or restart) that fails puts the previous files back.
     """
+    if os.geteuid() != 0:
+        # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
+        raise MailopsError('main.cf and master.cf were not changed: %s; postfix check validates the new '
+                           'configuration as the super-user' % NEEDS_ROOT)
     stage = StagedConfig(module, runner)
     try:
         stage.edit(

@@ -47,7 +47,11 @@ def lock_path(kind, path, directory=LOCK_DIRECTORY):
     Named after the resolved path with "/" spelled %2F, so that an operator
     can tell which lock is which (``ls /run/mailops-postfix``).
     """
-    resolved = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path.rstrip('/')))
+    path = path.rstrip('/') or '/'
+    # A table's own name counts (its compiled files sit next to it, even when it is a symlink);
+    # an instance is its directory, however it is reached.
+    resolved = (os.path.realpath(path) if kind == 'instance'
+                else os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path)))
     name = resolved.replace('%', '%25').replace('/', '%2F')
     if len(name) > _NAME_LIMIT:
         name = hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()

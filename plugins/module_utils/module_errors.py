@@ -37,6 +37,9 @@ class PostfixCommandError(MailopsError):
         return {'msg': str(self), 'cmd': self.cmd, 'rc': self.rc, 'stdout': self.stdout, 'stderr': self.stderr}
 
 
+NEEDS_ROOT = 'changing a Postfix configuration or queue needs root (become: true)'
+
+
 @contextmanager
 def reported_failures(module, result):
     """Turn a MailopsError (bad input, named in the message; a failed Postfix command) and a file that cannot be
@@ -48,7 +51,6 @@ def reported_failures(module, result):
     except OSError as error:
         # A file the module could not write or read: a --check run without become (the staged files go next
         # to the live ones), or a table path in a directory that does not exist.
-        hint = '; changing a Postfix configuration or queue needs root (become: true)' if isinstance(
-            error, PermissionError) else ''
+        hint = '; ' + NEEDS_ROOT if isinstance(error, PermissionError) else ''
         what = '%s: %s' % (error.strerror, error.filename) if error.filename else str(error)
         module.fail_json(msg=what + hint, **result)

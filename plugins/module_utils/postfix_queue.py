@@ -70,6 +70,10 @@ ACTIONS = {
     'flush': QueueAction('flush', ('deferred',), None, None, None),
 }
 
+# Actions after which mail is gone or no longer delivered: a selection that
+# matches the whole queue needs all_messages for them.
+DESTRUCTIVE = frozenset(['delete', 'expire', 'hold'])
+
 # postsuper -e (and the forced_expire member of postqueue -j) came with Postfix 3.5.
 EXPIRE_MIN_VERSION = (3, 5)
 

@@ -38,6 +38,7 @@ TOOL_OPTIONS = {
     'postfix': {},
     'postkick': {},              # args: class service request, e.g. public pickup W
     'postmap': {
+        'keep_root': '-o',       # do not drop root privileges to the source file's owner
         'query': '-q',           # look up keys (with "-": one key per stdin line)
         'dump': '-s',            # print every key and value
     },
@@ -90,8 +91,8 @@ class PostfixRunner:
             environ_update={'LANG': 'C', 'LC_ALL': 'C'}, expand_user_and_vars=False)
         if rc != 0 and check_rc:
             raise PostfixCommandError(
-                '%s failed (rc=%d): %s' % (' '.join(cmd), rc, (err or out).strip()),
-                cmd=cmd, rc=rc, stdout=out, stderr=err)
+                '%s failed (rc=%d): %s' % (' '.join(shown(cmd)), rc, (err or out).strip()),
+                cmd=shown(cmd), rc=rc, stdout=out, stderr=err)
         return rc, out, err
 
     def start(self, tool, options=(), args=(), config_dir=None):
@@ -151,8 +152,8 @@ class PostfixRunner:
                 other_file.seek(0)
                 message = (other_file.read().decode('utf-8', 'replace') if not from_stderr
                            else '\n'.join(last_lines)).strip()
-                raise PostfixCommandError('%s failed (rc=%d): %s' % (' '.join(cmd), rc, message),
-                                          cmd=cmd, rc=rc, stderr=message)
+                raise PostfixCommandError('%s failed (rc=%d): %s' % (' '.join(shown(cmd)), rc, message),
+                                          cmd=shown(cmd), rc=rc, stderr=message)
 
     def run_with_terminal(self, tool, args=(), config_dir=None):
         """Run a tool with its output on a pseudo-terminal; return (rc, output).
@@ -191,6 +192,11 @@ class PostfixRunner:
     def version(self):
         """The Postfix version (mail_version) as a string, e.g. '3.7.11'."""
         return self.run('postconf', ['hide_names'], ['mail_version'])[1].strip()
+
+
+def shown(cmd):
+    """A command as error messages show it: an argument over 200 characters is cut."""
+    return [arg if len(arg) <= 200 else '%s... (%d characters)' % (arg[:100], len(arg)) for arg in cmd]
 
 
 def version_tuple(version):

@@ -37,9 +37,9 @@ class TableError(MailopsError):
 _UNSUPPORTED_TYPE = re.compile(r'unsupported dictionary type: (\w+)')
 
 # Staged files of one table: the source and what postmap built from it, each
-# with the live path it will replace.
+# with the live path it will replace, and the symlink postmap built through.
 _QUOTED = re.compile(r'"[^"]*"')
-Staged = namedtuple('Staged', 'source source_path compiled other_warnings')
+Staged = namedtuple('Staged', 'source source_path compiled link other_warnings')
 
 
 def table_name(table_type, path):
@@ -120,28 +120,38 @@ def build(module, runner, table_type, path, content, attributes, secret=False):
     Raises TableError with Postfix's warnings, mapped to entries, when
     postmap has anything to say about the content. For a ``secret`` table the
     error names lines only, without what postmap quotes from them.
+
+    When ``path`` is a symlink (the caller allowed it), the source is staged
+    next to the file it points to, and postmap builds through a staged symlink
+    next to ``path``: Postfix opens the compiled files under the name main.cf
+    gives, and they must be newer than the source.
     """
-    source = atomic_file.stage(module, path, content.encode('utf-8', 'surrogateescape'), attributes)
-    compiled = []
+    source_path = os.path.realpath(path) if os.path.islink(path) else path
+    source = atomic_file.stage(module, source_path, content.encode('utf-8', 'surrogateescape'), attributes)
+    link, compiled = None, []
     try:
-        compiled = [(source + suffix, live) for suffix, live in _suffixed(table_type, path)]
+        built = source
+        if source_path != path:
+            link = built = atomic_file.stage_link(path, source)
+        compiled = [(built + suffix, live) for suffix, live in _suffixed(table_type, path)]
+        # -o: postmap builds as root, not as the source's owner, who may not write in the directory.
         if compiled:
-            rc, out, err = runner.run('postmap', [], [table_name(table_type, source)])
+            rc, out, err = runner.run('postmap', ['keep_root'], [table_name(table_type, built)])
         else:
             # postmap opens the table at the first key it reads; one empty key is enough.
-            rc, out, err = runner.run('postmap', ['query'], ['-', table_name(table_type, source)], data='\n',
-                                      check_rc=False)
+            rc, out, err = runner.run('postmap', ['keep_root', 'query'], ['-', table_name(table_type, built)],
+                                      data='\n', check_rc=False)
             if rc not in (0, 1) or 'fatal:' in err:
                 raise TableError('Postfix cannot open the new table: %s' % err.strip())
-        problems = postmap_output.warnings(err, about=source)
+        problems = postmap_output.warnings(err, about=built)
         if problems:
             raise TableError(_explain(problems, table_type, path, content, secret))
         for staged_path, live in compiled:
             atomic_file.set_attributes(module, staged_path, live, attributes)
     except BaseException:
-        discard(Staged(source, path, compiled, []))
+        discard(Staged(source, source_path, compiled, link, []))
         raise
-    return Staged(source, path, compiled, postmap_output.other_warnings(err, source))
+    return Staged(source, source_path, compiled, link, postmap_output.other_warnings(err, built))
 
 
 def _suffixed(table_type, path):
@@ -174,20 +184,28 @@ def install(staged, source_changed):
 
 def discard(staged):
     """Remove whatever of a staged table was not installed."""
-    for staged_path in [staged.source] + [staged_path for staged_path, dummy in staged.compiled]:
-        atomic_file.remove_quietly(staged_path)
+    for staged_path in [staged.source, staged.link] + [staged_path for staged_path, dummy in staged.compiled]:
+        if staged_path is not None:
+            atomic_file.remove_quietly(staged_path)
 
 
 def leftovers(table_type, path):
-    """Staged files of this table that an interrupted run left behind."""
-    directory, name = os.path.split(path)
-    pattern = re.compile(r'\.%s\.[A-Za-z0-9_]{8}\.tmp(?:%s)?' % (
-        re.escape(name), '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'))
-    try:
-        names = os.listdir(directory or '.')
-    except FileNotFoundError:
-        return []
-    return sorted(os.path.join(directory, entry) for entry in names if pattern.fullmatch(entry))
+    """Staged files of this table that an interrupted run left behind.
+
+    Only call this while holding the table's lock (locking.Locks): then no
+    other run has staged files of this table.
+    """
+    found = set()
+    for named in {path, os.path.realpath(path)}:
+        directory, name = os.path.split(named)
+        pattern = re.compile(r'\.%s\.[A-Za-z0-9_]{8}\.tmp(?:%s)?' % (
+            re.escape(name), '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'))
+        try:
+            names = os.listdir(directory or '.')
+        except FileNotFoundError:
+            continue
+        found.update(os.path.join(directory, entry) for entry in names if pattern.fullmatch(entry))
+    return sorted(found)
 
 
 def existing_files(table_type, path):

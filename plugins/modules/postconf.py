@@ -266,7 +266,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+    common_argument_spec,
+    invocation,
+    locking_argument_spec,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
@@ -399,7 +403,7 @@ def main():
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {}, 'service_changes': {}, 'reloaded': False, 'restarted': False,
-              'reload_needed': False, 'restart_required': []}
+              'reload_needed': False, 'restart_required': [], 'invocation': invocation(params)}
     with reported_failures(module, result):
         result['version'] = runner.version()
         with Locks(module, result).hold('instance', runner.config_dir):

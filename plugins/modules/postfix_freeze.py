@@ -200,6 +200,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue impo
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 
 STATE_FILE = 'mailops-freeze.json'
@@ -223,6 +224,7 @@ class Instance:
         self.table_type = table_type
         self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
         self.table = table_build.table_name(table_type, self.table_path)
+        check_table_path(self.table_path, follow=False, directories=())
         source = read_bytes(self.table_path)
         self.table_text = None if source is None else source.decode('utf-8', 'surrogateescape')
 

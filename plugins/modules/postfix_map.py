@@ -120,7 +120,18 @@ options:
     description: Keep a timestamped copy of the source file before it is replaced.
     type: bool
     default: false
+  follow:
+    description:
+      - When O(path) is a symlink, manage the file it points to; the compiled files stay next to O(path), where
+        Postfix looks for them. With O(state=absent) the symlink and the compiled files are removed, not the file it
+        points to.
+      - Without it, a symlink is refused before anything is read, so that its target never shows in a diff.
+    type: bool
+    default: false
 notes:
+  - Postfix's own files (main.cf, master.cf, dynamicmaps.cf, postfix-files, postfix-script and the C(.d)
+    directories, in the configuration directory of any instance) are refused as tables, and so is a relative
+    O(path).
   - O(entries) is an ordinary option so that tables of 100,000 entries stay fast; Ansible's masking of no_log
     options costs time per value. Secrets belong in O(secret_entries).
   - C(if)/C(endif) blocks in V(regexp) and V(pcre) tables are kept by O(exclusive=false), but cannot be written
@@ -266,10 +277,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import backup, read_bytes, remove_quietly
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+    common_argument_spec,
+    invocation,
+    locking_argument_spec,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path, config_directories
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, shown_key
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
@@ -337,9 +353,6 @@ def present(module, runner, table_type, result):
     params = module.params
     path = params['path']
     secret = params['secret_entries'] is not None
-    if os.path.isdir(path):
-        raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
-                               % (path, path.rstrip('/')))
     raw = read_bytes(path)
     check = None
     if raw is not None and compiled_paths(table_type, path):
@@ -427,15 +440,6 @@ def absent(module, runner, table_type, result):
         remove_quietly(name)
 
 
-def invocation(params):
-    """The module arguments to echo back, without the table content (which may be large or secret)."""
-    echoed = dict(params)
-    for name in ('entries', 'rules', 'secret_entries'):
-        if echoed[name] is not None:
-            echoed[name] = '(%d items, not echoed)' % len(echoed[name])
-    return {'module_args': echoed}
-
-
 def unmask_keys(module, secret_entries):
     """Ansible masks every string of a no_log option; only the values of secret_entries are secret."""
     if isinstance(secret_entries, list):
@@ -464,6 +468,7 @@ def main():
         mode={'type': 'raw'},
         reload={'type': 'bool', 'default': True},
         backup={'type': 'bool', 'default': False},
+        follow={'type': 'bool', 'default': False},
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
                            supports_check_mode=True)
@@ -472,13 +477,17 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
               'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
-              'invocation': invocation(params)}
+              'invocation': invocation(params, summarized=('entries', 'rules', 'secret_entries'))}
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
+        check_table_path(params['path'], params['follow'], config_directories(runner))
         if params['state'] == 'absent':
             # Whether main.cf or master.cf still name the table must stay true until it is gone.
             held.enter_context(locks.hold('instance', runner.config_dir))
         held.enter_context(locks.hold('table', params['path']))
+        if os.path.isdir(params['path']):
+            raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
+                                   % (params['path'], params['path'].rstrip('/')))
         table_type = table_type_of(runner, params['type'])
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])

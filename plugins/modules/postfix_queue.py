@@ -18,6 +18,8 @@ description:
     whatever their number (C(postsuper -d -)); the result counts what postsuper reports it did, so messages that
     left the queue between the listing and the action are not errors, only not counted.
   - Acting on every message (no selector) needs O(all_messages=true); O(max_messages) refuses a larger action.
+  - A V(delete), V(expire) or V(hold) whose selection (other than O(queue_ids)) matches every message of a queue of
+    two or more is refused as well (V(sender=.*), V(older_than=0)): use O(all_messages=true) without selectors.
   - Check mode lists, selects and reports what the action would affect, and changes nothing.
 author:
   - mailops.postfix maintainers (@mailops)
@@ -303,6 +305,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
     ACTIONS,
+    DESTRUCTIVE,
     EXPIRE_MIN_VERSION,
     QUEUE_NAMES,
     QueueError,
@@ -338,6 +341,13 @@ def plan(action, view, selector, all_messages, max_messages):
             'action=%s without a selector would act on every message in the queue (%d now). Set all_messages=true to '
             'allow that, or select messages with queue_ids, queues, sender, recipient, site, delay_reason, '
             'older_than, newer_than or query' % (action, view['summary']['messages']))
+    total = view['summary']['messages']
+    if (action in DESTRUCTIVE and not all_messages and 'queue_ids' not in selector.given
+            and view['selected'] == total > 1):
+        raise QueueError(
+            'action=%s: the selection (%s) matches every message in the queue, all %d of them; a pattern or age '
+            'that matches everything is usually a mistake, and nothing was changed. Narrow the selection, or use '
+            'all_messages=true without selectors to act on every message' % (action, ', '.join(selector.given), total))
     targets = view['targets']
     if max_messages is not None and len(targets) > max_messages:
         raise QueueError('action=%s would affect %d messages, more than max_messages=%d; nothing was changed. Raise '

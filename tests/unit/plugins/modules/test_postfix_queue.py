@@ -153,6 +153,46 @@ def test_plan_max_messages():
         postfix_queue.plan('delete', view, Selector(sender='testbed'), False, 6)
 
 
+@pytest.mark.parametrize('action', ['delete', 'expire', 'hold'])
+@pytest.mark.parametrize('criteria', [{'sender': '.*'}, {'recipient': '|'}, {'older_than': '0'},
+                                      {'queues': ['maildrop', 'incoming', 'active', 'deferred', 'hold']},
+                                      {'query': 'queue_id'}])
+def test_plan_refuses_a_destructive_selection_of_the_whole_queue(action, criteria):
+    view = view_of('3.7', action, **criteria)
+    assert view['selected'] == view['summary']['messages'] == 8
+    with pytest.raises(QueueError, match=r'action=%s: the selection \(%s\) matches every message in the queue, all 8 of '
+                                         r'them; .* use all_messages=true without selectors' % (action, list(criteria)[0])):
+        postfix_queue.plan(action, view, Selector(**criteria), False, None)
+
+
+@pytest.mark.parametrize('action', ['release', 'requeue', 'flush'])
+def test_plan_allows_a_harmless_action_on_a_selection_of_the_whole_queue(action):
+    view = view_of('3.7', action, sender='.*')
+    assert postfix_queue.plan(action, view, Selector(sender='.*'), False, None) == view['targets']
+
+
+def test_plan_allows_every_message_by_queue_id():
+    every = ids_of('3.7')
+    view = view_of('3.7', 'delete', queue_ids=every)
+    assert postfix_queue.plan('delete', view, Selector(queue_ids=every), False, None) == view['targets']
+
+
+def test_plan_allows_a_pattern_that_matches_the_only_message():
+    records = list(parse_records(fixture_text('3.7', 'queue-j.jsonl').splitlines()))[:1]
+    view = scan(records, Selector(sender='.*'), 2 ** 31, action='delete')
+    assert postfix_queue.plan('delete', view, Selector(sender='.*'), False, None) == view['targets']
+
+
+@pytest.mark.parametrize('action', ['delete', 'hold', 'release', 'requeue', 'expire', 'flush'])
+def test_plan_max_messages_zero_refuses_any_action_that_touches_a_message(action):
+    view = view_of('3.7', action, sender='testbed')
+    assert view['targets']
+    with pytest.raises(QueueError, match='more than max_messages=0'):
+        postfix_queue.plan(action, view, Selector(sender='testbed'), False, 0)
+    nothing = view_of('3.7', action, sender='^nobody-matches$')
+    assert postfix_queue.plan(action, nothing, Selector(sender='^nobody-matches$'), False, 0) == []
+
+
 def check_params(**params):
     return dict({'action': 'list', 'limit': 100, 'top': 10, 'max_messages': None, 'all_messages': False}, **params)
 
