@@ -90,7 +90,10 @@ class Locks:
             os.ftruncate(fd, 0)
             os.pwrite(fd, ('%s pid %d since %s\n' % (
                 self.owner, os.getpid(), time.strftime('%H:%M:%S', time.localtime()))).encode(), 0)
-            yield
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)  # the next holder may not say who it is
         finally:
             os.close(fd)  # releases the lock
             self._report()

@@ -129,7 +129,7 @@ def entry_brace_problem(entry):
 def malformed_warning(malformed, path):
     """A warning about an entry written by hand, with what to do about it."""
     return ('%s: the entry %r is malformed (%s). Fix it in %s, or replace it with services (give its command and '
-            'args)' % (malformed.key, malformed.line, malformed.problem, path))
+            'args)' % (malformed.key, ' '.join(malformed.line.split()), malformed.problem, path))
 
 
 def entry_key(entry):

@@ -196,7 +196,7 @@ def leftovers(table_type, path):
     other run has staged files of this table.
     """
     found = set()
-    for named in {path, os.path.realpath(path)}:
+    for named in sorted({path, os.path.realpath(path)}):
         directory, name = os.path.split(named)
         pattern = re.compile(r'\.%s\.[A-Za-z0-9_]{8}\.tmp(?:%s)?' % (
             re.escape(name), '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'))

@@ -19,7 +19,8 @@ description:
     left the queue between the listing and the action are not errors, only not counted.
   - Acting on every message (no selector) needs O(all_messages=true); O(max_messages) refuses a larger action.
   - A V(delete), V(expire) or V(hold) whose selection (other than O(queue_ids)) matches every message of a queue of
-    two or more is refused as well (V(sender=.*), V(older_than=0)): use O(all_messages=true) without selectors.
+    two or more is refused as well (for example V(sender=.*) or V(older_than=0)); use O(all_messages=true) without
+    selectors.
   - Check mode lists, selects and reports what the action would affect, and changes nothing.
 author:
   - mailops.postfix maintainers (@mailops)

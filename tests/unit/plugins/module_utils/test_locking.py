@@ -28,7 +28,7 @@ def hold_elsewhere(path, seconds, owner='mailops.postfix.postfix_map pid 99 sinc
     script = ('import fcntl, os, sys, time\n'
               'fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n'
               'fcntl.flock(fd, fcntl.LOCK_EX)\n'
-              'os.ftruncate(fd, 0); os.write(fd, sys.argv[3].encode())\n'
+              'os.write(fd, sys.argv[3].encode())\n'
               'print("held", flush=True)\n'
               'time.sleep(float(sys.argv[2]))\n')
     process = subprocess.Popen([sys.executable, '-c', script, path, str(seconds), owner], stdout=subprocess.PIPE)
@@ -100,3 +100,15 @@ def test_a_lock_is_released_when_its_block_fails(tmp_path):
             raise RuntimeError('install failed')
     with locks.hold('instance', '/etc/postfix'):
         pass
+
+
+def test_a_holder_that_does_not_say_who_it_is_is_not_taken_for_the_previous_one(tmp_path):
+    result = {}
+    locks = Locks(FakeModule(10), result, directory=str(tmp_path))
+    with locks.hold('instance', '/etc/postfix'):
+        pass
+    holder = hold_elsewhere(lock_path('instance', '/etc/postfix', str(tmp_path)), 0.3, owner='')
+    with locks.hold('instance', '/etc/postfix'):
+        pass
+    holder.wait()
+    assert result['lock_waited_for'] == ['instance /etc/postfix (held by another run)']
