@@ -1,4 +1,5 @@
 # mailops.postfix: the two entry points are `make demo` and `make test`.
+# `make help` lists the targets (from the "##" comments below).
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -7,18 +8,44 @@ export CONTAINERS_CONF := $(ROOT)/.build/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/collections
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
-SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: demo test bench bootstrap images collection-link lint sanity units molecule clean
+.PHONY: help demo test lint sanity units molecule bench bootstrap images collection-link clean
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' Makefile
 
 ## demo: start a local Postfix container and run playbooks/demo.yml against it
 demo: images collection-link
 	tests/testbed/testbed.sh demo-up
 	ansible-playbook -i playbooks/inventory/demo.yml playbooks/demo.yml
 
-## test: lint, sanity, units and every Molecule scenario on every platform
+## test: every test stage (tests/run-all.sh, the one list of them), with a summary
 test: images collection-link
-	tests/run-all.sh $(SCENARIOS)
+	tests/run-all.sh
+
+## lint: ansible-lint, production profile
+lint: bootstrap collection-link
+	tests/run-all.sh lint
+
+## sanity: ansible-test sanity
+sanity: bootstrap
+	tests/run-all.sh sanity
+
+## units: ansible-test units (pytest)
+units: bootstrap
+	tests/run-all.sh units
+
+## molecule: every Molecule scenario on every platform; S=NAME for one scenario
+molecule: images collection-link
+	tests/run-all.sh $(if $(S),molecule:$(S),molecule)
+
+## bench: every benchmark; each prints its result next to a floor measured in the same run
+bench: images collection-link
+	tests/benchmark/postconf.sh
+	tests/benchmark/postfix_map.sh
+	tests/benchmark/freeze.sh
+	tests/benchmark/queue.sh
 
 bootstrap:
 	tests/testbed/bootstrap.sh
@@ -31,25 +58,7 @@ collection-link:
 	mkdir -p .build/collections/ansible_collections/mailops
 	ln -sfn ../../../.. .build/collections/ansible_collections/mailops/postfix
 
-lint: bootstrap collection-link
-	ansible-lint
-
-sanity: bootstrap
-	tests/ansible-test.sh sanity
-
-units: bootstrap
-	tests/ansible-test.sh units
-
-molecule: images collection-link
-	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
-
+## clean: remove the demo container and .build
 clean:
 	tests/testbed/testbed.sh demo-down
 	rm -rf .build
-
-## bench: every benchmark; each prints its result next to a floor measured in the same run
-bench: images collection-link
-	tests/benchmark/postconf.sh
-	tests/benchmark/postfix_map.sh
-	tests/benchmark/freeze.sh
-	tests/benchmark/queue.sh

@@ -17,8 +17,17 @@ options:
     default: /etc/postfix
 '''
 
-    LOCKING = r'''
+    # Options of every module that changes configuration.
+    CHANGES = r'''
 options:
+  reload:
+    description:
+      - After a change that a running Postfix must pick up, reload it, or restart it where a changed parameter needs
+        that (V(inet_interfaces), V(inet_protocols)). A stopped Postfix reads the new files when it starts.
+      - With V(false), leave that to a handler. RV(ignore:reload_needed) and RV(ignore:restart_required) say what is
+        needed; every module of this collection returns them with the same meaning, so one handler serves all.
+    type: bool
+    default: true
   lock_timeout:
     description:
       - How many seconds to wait for another mailops.postfix run that is changing the same Postfix instance or table
@@ -29,6 +38,33 @@ options:
     default: 60
 '''
 
+    BACKUP = r'''
+options:
+  backup:
+    description:
+      - Keep a timestamped copy of each file before it is replaced (C(FILE.PID.DATE@TIME~), with the file's own owner,
+        group and mode); RV(ignore:backup_file) names it.
+    type: bool
+    default: false
+'''
+
+    FILE_ATTRIBUTES = r'''
+options:
+  owner:
+    description: Owner of the written files. Defaults to the current owner, or root for a new file.
+    type: str
+  group:
+    description: Group of the written files. Defaults to the current group, or root's for a new file.
+    type: str
+  mode:
+    description:
+      - Octal mode of the written files, as a quoted string (V("0640")). Defaults to the current mode, or V(0644) for a
+        new file.
+      - Files get their owner, group and mode before they are renamed into place, so they never have other ones, not
+        even for a moment.
+    type: raw
+'''
+
     ATTRIBUTES = r'''
 attributes:
   check_mode:
@@ -36,6 +72,9 @@ attributes:
     support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  idempotent:
+    description: A second run with the same arguments reports no change.
     support: full
   platform:
     description: Target OS/families that can be operated against.

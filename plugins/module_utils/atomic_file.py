@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every file this collection writes is staged here and renamed into place.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 A staged file is a hidden temporary file in the target's own directory, with
 its final content, mode, ownership and SELinux context already set, flushed
 to disk. ``install()`` renames it over the target: readers see the old file or

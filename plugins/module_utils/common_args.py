@@ -1,7 +1,12 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument-spec pieces shared by the modules (documented in doc_fragments/common.py), and the echo of the
-arguments in results."""
+"""Argument-spec pieces shared by the modules, and the echo of the arguments in results.
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
+Each function returns one group of options, documented by the fragment of
+the same name in doc_fragments/common.py (mailops.postfix.common.NAME).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,17 @@ def common_argument_spec():
     return {'config_dir': {'type': 'path', 'default': DEFAULT_CONFIG_DIR}}
 
 
-def locking_argument_spec():
-    return {'lock_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT}}
+def changes_argument_spec():
+    """Options of every module that changes configuration: reload and lock_timeout."""
+    return {'reload': {'type': 'bool', 'default': True}, 'lock_timeout': {'type': 'float', 'default': DEFAULT_TIMEOUT}}
+
+
+def backup_argument_spec():
+    return {'backup': {'type': 'bool', 'default': False}}
+
+
+def file_attributes_argument_spec():
+    return {'owner': {'type': 'str'}, 'group': {'type': 'str'}, 'mode': {'type': 'raw'}}
 
 
 # Strings longer than this are shortened where a result echoes the module's arguments.

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Change main.cf and master.cf safely: edit a staged copy, check it, then go live.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 The staged copy is a private directory holding main.cf and master.cf. Edits
 are made there with postconf itself (``postconf -c STAGE -e/-X/-M/-MX``), so
 the files come out exactly as postconf would write them. The stage is then
@@ -195,12 +197,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             user_defined=set(user_defined))
         # master.cf first: new services exist before main.cf refers to them.
         files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
-        result['restart_required'] = sorted(RESTART_PARAMETERS.intersection(parameter_changes))
-        result['running'] = postfix_control.is_running(runner)
-        do_reload = reload and result['running']
-        result['reloaded'] = do_reload and not result['restart_required']
-        result['restarted'] = do_reload and bool(result['restart_required'])
-        result['reload_needed'] = result['running'] and not do_reload
+        plan = postfix_control.reload_plan(runner, reload, RESTART_PARAMETERS.intersection(parameter_changes))
+        result.update(plan)
         if module.check_mode:
             return
         if backup:
@@ -214,10 +212,7 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             stage.restore(files)
             raise
         try:
-            if result['restarted']:
-                postfix_control.restart(runner)
-            elif result['reloaded']:
-                postfix_control.reload(runner)
+            postfix_control.carry_out(runner, plan)
         except PostfixCommandError as error:
             stage.restore(files)
             message = '%s; the previous %s restored' % (error, ' and '.join(files))

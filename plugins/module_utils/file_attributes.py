@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Owner, group and mode of managed files: resolve, compare and set them.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Staged files get their final attributes before they are renamed into place,
 so a table is never visible with the wrong mode, not even for a moment.
 """

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Freeze and thaw delivery, suspend domains: plan the main.cf changes.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Pure functions over data; nothing here touches a file or runs a command.
 
 Freezing is the wiki's "postconf -e master_service_disable=qmgr.fifo
@@ -88,21 +90,6 @@ def saved_state(text, explicit):
         return {}, ('is from an earlier freeze (master_service_disable = %s then, %s now); it was ignored'
                     % (saved['frozen_with'], current if current is not None else 'unset'))
     return saved, None
-
-
-def bounce_time(record, maximal_queue_lifetime, bounce_queue_lifetime):
-    """When a queued message would be returned as undeliverable, in seconds since the epoch; None for held mail.
-
-    Held mail does not expire while held. Bounces (the null sender, shown as
-    MAILER-DAEMON) have bounce_queue_lifetime; mail marked with postsuper -e
-    goes back at its next attempt.
-    """
-    if record['queue_name'] == 'hold':
-        return None
-    if record.get('forced_expire'):
-        return record['arrival_time']
-    lifetime = bounce_queue_lifetime if record['sender'] == 'MAILER-DAEMON' else maximal_queue_lifetime
-    return record['arrival_time'] + lifetime
 
 
 def plan_thaw(explicit, saved):

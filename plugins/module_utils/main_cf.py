@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """main.cf parameters: parse ``postconf`` output, render and compare values.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Pure functions over text and data; nothing here runs a command.
 """
 

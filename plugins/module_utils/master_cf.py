@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """master.cf service entries: parse ``postconf -M`` output, validate, merge, render.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 An entry is a dict with the eight master.cf fields (service, type, private,
 unprivileged, chroot, wakeup, process_limit, command), ``options`` (the
 leading ``-o name=value`` pairs, in order) and ``args`` (everything else after

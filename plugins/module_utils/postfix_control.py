@@ -1,6 +1,9 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start, stop, reload and query a Postfix instance."""
+"""Start, stop, reload and query a Postfix instance, and the one decision about reloading after a change.
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,41 @@ def _postfix(runner, command):
     if rc != 0:
         raise PostfixCommandError('postfix %s failed (rc=%d): %s' % (command, rc, output.strip()),
                                   cmd=['postfix', command], rc=rc, stderr=output)
+
+
+def no_reload():
+    """The reload_plan() fields of a run that changed nothing a running Postfix must pick up."""
+    return {'reloaded': False, 'restarted': False, 'reload_needed': False, 'restart_required': []}
+
+
+def reload_plan(runner, allowed, restart_parameters=()):
+    """What follows a change that a running Postfix must pick up, as result fields.
+
+    Every module that changes configuration returns these, with one meaning
+    (a role notifies one handler from them):
+
+    - running: whether Postfix runs;
+    - reloaded, restarted: whether it is reloaded or restarted (in check
+      mode: would be). A restart replaces the reload when ``restart_parameters``
+      (changed parameters that a reload does not apply) are given;
+    - reload_needed: a change was made that a running Postfix has not picked
+      up yet, because the caller did not allow it (``allowed`` false);
+    - restart_required: the changed parameters that need a restart.
+
+    A stopped Postfix needs nothing: it reads the new files when it starts.
+    """
+    running = is_running(runner)
+    act = allowed and running
+    return {'running': running, 'reloaded': act and not restart_parameters, 'restarted': act and bool(restart_parameters),
+            'reload_needed': running and not allowed, 'restart_required': sorted(restart_parameters)}
+
+
+def carry_out(runner, plan):
+    """Reload or restart as reload_plan() decided."""
+    if plan['restarted']:
+        restart(runner)
+    elif plan['reloaded']:
+        reload(runner)
 
 
 def reload(runner):

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that runs Postfix's command-line tools.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Every tool's options are declared once, here; callers name options, never
 flags, and the runner builds the argv in a fixed order: tool, ``-c
 config_dir``, flags in the order given, arguments. Commands run with an
@@ -30,6 +32,7 @@ TOOL_OPTIONS = {
         'edit': '-e',            # edit main.cf (or master.cf with -M/-P)
         'expand': '-x',          # expand $name in values
         'hide_names': '-h',      # values only
+        'map_types': '-m',       # the lookup table types this host supports
         'master': '-M',          # master.cf service entries
         'master_params': '-P',   # master.cf -o parameters
         'non_default': '-n',     # explicit settings only

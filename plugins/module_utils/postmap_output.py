@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """postmap's output: "key<TAB>value" lines from -s and -q, and its warnings.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Pure functions over text; nothing here runs a command.
 """
 

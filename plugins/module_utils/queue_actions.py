@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Act on queued mail: one postsuper process for any number of messages, or flush(8) requests.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Shared by postfix_queue (every action) and postfix_freeze (the requeue when a
 domain's suspension ends). What was done is recorded as it happens, so that a
 run that fails part way still reports the messages it changed.
@@ -10,7 +12,7 @@ run that fails part way still reports the messages it changed.
 from __future__ import annotations
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import ACTIONS, PostsuperReport
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import ACTIONS, PostsuperReport
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_flush import (
     FLUSH_PARAMETERS,

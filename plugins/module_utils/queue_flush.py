@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Flush chosen deferred messages through Postfix's flush(8) server, without a process per message.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Postfix has no command that flushes a list of messages. ``postqueue -f``
 flushes the whole queue; ``postqueue -s`` one site, and only for
 fast_flush_domains (empty by default); ``postqueue -i`` one message, and it

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build, check, install and remove lookup tables with postmap.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 A table is built next to the live one, from a staged source: postmap turns
 ".NAME.XXXXXXXX.tmp" into ".NAME.XXXXXXXX.tmp.db" (Postfix's own advice is
 "postmap file.tmp; mv file.tmp.db file.db"). Tables that daemons read
@@ -171,6 +173,37 @@ def _explain(problems, table_type, path, content, secret):
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 
 
+def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, backup=False):
+    """Stage the table, let Postfix judge it and, unless in check mode, install it.
+
+    First removes the staged files that interrupted runs left (the caller
+    holds the table's lock). Postfix judges the new table in check mode too,
+    so that check mode fails where the real run would. ``source_changed``
+    false rebuilds only the compiled files. Returns (removed leftovers, the
+    backup of the previous source or None).
+    """
+    removed = [] if module.check_mode else remove_leftovers(table_type, path)
+    staged = build(module, runner, table_type, path, content, attributes, secret=secret)
+    for warning in staged.other_warnings:
+        module.warn(warning)
+    if module.check_mode:
+        discard(staged)
+        return removed, None
+    backup_file = atomic_file.backup(module, path) if backup and source_changed and os.path.exists(path) else None
+    install(staged, source_changed)
+    return removed, backup_file
+
+
+def remove(module, table_type, path):
+    """Remove the table's files unless in check mode; return the ones that exist(ed)."""
+    files = existing_files(table_type, path)
+    if not module.check_mode:
+        # Compiled files first: a source without its compiled file is still a table one can rebuild.
+        for name in reversed(files):
+            atomic_file.remove_quietly(name)
+    return files
+
+
 def install(staged, source_changed):
     """Rename the staged files over the live ones: compiled files first, then the source (if it changed)."""
     try:
@@ -189,12 +222,20 @@ def discard(staged):
             atomic_file.remove_quietly(staged_path)
 
 
-def leftovers(table_type, path):
-    """Staged files of this table that an interrupted run left behind.
+def remove_leftovers(table_type, path):
+    """Remove the staged files of this table that interrupted runs left behind; return them.
 
     Only call this while holding the table's lock (locking.Locks): then no
     other run has staged files of this table.
     """
+    found = leftovers(table_type, path)
+    for name in found:
+        atomic_file.remove_quietly(name)
+    return found
+
+
+def leftovers(table_type, path):
+    """Staged files of this table that an interrupted run left behind."""
     found = set()
     for named in sorted({path, os.path.realpath(path)}):
         directory, name = os.path.split(named)

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Plan a lookup table change: from module input and the current source to the new source.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Pure functions over data; nothing here touches a file or runs a command.
 """
 
@@ -75,23 +77,21 @@ def _key_value_items(entries):
         return list(entries.items())
     if not isinstance(entries, list):
         raise TableSourceError('entries must be a mapping of key to value, or a list of {key, value} items')
-    items = []
-    for position, item in enumerate(entries, 1):
-        if not isinstance(item, dict) or set(item) != {'key', 'value'}:
-            raise TableSourceError('entries item %d must have exactly the fields key and value' % position)
-        items.append((item['key'], item['value']))
-    return items
+    return _pairs('entries', entries, ('key', 'value'))
 
 
 def _rule_items(rules):
-    if rules is None:
-        return None
-    items = []
-    for position, rule in enumerate(rules, 1):
-        if not isinstance(rule, dict) or set(rule) != {'pattern', 'action'}:
-            raise TableSourceError('rules item %d must have exactly the fields pattern and action' % position)
-        items.append((rule['pattern'], rule['action']))
-    return items
+    return None if rules is None else _pairs('rules', rules, ('pattern', 'action'))
+
+
+def _pairs(option, items, fields):
+    """(first, second) from a list of dicts with exactly the two ``fields``."""
+    pairs = []
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, dict) or set(item) != set(fields):
+            raise TableSourceError('%s item %d must have exactly the fields %s and %s' % ((option, position) + fields))
+        pairs.append((item[fields[0]], item[fields[1]]))
+    return pairs
 
 
 def _removal_key(syntax, key, position):

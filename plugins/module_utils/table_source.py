@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Lookup table source files: read and write them the way postmap(1) reads them.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Pure functions over text and data; nothing here runs a command.
 
 The format, as Postfix reads it:

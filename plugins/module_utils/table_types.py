@@ -1,6 +1,9 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What this collection knows about Postfix lookup table types (DATABASE_README, *_table(5))."""
+"""What this collection knows about Postfix lookup table types (DATABASE_README, *_table(5)).
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
 
 from __future__ import annotations
 

@@ -23,12 +23,9 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
-  - mailops.postfix.common.locking
+  - mailops.postfix.common.changes
+  - mailops.postfix.common.backup
   - mailops.postfix.common.attributes
-attributes:
-  idempotent:
-    description: A second run with the same arguments reports no change.
-    support: full
 options:
   parameters:
     description:
@@ -115,19 +112,6 @@ options:
     type: list
     elements: str
     default: []
-  reload:
-    description:
-      - After a change, reload a running Postfix, or restart it when a changed parameter needs a restart
-        (V(inet_interfaces), V(inet_protocols)).
-      - Set to V(false) to leave that to a handler; RV(reload_needed) and RV(restart_required) tell what
-        is needed.
-    type: bool
-    default: true
-  backup:
-    description:
-      - Keep a timestamped copy of each file before changing it; see RV(backup_file) and RV(master_backup_file).
-    type: bool
-    default: false
 notes:
   - Works with Postfix 3.3 and later; tested with 3.7 and 3.10.
   - main.cf and master.cf are each replaced by one atomic rename. When both change, master.cf goes first.
@@ -266,10 +250,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+    backup_argument_spec,
+    changes_argument_spec,
     common_argument_spec,
     invocation,
-    locking_argument_spec,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
@@ -370,7 +356,8 @@ def build_diff(config_dir, parameter_changes, service_changes):
 
 def main():
     argument_spec = common_argument_spec()
-    argument_spec.update(locking_argument_spec())
+    argument_spec.update(changes_argument_spec())
+    argument_spec.update(backup_argument_spec())
     argument_spec.update(
         parameters={'type': 'raw'},
         name={'type': 'str'},
@@ -390,8 +377,6 @@ def main():
             'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         }},
         user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
-        reload={'type': 'bool', 'default': True},
-        backup={'type': 'bool', 'default': False},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -402,8 +387,8 @@ def main():
     )
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    result = {'changed': False, 'changes': {}, 'service_changes': {}, 'reloaded': False, 'restarted': False,
-              'reload_needed': False, 'restart_required': [], 'invocation': invocation(params)}
+    result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={},
+                  invocation=invocation(params))
     with reported_failures(module, result):
         result['version'] = runner.version()
         with Locks(module, result).hold('instance', runner.config_dir):

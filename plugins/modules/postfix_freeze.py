@@ -28,7 +28,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
-  - mailops.postfix.common.locking
+  - mailops.postfix.common.changes
   - mailops.postfix.common.attributes
 attributes:
   idempotent:
@@ -55,10 +55,6 @@ options:
     description: The text deferred mail gets, after the C(4.4.1) status.
     type: str
     default: Delivery suspended by the mail administrators
-  reload:
-    description: Reload a running Postfix after a change. With V(false) the result says O(ignore:reload_needed).
-    type: bool
-    default: true
 notes:
   - The settings before the freeze are saved in C(mailops-freeze.json) in the instance's configuration directory
     and restored by the thaw. The file counts only while C(master_service_disable) reads as the freeze wrote it; a
@@ -172,13 +168,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly, write_atomic
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec, locking_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+    changes_argument_spec,
+    common_argument_spec,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
-    bounce_time,
     is_frozen,
     plan_freeze,
     plan_thaw,
@@ -190,21 +188,19 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
-    QueueSummary,
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
     at_site,
     check_site,
-    parse_duration,
     parse_records,
     recipient_domain,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
 from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
 
 STATE_FILE = 'mailops-freeze.json'
-LIFETIMES = ('maximal_queue_lifetime', 'bounce_queue_lifetime')
 SUSPENSION_TABLE = 'mailops_suspended_domains'
 
 
@@ -258,22 +254,11 @@ def plan(module, instance):
 
 def apply_table(module, instance, table):
     """Install the suspension table's new content, or remove the table when it is empty."""
-    if not table.entries:
-        if not module.check_mode:
-            for name in table_build.existing_files(instance.table_type, instance.table_path):
-                remove_quietly(name)
-        return
-    attributes = resolve(None, None, None, None, 0o644)
-    staged = table_build.build(module, instance.runner, instance.table_type, instance.table_path, table.content,
-                               attributes)
-    for warning in staged.other_warnings:
-        module.warn(warning)
-    if module.check_mode:
-        table_build.discard(staged)
+    if table.entries:
+        table_build.put(module, instance.runner, instance.table_type, instance.table_path, table.content,
+                        resolve(None, None, None, None, 0o644))
     else:
-        table_build.install(staged, source_changed=True)
-        for leftover in table_build.leftovers(instance.table_type, instance.table_path):
-            remove_quietly(leftover)
+        table_build.remove(module, instance.table_type, instance.table_path)
 
 
 def apply(module, instance, changes, table, result):
@@ -299,11 +284,11 @@ def apply(module, instance, changes, table, result):
             if freezing and not applied and not module.check_mode:
                 restore_state_file(module, instance)
     elif table.content is not None:
-        result['running'] = postfix_control.is_running(instance.runner)
-        result['reloaded'] = params['reload'] and result['running']
-        result['reload_needed'] = result['running'] and not params['reload']
-        if result['reloaded'] and not module.check_mode:
-            postfix_control.reload(instance.runner)
+        # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
+        reload = postfix_control.reload_plan(instance.runner, params['reload'])
+        result.update(reload)
+        if not module.check_mode:
+            postfix_control.carry_out(instance.runner, reload)
     if table.content is not None and not table.entries:
         apply_table(module, instance, table)
     resumed = [pair[0].key for pair in table.changes.removed]
@@ -370,51 +355,22 @@ def report(instance, changes, table, result):
     result['suspended_domains'] = sorted(entry.key for entry in table.entries)
     if 'running' not in result:
         result['running'] = postfix_control.is_running(instance.runner)
-    result['queue'] = queue_report(instance.runner)
-
-
-def queue_report(runner):
-    """Messages per queue, the oldest one, and how long until the first one would bounce (the wiki's warning)."""
-    # -x: either may be written as $name of another parameter.
-    lifetimes = runner.run('postconf', ['expand', 'hide_names'], LIFETIMES)[1].split()
-    # A bare number is days for these parameters (postconf(5)).
-    maximal, bounce = (parse_duration(value + 'd' if value.isdigit() else value, name)
-                       for name, value in zip(LIFETIMES, lifetimes))
-    now = time.time()
-    summary = QueueSummary(now, top=0)
-    first_bounce = None
-    for record in parse_records(runner.stream_lines('postqueue', ['json'])):
-        summary.add(record)
-        at = bounce_time(record, maximal, bounce)
-        if at is not None and (first_bounce is None or at < first_bounce[0]):
-            first_bounce = (at, record['queue_id'])
-    counts = summary.result()
-    return {
-        'counts': {name: queue['messages'] for name, queue in counts['queues'].items()},
-        'total': counts['messages'],
-        'oldest_age': counts['oldest']['age'] if counts['oldest'] else None,
-        'oldest_queue_id': counts['oldest']['queue_id'] if counts['oldest'] else None,
-        'maximal_queue_lifetime': maximal,
-        'bounce_queue_lifetime': bounce,
-        'bounce_in': None if first_bounce is None else first_bounce[0] - int(now),
-        'bounce_next_queue_id': None if first_bounce is None else first_bounce[1],
-    }
+    result['queue'] = queue_status(instance.runner)
 
 
 def main():
     argument_spec = common_argument_spec()
-    argument_spec.update(locking_argument_spec())
+    argument_spec.update(changes_argument_spec())
     argument_spec.update(
         state={'type': 'str', 'choices': ['frozen', 'thawed']},
         suspend={'type': 'list', 'elements': 'str', 'default': []},
         resume={'type': 'list', 'elements': 'str', 'default': []},
         suspend_text={'type': 'str', 'default': 'Delivery suspended by the mail administrators'},
-        reload={'type': 'bool', 'default': True},
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    result = {'changed': False, 'changes': {}, 'reloaded': False, 'reload_needed': False}
+    result = dict(postfix_control.no_reload(), changed=False, changes={})
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
         if params['state'] or params['suspend'] or params['resume']:

@@ -25,12 +25,10 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
-  - mailops.postfix.common.locking
+  - mailops.postfix.common.changes
+  - mailops.postfix.common.file_attributes
+  - mailops.postfix.common.backup
   - mailops.postfix.common.attributes
-attributes:
-  idempotent:
-    description: A second run with the same arguments reports no change.
-    support: full
 options:
   path:
     description:
@@ -99,27 +97,6 @@ options:
         Ansible itself rejects the task's arguments; the keys stay visible. The files default to mode V(0600).
       - Secrets reach Postfix only through the 0600 staged file, never on a command line.
     type: raw
-  owner:
-    description: Owner of the source and compiled files. Defaults to the current owner, or root for a new table.
-    type: str
-  group:
-    description: Group of the source and compiled files. Defaults to the current group, or root's for a new table.
-    type: str
-  mode:
-    description:
-      - Octal mode of the source and compiled files, as a quoted string (V("0640")).
-      - Defaults to V(0600) with O(secret_entries), else to the current mode, or V(0644) for a new table.
-    type: raw
-  reload:
-    description:
-      - Reload a running Postfix after a change to a table that daemons read when they start (V(texthash), V(regexp),
-        V(pcre), V(cidr)). With V(false) the result says O(ignore:reload_needed).
-    type: bool
-    default: true
-  backup:
-    description: Keep a timestamped copy of the source file before it is replaced.
-    type: bool
-    default: false
   follow:
     description:
       - When O(path) is a symlink, manage the file it points to; the compiled files stay next to O(path), where
@@ -271,16 +248,19 @@ diff:
 
 import os
 import re
+from collections import namedtuple
 from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import backup, read_bytes, remove_quietly
+from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+    backup_argument_spec,
+    changes_argument_spec,
     common_argument_spec,
+    file_attributes_argument_spec,
     invocation,
-    locking_argument_spec,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
@@ -302,7 +282,7 @@ CHANGED_KEYS_LIMIT = 100
 def table_type_of(runner, requested):
     """The requested type, checked against ``postconf -m``; the host's default_database_type if none."""
     table_type = requested or runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
-    check_supported(table_type, runner.run('postconf', [], ['-m'])[1].split())
+    check_supported(table_type, runner.run('postconf', ['map_types'])[1].split())
     return table_type
 
 
@@ -349,95 +329,109 @@ def summarize_changes(result, changes, secret):
     result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
 
 
-def present(module, runner, table_type, result):
-    params = module.params
-    path = params['path']
-    secret = params['secret_entries'] is not None
+# The table as it is: its source text (None: no file), and the check of its
+# compiled files, started in the background while the module plans.
+Current = namedtuple('Current', 'text check')
+
+# What a run does: ``content`` is the new source (None: unchanged) and
+# ``build`` the source to build from (the new one, or the current one when
+# only the compiled files are out of date, None when nothing is built);
+# ``attribute_fixes`` are files whose owner, group or mode differ.
+Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret')
+
+
+def read(runner, table_type, path):
+    """The table's current source, and the check of its compiled files."""
     raw = read_bytes(path)
     check = None
     if raw is not None and compiled_paths(table_type, path):
         check = table_build.CompiledCheck(runner, table_type, path)
+    return Current(None if raw is None else raw.decode('utf-8', 'surrogateescape'), check)
+
+
+def plan(params, table_type, current):
+    """What the run does to the table: see Plan."""
+    path = params['path']
+    secret = params['secret_entries'] is not None
     try:
         request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
                                params['exclusive'], params['remove_keys'], secret)
-        current_text = None if raw is None else raw.decode('utf-8', 'surrogateescape')
-        plan = plan_content(request, current_text, path)
-        rebuild_reason = check.problem_with(plan.entries) if check and plan.content is None else None
+        content = plan_content(request, current.text, path)
+        rebuild_reason = current.check.problem_with(content.entries) if current.check and content.content is None else None
     finally:
-        if check:
-            check.cancel()
-    result['entries'] = len(plan.entries)
-    summarize_changes(result, plan.changes, secret)
-
-    source_stat = file_attributes.current(path)
+        if current.check:
+            current.check.cancel()
     attributes = file_attributes.resolve(params['owner'], params['group'],
                                          '0600' if secret and params['mode'] is None else params['mode'],
-                                         source_stat, 0o644)
+                                         file_attributes.current(path), 0o644)
+    build = content.content if content.content is not None else current.text if rebuild_reason else None
+    fixes = [candidate for candidate in table_build.existing_files(table_type, path)
+             if file_attributes.differs(os.stat(candidate), attributes)]
+    return Plan(content.content, build, content.entries, content.changes, rebuild_reason, attributes, fixes, secret)
+
+
+def apply(module, runner, table_type, plan, result):
+    """Carry out the plan; in check mode Postfix still judges the new table, and nothing is installed."""
+    params = module.params
+    if plan.build is not None:
+        removed, backup_file = table_build.put(module, runner, table_type, params['path'], plan.build, plan.attributes,
+                                               source_changed=plan.content is not None, secret=plan.secret,
+                                               backup=params['backup'])
+        if backup_file:
+            result['backup_file'] = backup_file
+    else:
+        removed = [] if module.check_mode else table_build.remove_leftovers(table_type, params['path'])
+    if not module.check_mode:
+        result['removed_leftovers'] = removed
+        for candidate in table_build.existing_files(table_type, params['path']):
+            if file_attributes.differs(os.stat(candidate), plan.attributes):
+                file_attributes.apply(candidate, plan.attributes)
+    if plan.content is not None and table_type in READ_AT_START:
+        # Daemons read these tables when they start; indexed tables are reopened when rebuilt.
+        reload = postfix_control.reload_plan(runner, params['reload'])
+        result.update(reload)
+        if not module.check_mode:
+            postfix_control.carry_out(runner, reload)
+
+
+def report(module, table_type, plan, result):
+    """The result and the diff, from the plan."""
+    result['entries'] = len(plan.entries)
+    summarize_changes(result, plan.changes, plan.secret)
+    result['rebuilt'] = bool(compiled_paths(table_type, module.params['path'])) and plan.build is not None
+    result['changed'] = plan.build is not None or bool(plan.attribute_fixes)
     notes = []
     if plan.content is not None and not any(plan.changes):
         notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
-    if rebuild_reason:
-        result['rebuild_reason'] = rebuild_reason
-        notes.append((rebuild_reason, 'compiled table rebuilt'))
-    result['rebuilt'] = bool(compiled_paths(table_type, path)) and (plan.content is not None or bool(rebuild_reason))
-    fix_attributes = [candidate for candidate in table_build.existing_files(table_type, path)
-                      if file_attributes.differs(os.stat(candidate), attributes)]
-    if fix_attributes:
-        notes.append(('attributes of %s differ' % ', '.join(fix_attributes), file_attributes.describe(attributes)))
-    will_change = plan.content is not None or result['rebuilt'] or bool(fix_attributes)
-    result['reload_needed'] = plan.content is not None and table_type in READ_AT_START
-    if module._diff and will_change:
-        result['diff'] = build_diff(result['table'], plan.changes, notes, secret)
-    if not module.check_mode:
-        # Staged files of a run that was killed before it could clean up.
-        result['removed_leftovers'] = table_build.leftovers(table_type, path)
-        for leftover in result['removed_leftovers']:
-            remove_quietly(leftover)
-    if not will_change:
-        return
-    if plan.content is not None or result['rebuilt']:
-        # Postfix judges the new table in check mode too, so that check mode fails where the real run would.
-        content = plan.content if plan.content is not None else current_text
-        staged = table_build.build(module, runner, table_type, path, content, attributes, secret=secret)
-        for warning in staged.other_warnings:
-            module.warn(warning)
-        if module.check_mode:
-            table_build.discard(staged)
-        else:
-            if params['backup'] and plan.content is not None and raw is not None:
-                result['backup_file'] = backup(module, path)
-            table_build.install(staged, source_changed=plan.content is not None)
-    result['changed'] = True
-    if module.check_mode:
-        return
-    for candidate in table_build.existing_files(table_type, path):
-        if file_attributes.differs(os.stat(candidate), attributes):
-            file_attributes.apply(candidate, attributes)
-    if result['reload_needed'] and params['reload'] and postfix_control.is_running(runner):
-        postfix_control.reload(runner)
-        result['reloaded'] = True
+    if plan.rebuild_reason:
+        result['rebuild_reason'] = plan.rebuild_reason
+        notes.append((plan.rebuild_reason, 'compiled table rebuilt'))
+    if plan.attribute_fixes:
+        notes.append(('attributes of %s differ' % ', '.join(plan.attribute_fixes),
+                      file_attributes.describe(plan.attributes)))
+    if module._diff and result['changed']:
+        result['diff'] = build_diff(result['table'], plan.changes, notes, plan.secret)
+
+
+def present(module, runner, table_type, result):
+    table_plan = plan(module.params, table_type, read(runner, table_type, module.params['path']))
+    apply(module, runner, table_type, table_plan, result)
+    report(module, table_type, table_plan, result)
 
 
 def absent(module, runner, table_type, result):
     path = module.params['path']
-    files = table_build.existing_files(table_type, path)
-    if not files:
+    if not table_build.existing_files(table_type, path):
         return
     still_used = references(runner, path)
     if still_used:
         raise TableSourceError('%s is still used by %s; remove it from there first (mailops.postfix.postconf), '
                                'or Postfix daemons would fail to open it' % (result['table'], ', '.join(still_used)))
-    result['removed_files'] = files
-    result['reload_needed'] = table_type in READ_AT_START
+    result['removed_files'] = table_build.remove(module, table_type, path)
     if module._diff:
         result['diff'] = {'before_header': result['table'], 'after_header': result['table'],
-                          'before': ''.join('%s\n' % name for name in files), 'after': ''}
+                          'before': ''.join('%s\n' % name for name in result['removed_files']), 'after': ''}
     result['changed'] = True
-    if module.check_mode:
-        return
-    # Compiled files first: a source without its compiled file is still a table one can rebuild.
-    for name in reversed(files):
-        remove_quietly(name)
 
 
 def unmask_keys(module, secret_entries):
@@ -449,7 +443,9 @@ def unmask_keys(module, secret_entries):
 
 def main():
     argument_spec = common_argument_spec()
-    argument_spec.update(locking_argument_spec())
+    argument_spec.update(changes_argument_spec())
+    argument_spec.update(backup_argument_spec())
+    argument_spec.update(file_attributes_argument_spec())
     argument_spec.update(
         path={'type': 'path', 'required': True},
         type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
@@ -463,11 +459,6 @@ def main():
         remove_keys={'type': 'list', 'elements': 'str', 'no_log': False},
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         secret_entries={'type': 'raw', 'no_log': True},
-        owner={'type': 'str'},
-        group={'type': 'str'},
-        mode={'type': 'raw'},
-        reload={'type': 'bool', 'default': True},
-        backup={'type': 'bool', 'default': False},
         follow={'type': 'bool', 'default': False},
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
@@ -475,9 +466,9 @@ def main():
     params = module.params
     unmask_keys(module, params['secret_entries'])
     runner = PostfixRunner(module, params['config_dir'])
-    result = {'changed': False, 'changes': {'added': 0, 'removed': 0, 'changed': 0, 'reordered': False},
-              'changed_keys': [], 'rebuilt': False, 'reload_needed': False, 'reloaded': False, 'removed_files': [],
-              'invocation': invocation(params, summarized=('entries', 'rules', 'secret_entries'))}
+    result = dict(postfix_control.no_reload(), changed=False,
+                  changes={'added': 0, 'removed': 0, 'changed': 0, 'reordered': False}, changed_keys=[], rebuilt=False,
+                  removed_files=[], invocation=invocation(params, summarized=('entries', 'rules', 'secret_entries')))
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
         check_table_path(params['path'], params['follow'], config_directories(runner))

@@ -304,7 +304,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
     ACTIONS,
     DESTRUCTIVE,
     EXPIRE_MIN_VERSION,

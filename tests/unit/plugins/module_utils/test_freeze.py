@@ -9,7 +9,6 @@ import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
-    bounce_time,
     is_frozen,
     plan_freeze,
     plan_thaw,
@@ -152,13 +151,3 @@ def test_saved_state_not_trusted(text, explicit, problem):
     saved, message = saved_state(text, explicit)
     assert saved == {}
     assert re.search(problem, message)
-
-
-@pytest.mark.parametrize('record, expected', [
-    ({'queue_name': 'deferred', 'sender': 'a@example.com', 'arrival_time': 1000}, 1000 + 432000),
-    ({'queue_name': 'incoming', 'sender': 'MAILER-DAEMON', 'arrival_time': 1000}, 1000 + 86400),
-    ({'queue_name': 'hold', 'sender': 'a@example.com', 'arrival_time': 1000}, None),
-    ({'queue_name': 'deferred', 'sender': 'a@example.com', 'arrival_time': 1000, 'forced_expire': True}, 1000),
-])
-def test_bounce_time(record, expected):
-    assert bounce_time(record, 432000, 86400) == expected

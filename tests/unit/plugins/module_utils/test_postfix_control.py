@@ -26,7 +26,7 @@ class SimulatedPostfix:
     def run_with_terminal(self, tool, args=(), config_dir=None):
         command = args[0]
         self.commands.append(command)
-        if command == 'status':
+        if command in ('status', 'reload'):
             return (0 if self.running else 1), ''
         if command == 'stop':
             if not self.running:
@@ -122,3 +122,118 @@ def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
     monkeypatch.setattr(postfix_control, '_systemd_unit', lambda dummy: '/bin/systemctl')
     with pytest.raises(PostfixCommandError, match=r'Postfix is not running after postfix restart \(postfix status\)'):
         postfix_control.restart(runner)
+
+
+# ---------------------------------------------------------------------------
+# reload_plan: the one decision about reloading after a change
+
+@pytest.mark.parametrize('running, allowed, restart_parameters, expected', [
+    pytest.param(True, True, (), {'running': True, 'reloaded': True, 'restarted': False, 'reload_needed': False,
+                                  'restart_required': []}, id='running-allowed-reload'),
+    pytest.param(True, True, {'inet_interfaces'}, {'running': True, 'reloaded': False, 'restarted': True,
+                                                   'reload_needed': False, 'restart_required': ['inet_interfaces']},
+                 id='running-allowed-restart'),
+    pytest.param(True, False, (), {'running': True, 'reloaded': False, 'restarted': False, 'reload_needed': True,
+                                   'restart_required': []}, id='running-not-allowed'),
+    pytest.param(True, False, {'inet_protocols', 'inet_interfaces'}, {
+        'running': True, 'reloaded': False, 'restarted': False, 'reload_needed': True,
+        'restart_required': ['inet_interfaces', 'inet_protocols']}, id='running-not-allowed-restart'),
+    pytest.param(False, True, (), {'running': False, 'reloaded': False, 'restarted': False, 'reload_needed': False,
+                                   'restart_required': []}, id='stopped-allowed'),
+    pytest.param(False, False, {'inet_interfaces'}, {'running': False, 'reloaded': False, 'restarted': False,
+                                                     'reload_needed': False, 'restart_required': ['inet_interfaces']},
+                 id='stopped-not-allowed-restart'),
+])
+def test_reload_plan(running, allowed, restart_parameters, expected):
+    runner = SimulatedPostfix()
+    runner.running = running
+    assert postfix_control.reload_plan(runner, allowed, restart_parameters) == expected
+
+
+@pytest.mark.parametrize('plan, commands', [
+    ({'reloaded': True, 'restarted': False}, ['reload']),
+    ({'reloaded': False, 'restarted': True}, ['stop', 'start', 'status']),
+    ({'reloaded': False, 'restarted': False}, []),
+])
+def test_carry_out_does_what_the_plan_says(plan, commands):
+    runner = SimulatedPostfix()
+    postfix_control.carry_out(runner, plan)
+    assert runner.commands == commands
+
+
+def test_no_reload_is_a_new_dict_each_time():
+    first = postfix_control.no_reload()
+    first['restart_required'].append('x')
+    assert postfix_control.no_reload() == {'reloaded': False, 'restarted': False, 'reload_needed': False,
+                                           'restart_required': []}
+
+
+# ---------------------------------------------------------------------------
+# apply_changes: the order of the installs, and a failure of the second one
+
+class OrderStage(FakeStage):
+    installed = []
+
+    def changed_files(self):
+        return ['main.cf', 'master.cf']
+
+    def install(self, names):
+        OrderStage.installed = list(names)
+
+
+def test_master_cf_goes_live_before_main_cf(monkeypatch):
+    # New services must exist before main.cf refers to them (a content_filter naming a new transport).
+    monkeypatch.setattr(config_stage, 'StagedConfig', OrderStage)
+    runner = SimulatedPostfix()
+    runner.running = False
+    config_stage.apply_changes(FakeModule(), runner, {'content_filter': {'before': None, 'after': 'scan:[127.0.0.1]:10025'}},
+                               {'scan/unix': {'before': None, 'after': 'scan unix - - n - 10 smtp'}}, {})
+    assert OrderStage.installed == ['master.cf', 'main.cf']
+
+
+class FilesModule:
+    """Enough of AnsibleModule for StagedConfig and atomic_file."""
+    check_mode = False
+
+    def __init__(self, tmpdir):
+        self.tmpdir = tmpdir
+
+    @staticmethod
+    def selinux_enabled():
+        return False
+
+
+class EditedStage(config_stage.StagedConfig):
+    """The real stage, with the edits made by hand and no Postfix to validate them."""
+
+    def edit(self, **edits):
+        for name in config_stage.CONFIG_FILES:
+            with open('%s/%s' % (self.path, name), 'w') as handle:
+                handle.write('new %s\n' % name)
+
+    def validate(self, **values):
+        return []
+
+
+def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path):
+    live = tmp_path / 'postfix'
+    live.mkdir()
+    for name in config_stage.CONFIG_FILES:
+        (live / name).write_text('old %s\n' % name)
+    runner = SimulatedPostfix()
+    runner.config_dir = str(live)
+    runner.running = False
+    real_write = config_stage.write_atomic
+
+    def write_failing_main_cf(module, path, content, mtime=None):
+        if path.endswith('/main.cf') and content == b'new main.cf\n':
+            raise OSError(28, 'No space left on device', path)
+        real_write(module, path, content, mtime=mtime)
+
+    monkeypatch.setattr(config_stage, 'write_atomic', write_failing_main_cf)
+    monkeypatch.setattr(config_stage, 'StagedConfig', EditedStage)
+    with pytest.raises(OSError, match='No space left on device'):
+        config_stage.apply_changes(FilesModule(str(tmp_path)), runner, {'myhostname': {'before': 'a', 'after': 'b'}},
+                                   {'x/unix': {'before': None, 'after': 'x unix - - n - - smtp'}}, {})
+    assert (live / 'master.cf').read_text() == 'old master.cf\n'
+    assert (live / 'main.cf').read_text() == 'old main.cf\n'

@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.postfix.plugins.module_utils import queue_actions
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
     QueueError,
     Selector,
     parse_records,

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_queue import (
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
     ACTIONS,
     QUEUE_NAMES,
     PostsuperReport,

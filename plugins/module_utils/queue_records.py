@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Postfix mail queue as data: ``postqueue -j`` records, selection, summary, postsuper's report.
 
+Private to this collection: roles and playbooks use the modules, never module_utils.
+
 Everything here takes text or records and returns data; nothing runs a command.
 The records arrive as an iterable and are looked at one at a time, so that a
 50,000-message queue costs one record of memory plus what is kept on purpose:
