@@ -10,7 +10,15 @@ the same name in doc_fragments/common.py (mailops.postfix.common.NAME).
 
 from __future__ import annotations
 
+import json
+from ast import literal_eval
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_dict
+
+
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import DEFAULT_TIMEOUT
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import DEFAULT_CONFIG_DIR
 
 
@@ -56,3 +64,37 @@ def invocation(params, summarized=()):
         if params.get(name) is not None:
             echoed[name] = '(%d items, not echoed)' % len(params[name])
     return {'module_args': echoed}
+
+
+def structured(params, name, spec=None):
+    """The value of option ``name``: a mapping or a list, also when it arrives as text.
+
+    Ad-hoc arguments in key=value form reach a module as strings:
+    ``-a 'entries={"spammer@example.net": "REJECT"}'`` hands over the JSON text
+    of a mapping. Text that starts with "{" or "[" is read as JSON (or a Python
+    literal), other text as key=value pairs, the way Ansible's dict type reads
+    it. ``spec`` (the option's argument spec as a list or dict option) checks
+    the value as AnsibleModule would have, and fills in defaults; such options
+    are declared as raw, since Ansible would split a list given as text at its
+    commas.
+    """
+    value = params[name]
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.startswith(('{', '[')):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    value = literal_eval(text)
+            else:
+                value = check_type_dict(text)
+        except (TypeError, ValueError, SyntaxError) as error:
+            raise MailopsError('%s could not be read (%s): give JSON, for example %s=\'{"key": "value"}\', or YAML '
+                               'in a playbook' % (name, error, name))
+    if spec is not None and value is not None:
+        checked = ArgumentSpecValidator({name: spec}).validate({name: value})
+        if checked.error_messages:
+            raise MailopsError('; '.join(checked.error_messages))
+        value = checked.validated_parameters[name]
+    return value

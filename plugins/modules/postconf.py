@@ -34,6 +34,8 @@ options:
       - Values may be strings, numbers, booleans (written as V(yes)/V(no)) or lists (joined with V(, ),
         compared element by element).
       - C($name) references are written as they are.
+      - In ad-hoc key=value arguments, give it as JSON text, or as C(name=value) pairs the way Ansible reads a
+        dictionary.
     type: raw
   name:
     description:
@@ -55,8 +57,8 @@ options:
       - master.cf service entries, identified by O(services[].service) and O(services[].type).
       - Fields left out of an existing entry keep their value (C(postconf -F)); left out of a new entry they
         are V(-), the master(5) default.
-    type: list
-    elements: dict
+      - In ad-hoc key=value arguments, give the list as JSON text.
+    type: raw
     suboptions:
       service:
         description: Service name, for example V(submission), V(smtp), V(127.0.0.1:10025).
@@ -256,6 +258,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
     changes_argument_spec,
     common_argument_spec,
     invocation,
+    structured,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
@@ -276,6 +279,23 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     render_entry,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+
+
+# services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
+# (common_args.structured).
+SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
+    'service': {'type': 'str', 'required': True},
+    'type': {'type': 'str', 'required': True, 'choices': ['inet', 'unix', 'unix-dgram', 'fifo', 'pass']},
+    'private': {'type': 'raw'},
+    'unprivileged': {'type': 'raw'},
+    'chroot': {'type': 'raw'},
+    'wakeup': {'type': 'raw'},
+    'process_limit': {'type': 'raw'},
+    'command': {'type': 'str'},
+    'args': {'type': 'list', 'elements': 'str'},
+    'options': {'type': 'dict'},
+    'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
+}}
 
 
 def requested_parameters(params):
@@ -363,19 +383,7 @@ def main():
         name={'type': 'str'},
         value={'type': 'raw'},
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
-        services={'type': 'list', 'elements': 'dict', 'options': {
-            'service': {'type': 'str', 'required': True},
-            'type': {'type': 'str', 'required': True, 'choices': ['inet', 'unix', 'unix-dgram', 'fifo', 'pass']},
-            'private': {'type': 'raw'},
-            'unprivileged': {'type': 'raw'},
-            'chroot': {'type': 'raw'},
-            'wakeup': {'type': 'raw'},
-            'process_limit': {'type': 'raw'},
-            'command': {'type': 'str'},
-            'args': {'type': 'list', 'elements': 'str'},
-            'options': {'type': 'dict'},
-            'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
-        }},
+        services={'type': 'raw'},  # SERVICES_SPEC, checked by structured()
         user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
     )
     module = AnsibleModule(
@@ -390,6 +398,9 @@ def main():
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={},
                   invocation=invocation(params))
     with reported_failures(module, result):
+        params['parameters'] = structured(params, 'parameters')
+        params['services'] = structured(params, 'services', SERVICES_SPEC)
+        result['invocation'] = invocation(params)
         result['version'] = runner.version()
         with Locks(module, result).hold('instance', runner.config_dir):
             requested = requested_parameters(params)

@@ -52,14 +52,17 @@ options:
         localpart is written quoted (V(john doe@example.com) becomes V("john doe"@example.com)); other white space in a
         key is an error.
       - With O(exclusive=true) this is the whole table, and an empty list makes an empty table.
+      - "In ad-hoc key=value arguments, give it as JSON text: C(entries='{\"spammer@example.net\": \"REJECT\"}'), or as
+        C(key=value) pairs, the way Ansible reads a dictionary."
       - For values that must never be shown (passwords), use O(secret_entries) instead.
     type: raw
   rules:
     description:
-      - The rules of a V(regexp), V(pcre) or V(cidr) table, in order; the first match wins.
+      - The rules of a V(regexp), V(pcre) or V(cidr) table, in order; the first match wins. A list of items with
+        O(rules[].pattern) and O(rules[].action).
       - Postfix itself checks each rule before the table goes live.
-    type: list
-    elements: dict
+      - "In ad-hoc key=value arguments, give the list as JSON text: C(rules='[{\"pattern\": \"/x/\", \"action\": \"OK\"}]')."
+    type: raw
     suboptions:
       pattern:
         description:
@@ -261,6 +264,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
     common_argument_spec,
     file_attributes_argument_spec,
     invocation,
+    structured,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
@@ -275,6 +279,11 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_types import
 )
 
 MASK = '********'
+# rules as AnsibleModule would check them; declared raw, so that ad-hoc text is read first (common_args.structured).
+RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
+    'pattern': {'type': 'str', 'required': True},
+    'action': {'type': 'raw', 'required': True},
+}}
 DIFF_ENTRY_LIMIT = 1000
 CHANGED_KEYS_LIMIT = 100
 
@@ -434,11 +443,22 @@ def absent(module, runner, table_type, result):
     result['changed'] = True
 
 
-def unmask_keys(module, secret_entries):
-    """Ansible masks every string of a no_log option; only the values of secret_entries are secret."""
-    if isinstance(secret_entries, list):
-        keys = [item.get('key') for item in secret_entries if isinstance(item, dict)]
-        module.no_log_values.difference_update(key for key in keys if isinstance(key, str))
+def mask_secrets(module, secret_entries):
+    """Hide the values of secret_entries everywhere, and show its keys.
+
+    Ansible hides every string of a no_log option: the keys too, and, of
+    entries given as text (ad-hoc key=value arguments), only the whole text.
+    """
+    if isinstance(secret_entries, dict):
+        pairs = list(secret_entries.items())
+    elif isinstance(secret_entries, list):
+        pairs = [(item.get('key'), item.get('value')) for item in secret_entries if isinstance(item, dict)]
+    else:
+        return
+    module.no_log_values.difference_update(key for key, dummy in pairs if isinstance(key, str))
+    for dummy, value in pairs:
+        module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
+                                    if item is not None)
 
 
 def main():
@@ -451,10 +471,7 @@ def main():
         type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
                                          'texthash']},
         entries={'type': 'raw'},
-        rules={'type': 'list', 'elements': 'dict', 'options': {
-            'pattern': {'type': 'str', 'required': True},
-            'action': {'type': 'raw', 'required': True},
-        }},
+        rules={'type': 'raw'},  # RULES_SPEC, checked by structured()
         exclusive={'type': 'bool', 'default': True},
         remove_keys={'type': 'list', 'elements': 'str', 'no_log': False},
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
@@ -464,13 +481,17 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
                            supports_check_mode=True)
     params = module.params
-    unmask_keys(module, params['secret_entries'])
     runner = PostfixRunner(module, params['config_dir'])
     result = dict(postfix_control.no_reload(), changed=False,
                   changes={'added': 0, 'removed': 0, 'changed': 0, 'reordered': False}, changed_keys=[], rebuilt=False,
                   removed_files=[], invocation=invocation(params, summarized=('entries', 'rules', 'secret_entries')))
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
+        params['secret_entries'] = structured(params, 'secret_entries')
+        mask_secrets(module, params['secret_entries'])
+        params['entries'] = structured(params, 'entries')
+        params['rules'] = structured(params, 'rules', RULES_SPEC)
+        result['invocation'] = invocation(params, summarized=('entries', 'rules', 'secret_entries'))
         check_table_path(params['path'], params['follow'], config_directories(runner))
         if params['state'] == 'absent':
             # Whether main.cf or master.cf still name the table must stay true until it is gone.

@@ -15,7 +15,7 @@ SUITES=(bookworm trixie)
 IMAGE_REPO=localhost/mailops-postfix-testbed
 DEMO_NAME=mailops-postfix-demo
 DEMO_SUITE=bookworm
-PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps
+PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo
 
 log() { echo "testbed: $*" >&2; }
 
@@ -101,7 +101,15 @@ demo_up() {
     podman run -d --name "$DEMO_NAME" --hostname mx.testbed.example --network none --init \
         "$IMAGE_REPO:$DEMO_SUITE" sleep infinity >/dev/null
     podman exec "$DEMO_NAME" testbed-postfix-start
-    log "demo container $DEMO_NAME is running Postfix"
+    # For a shell: ". .build/demo-env.sh", then the README's commands run as written.
+    cat > "$BUILD/demo-env.sh" <<ENV
+# Written by tests/testbed/testbed.sh demo-up. Source it: . .build/demo-env.sh
+export PATH="$ROOT/.venv/bin:\$PATH"
+export CONTAINERS_CONF="$CONTAINERS_CONF"
+export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections"
+export ANSIBLE_INVENTORY="$ROOT/playbooks/inventory/demo.yml"
+ENV
+    log "demo container $DEMO_NAME is running Postfix; . .build/demo-env.sh for the README's commands"
 }
 
 demo_down() {

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import invocation
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import invocation, structured
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import shown
 
 
@@ -28,3 +31,36 @@ def test_shown_command_cuts_long_arguments_only():
     cut = shown(['postconf', '-e', 'mynetworks=' + '1' * 1000000])
     assert cut[:2] == ['postconf', '-e']
     assert cut[2] == 'mynetworks=' + '1' * 89 + '... (1000011 characters)'
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('{"spammer@example.net":"REJECT compromised account"}', {'spammer@example.net': 'REJECT compromised account'}),
+    ("{'a': 'OK'}", {'a': 'OK'}),
+    ('a=OK b="REJECT spam"', {'a': 'OK', 'b': 'REJECT spam'}),
+    ('[{"key": "a", "value": "OK"}]', [{'key': 'a', 'value': 'OK'}]),
+    ({'already': 'parsed'}, {'already': 'parsed'}),
+    (None, None),
+])
+def test_structured_reads_ad_hoc_text(text, expected):
+    assert structured({'entries': text}, 'entries') == expected
+
+
+@pytest.mark.parametrize('text', ['{"a": ', 'just words', '[1, 2'])
+def test_structured_says_what_could_not_be_read(text):
+    with pytest.raises(MailopsError, match='entries could not be read .*give JSON'):
+        structured({'entries': text}, 'entries')
+
+
+RULES = {'type': 'list', 'elements': 'dict', 'options': {'pattern': {'type': 'str', 'required': True},
+                                                         'action': {'type': 'raw', 'required': True}}}
+
+
+def test_structured_checks_a_list_option_as_ansible_would():
+    assert structured({'rules': '[{"pattern": "/x/", "action": "OK"}]'}, 'rules', RULES) == [
+        {'pattern': '/x/', 'action': 'OK'}]
+    with pytest.raises(MailopsError, match='missing required arguments: action'):
+        structured({'rules': '[{"pattern": "/x/"}]'}, 'rules', RULES)
+    services = {'type': 'list', 'elements': 'dict', 'options': {'service': {'type': 'str'},
+                                                                'state': {'type': 'str', 'default': 'present'}}}
+    assert structured({'services': [{'service': 'smtp'}]}, 'services', services) == [
+        {'service': 'smtp', 'state': 'present'}]

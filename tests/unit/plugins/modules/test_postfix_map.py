@@ -10,7 +10,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     entries_of,
     parse_source,
 )
-from ansible_collections.mailops.postfix.plugins.modules.postfix_map import build_diff, summarize_changes
+from ansible_collections.mailops.postfix.plugins.modules.postfix_map import build_diff, mask_secrets, summarize_changes
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
 BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'
@@ -51,3 +51,22 @@ def test_secret_table_names_a_line_without_space_by_number_only():
     assert 'SpaceSecret' not in repr(result) + repr(diff)
     assert result['changed_keys'] == ['(malformed line 2, hidden)']
     assert diff['before'] == '(malformed line 2, hidden) ********\n'
+
+
+class MaskingModule:
+    def __init__(self, no_log_values):
+        self.no_log_values = set(no_log_values)
+
+
+def test_mask_secrets_hides_values_and_shows_keys():
+    # As Ansible hands secret_entries over: every string of the no_log option is hidden.
+    module = MaskingModule(['[smtp.example.net]:587', 'relay:Secret1', 'u2', 'p2'])
+    mask_secrets(module, {'[smtp.example.net]:587': 'relay:Secret1', '[b.example]:25': ['u2', 'p2']})
+    assert module.no_log_values == {'relay:Secret1', 'u2', 'p2'}
+
+
+def test_mask_secrets_hides_the_values_of_entries_given_as_text():
+    text = '{"[smtp.example.net]:587": "relay:Secret1"}'
+    module = MaskingModule([text])
+    mask_secrets(module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
+    assert module.no_log_values == {text, 'relay:Secret1'}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Test stage "readme": every ansible and ansible-playbook command shown in
+# README.md and docs/ runs as written against a fresh demo container (the one
+# `make demo` starts), with mail in its queue for the queue commands to act on.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CONTAINER=mailops-postfix-demo
+
+tests/testbed/testbed.sh demo-up
+# Deferred mail: partner.example cannot be resolved in a container without a network.
+podman exec "$CONTAINER" sh -c '
+    for n in 1 2; do
+        printf "Subject: offer %s\n\nbuy now\n" "$n" | sendmail -f spammer@example.com victim@partner.example
+    done
+    printf "Subject: report\n\nhello\n" | sendmail -f alice@testbed.example bob@partner.example'
+for attempt in $(seq 30); do
+    deferred=$(podman exec "$CONTAINER" postqueue -j | grep -c '"queue_name": *"deferred"' || true)
+    [ "$deferred" -eq 3 ] && break
+    [ "$attempt" -eq 30 ] && { echo "readme: the seeded mail did not reach the deferred queue" >&2; exit 1; }
+    sleep 1
+done
+
+mapfile -t documents < <(echo README.md; find docs -name '*.md' | sort)
+status=0
+python3 tests/readme/readme_commands.py playbooks/inventory/demo.yml "${documents[@]}" || status=$?
+# The commands end with a fleet freeze: leave the demo host thawed, with an empty queue.
+ansible -i playbooks/inventory/demo.yml mx -b -m mailops.postfix.postfix_freeze -a state=thawed >/dev/null
+ansible -i playbooks/inventory/demo.yml mx -b -m mailops.postfix.postfix_queue -a 'action=delete all_messages=true' \
+    >/dev/null
+exit "$status"
