@@ -10,13 +10,13 @@ so a table is never visible with the wrong mode, not even for a moment.
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
-
 import grp
 import os
 import pwd
 import re
 from collections import namedtuple
+
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
 Attributes = namedtuple('Attributes', 'uid gid mode')
 

@@ -21,12 +21,11 @@ a role manages is touched.
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
-
 import json
 import re
 
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import split_list, tokenize
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
 # master_service_disable entries that name the queue manager, in any of the
 # spellings Postfix accepts (name.type before 3.x layouts, name/type after).
@@ -129,3 +128,62 @@ def plan_transport_maps(explicit, table, suspended):
     if wanted == tables:
         return {}
     return {'transport_maps': {'before': current, 'after': ', '.join(wanted) if wanted else None}}
+
+
+# Settings a freeze holds: master_service_disable names the queue manager,
+# in_flow_delay is 0.
+FREEZE_SETTINGS = ('master_service_disable', 'in_flow_delay')
+
+
+def plan_while_frozen(changes, explicit, saved):
+    """Keep a frozen host frozen through main.cf changes planned by someone else (postconf, a role).
+
+    ``changes`` maps names to {before, after} (after None: removed),
+    ``explicit`` is ``postconf -n`` now, ``saved`` the state file's settings
+    ({} for a host frozen by hand). While master_service_disable stops the
+    queue manager, a change to master_service_disable or in_flow_delay goes
+    into the saved settings, for the thaw to restore, and the live values stay
+    frozen. Returns (changes as they will go live, the new saved settings or
+    None when they stay as they are, the names that were held back).
+    """
+    current = explicit.get('master_service_disable')
+    held = [name for name in FREEZE_SETTINGS if name in changes]
+    if not is_frozen(current) or not held:
+        return changes, None, []
+    wanted_disabled = 'master_service_disable' in changes
+    wanted = changes['master_service_disable']['after'] if wanted_disabled else None
+    if wanted_disabled and is_frozen(wanted):
+        return changes, None, []  # a freeze of its own: nothing to hold back
+    changes = dict(changes)
+    qmgr = [entry for entry in split_list(current) if _QMGR_ENTRY.match(entry)]
+    new_saved = dict(saved) if saved else {
+        'frozen_since': None, 'master_service_disable': ', '.join(
+            entry for entry in split_list(current) if not _QMGR_ENTRY.match(entry)) or None,
+        'in_flow_delay': None}
+    for name in held:
+        new_saved[name] = changes.pop(name)['after']
+    live = ', '.join(split_list(wanted or '') + qmgr) if wanted_disabled else current
+    if live != current:
+        changes['master_service_disable'] = {'before': current, 'after': live}
+    new_saved['frozen_with'] = live
+    return changes, (None if new_saved == saved else new_saved), held
+
+
+def plan_suspension_first(changes, table, suspended):
+    """Keep the suspension ``table`` first in a transport_maps that someone else changes while domains are suspended.
+
+    Returns (changes, whether transport_maps was adjusted).
+    """
+    if not suspended or 'transport_maps' not in changes:
+        return changes, False
+    before, wanted = changes['transport_maps']['before'], changes['transport_maps']['after']
+    kept = plan_transport_maps({'transport_maps': wanted}, table, True)
+    if not kept:
+        return changes, False
+    changes = dict(changes)
+    after = kept['transport_maps']['after']
+    if after == before:
+        del changes['transport_maps']
+    else:
+        changes['transport_maps'] = {'before': before, 'after': after}
+    return changes, True

@@ -9,9 +9,9 @@ Pure functions over text and data; nothing here runs a command.
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
-
 import re
+
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
 # Parameter names as postconf accepts them (2bounce_notice_recipient starts
 # with a digit).

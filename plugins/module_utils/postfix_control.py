@@ -97,11 +97,19 @@ def restart(runner):
     _control(runner, 'restart', ['stop', 'start'])
 
 
-def _control(runner, systemd_verb, postfix_commands):
+def stop(runner):
+    """Stop a running instance; raise PostfixCommandError unless it then is stopped."""
+    _control(runner, 'stop', ['stop'], running=False)
+
+
+def _control(runner, systemd_verb, postfix_commands, running=True):
     systemctl = _systemd_unit(runner)
     if systemctl:
         _systemctl(runner, systemctl, systemd_verb)
     else:
         for command in postfix_commands:
             _postfix(runner, command)
-    _check_running(runner, 'postfix %s' % systemd_verb)
+    if running:
+        _check_running(runner, 'postfix %s' % systemd_verb)
+    elif is_running(runner):
+        raise PostfixCommandError('Postfix is still running after postfix stop (postfix status)', cmd=['postfix', 'status'])

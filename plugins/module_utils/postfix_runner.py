@@ -38,6 +38,11 @@ TOOL_OPTIONS = {
         'non_default': '-n',     # explicit settings only
         'remove': '-X',          # remove parameters or entries
     },
+    'postalias': {               # aliases(5) tables; the same options as postmap
+        'keep_root': '-o',
+        'query': '-q',
+        'dump': '-s',
+    },
     'postfix': {},
     'postkick': {},              # args: class service request, e.g. public pickup W
     'postmap': {

@@ -1,6 +1,10 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""postmap's output: "key<TAB>value" lines from -s and -q, and its warnings.
+"""postmap's and postalias's output: "key<TAB>value" lines from -s and -q, and their warnings.
+
+postalias writes "key:<TAB>value", and keeps entries of its own in an alias
+database ("@", for sendmail, and the NIS entries YP_LAST_MODIFIED and
+YP_MASTER_NAME).
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 
@@ -16,22 +20,32 @@ import re
 _WARNING = re.compile(r'^\S+: warning: (?P<where>.*?)(?:, line (?P<line>\d+))?: (?P<message>.*)$', re.M)
 
 
-def dump_lines(text):
-    """The set of "key<TAB>value" lines of ``postmap -s`` output (order is the database's, so irrelevant)."""
-    return set(text.split('\n')) - {''}
+_POSTALIAS_OWN = re.compile(r'(?:@|YP_LAST_MODIFIED|YP_MASTER_NAME):\t')
 
 
-def match_queries(keys, text):
-    """Values found by ``postmap -q -`` for ``keys`` (fed in this order): key -> value, or None when not found.
+def dump_lines(text, aliases=False):
+    """The set of "key<TAB>value" lines of ``postmap -s`` (or ``postalias -s``) output.
 
-    postmap prints "key<TAB>value" for each key it finds, in input order,
-    echoing the key as given; keys it does not find are left out.
+    The order is the database's, so irrelevant.
+    """
+    lines = set(text.split('\n')) - {''}
+    if aliases:
+        lines = set(line.replace(':\t', '\t', 1) for line in lines if not _POSTALIAS_OWN.match(line))
+    return lines
+
+
+def match_queries(keys, text, aliases=False):
+    """Values found by ``postmap -q -`` (or ``postalias -q -``) for ``keys`` (fed in this order).
+
+    Returns key -> value, or None when not found. postmap prints
+    "key<TAB>value" for each key it finds, in input order, echoing the key as
+    given; keys it does not find are left out.
     """
     results = {}
     found = iter(text.split('\n'))
     pending = next(found, '')
     for key in keys:
-        prefix = key + '\t'
+        prefix = key + (':\t' if aliases else '\t')
         if pending.startswith(prefix):
             results[key] = pending[len(prefix):]
             pending = next(found, '')

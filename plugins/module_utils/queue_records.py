@@ -13,13 +13,13 @@ the queue IDs to act on and the first ``limit`` selected records.
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
-
 import collections
 import heapq
 import json
 import re
 import sys
+
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
 try:
     import jmespath

@@ -16,18 +16,18 @@ an interrupted run leaves it as it was.
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
-
 import os
 import re
 from collections import namedtuple
 
 from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, file_attributes, postmap_output
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
     entries_of,
     fold_all,
     parse_source,
     syntax_of,
+    unquoted_name,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.table_types import PACKAGES, compiled_paths
 
@@ -49,16 +49,22 @@ def table_name(table_type, path):
     return '%s:%s' % (table_type, path)
 
 
-def query(runner, table, keys):
+def builder(aliases):
+    """The tool that builds, lists and queries a table: postalias for an aliases(5) table, else postmap."""
+    return 'postalias' if aliases else 'postmap'
+
+
+def query(runner, table, keys, aliases=False):
     """Look ``keys`` up in ``table`` ("type:name") with one ``postmap -q -``; key -> value or None."""
-    rc, out, err = runner.run('postmap', ['query'], ['-', table], data='\n'.join(keys) + '\n', check_rc=False)
+    tool = builder(aliases)
+    rc, out, err = runner.run(tool, ['query'], ['-', table], data='\n'.join(keys) + '\n', check_rc=False)
     if rc not in (0, 1) or 'fatal:' in err:
         unsupported = _UNSUPPORTED_TYPE.search(err)
         hint = ''
         if unsupported and unsupported.group(1) in PACKAGES:
             hint = '; install the %s package' % PACKAGES[unsupported.group(1)]
-        raise TableError('postmap -q - %s failed: %s%s' % (table, err.strip() or 'rc=%d' % rc, hint))
-    return postmap_output.match_queries(keys, out)
+        raise TableError('%s -q - %s failed: %s%s' % (tool, table, err.strip() or 'rc=%d' % rc, hint))
+    return postmap_output.match_queries(keys, out, aliases)
 
 
 class CompiledCheck:
@@ -72,12 +78,13 @@ class CompiledCheck:
     notice extra keys.
     """
 
-    def __init__(self, runner, table_type, path):
+    def __init__(self, runner, table_type, path, aliases=False):
         self.runner = runner
+        self.aliases = aliases
         self.table = table_name(table_type, path)
         self.compiled = compiled_paths(table_type, path)
         self.problem = self._stale(path)
-        self.listing = None if self.problem else runner.start('postmap', ['dump'], [self.table])
+        self.listing = None if self.problem else runner.start(builder(aliases), ['dump'], [self.table])
 
     def _stale(self, path):
         source_mtime = os.stat(path).st_mtime
@@ -95,17 +102,19 @@ class CompiledCheck:
             return self.problem
         rc, out, err = self.runner.finish(self.listing)
         self.listing = None
+        # postalias stores a quoted alias name without its quotes.
+        keys = [unquoted_name(entry.key) if self.aliases else entry.key for entry in entries]
         if rc == 0:
-            folded = fold_all([entry.key for entry in entries])
-            if postmap_output.dump_lines(out) == set('%s\t%s' % (key, entry.value) for key, entry in zip(folded, entries)):
+            lines = set('%s\t%s' % (key, entry.value) for key, entry in zip(fold_all(keys), entries))
+            if postmap_output.dump_lines(out, self.aliases) == lines:
                 return None
         elif 'sequence operation is not supported' in err:
-            expected = {entry.key: entry.value for entry in entries}
-            if query(self.runner, self.table, list(expected)) == expected:
+            expected = {key: entry.value for key, entry in zip(keys, entries)}
+            if query(self.runner, self.table, list(expected), self.aliases) == expected:
                 return None
         else:
             # Damaged, truncated, or written by another database library version.
-            return '%s cannot be read (postmap -s: %s)' % (self.compiled[0], err.strip())
+            return '%s cannot be read (%s -s: %s)' % (self.compiled[0], builder(self.aliases), err.strip())
         return '%s was built from other content than its source' % self.compiled[0]
 
     def cancel(self):
@@ -116,7 +125,7 @@ class CompiledCheck:
             self.listing = None
 
 
-def build(module, runner, table_type, path, content, attributes, secret=False):
+def build(module, runner, table_type, path, content, attributes, secret=False, aliases=False):
     """Stage ``content`` as the table's source, build or open it with postmap; return Staged.
 
     Raises TableError with Postfix's warnings, mapped to entries, when
@@ -138,7 +147,7 @@ def build(module, runner, table_type, path, content, attributes, secret=False):
         compiled = [(built + suffix, live) for suffix, live in _suffixed(table_type, path)]
         # -o: postmap builds as root, not as the source's owner, who may not write in the directory.
         if compiled:
-            rc, out, err = runner.run('postmap', ['keep_root'], [table_name(table_type, built)])
+            rc, out, err = runner.run(builder(aliases), ['keep_root'], [table_name(table_type, built)])
         else:
             # postmap opens the table at the first key it reads; one empty key is enough.
             rc, out, err = runner.run('postmap', ['keep_root', 'query'], ['-', table_name(table_type, built)],
@@ -147,7 +156,7 @@ def build(module, runner, table_type, path, content, attributes, secret=False):
                 raise TableError('Postfix cannot open the new table: %s' % err.strip())
         problems = postmap_output.warnings(err, about=built)
         if problems:
-            raise TableError(_explain(problems, table_type, path, content, secret))
+            raise TableError(_explain(problems, table_type, path, content, secret, aliases))
         for staged_path, live in compiled:
             atomic_file.set_attributes(module, staged_path, live, attributes)
     except BaseException:
@@ -160,8 +169,8 @@ def _suffixed(table_type, path):
     return [(live[len(path):], live) for live in compiled_paths(table_type, path)]
 
 
-def _explain(problems, table_type, path, content, secret):
-    entries = {entry.line: entry for entry in entries_of(parse_source(content, syntax_of(table_type)))}
+def _explain(problems, table_type, path, content, secret, aliases):
+    entries = {entry.line: entry for entry in entries_of(parse_source(content, syntax_of(table_type, aliases)))}
     messages = []
     for line, message in problems:
         entry = None if secret else entries.get(line)
@@ -173,17 +182,19 @@ def _explain(problems, table_type, path, content, secret):
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 
 
-def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, backup=False):
+def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, backup=False,
+        aliases=False):
     """Stage the table, let Postfix judge it and, unless in check mode, install it.
 
     First removes the staged files that interrupted runs left (the caller
     holds the table's lock). Postfix judges the new table in check mode too,
     so that check mode fails where the real run would. ``source_changed``
-    false rebuilds only the compiled files. Returns (removed leftovers, the
-    backup of the previous source or None).
+    false rebuilds only the compiled files; ``aliases``: an aliases(5) table,
+    built with postalias. Returns (removed leftovers, the backup of the
+    previous source or None).
     """
     removed = [] if module.check_mode else remove_leftovers(table_type, path)
-    staged = build(module, runner, table_type, path, content, attributes, secret=secret)
+    staged = build(module, runner, table_type, path, content, attributes, secret=secret, aliases=aliases)
     for warning in staged.other_warnings:
         module.warn(warning)
     if module.check_mode:

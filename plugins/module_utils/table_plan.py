@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
-    KEY_VALUE,
+    KEYED,
     Changes,
     TableSourceError,
     check_unique,
@@ -43,10 +43,13 @@ ContentPlan = namedtuple('ContentPlan', 'content entries changes')
 NO_CHANGES = Changes([], [], [], False)
 
 
-def make_request(table_type, entries, rules, exclusive, remove_keys, secret=False):
-    """Validate module input into a Request; raise TableSourceError naming the first bad item."""
-    syntax = syntax_of(table_type)
-    if syntax == KEY_VALUE:
+def make_request(table_type, entries, rules, exclusive, remove_keys, secret=False, aliases=False):
+    """Validate module input into a Request; raise TableSourceError naming the first bad item.
+
+    ``aliases``: the table is in the aliases(5) format (postalias).
+    """
+    syntax = syntax_of(table_type, aliases)
+    if syntax in KEYED:
         if rules is not None:
             raise TableSourceError('%s tables hold key/value entries: use entries, not rules' % table_type)
         items = _key_value_items(entries)
@@ -56,10 +59,10 @@ def make_request(table_type, entries, rules, exclusive, remove_keys, secret=Fals
         items = _rule_items(rules)
     if exclusive and items is None:
         raise TableSourceError('exclusive: true needs the whole table in %s (an empty list for an empty table)'
-                               % ('entries' if syntax == KEY_VALUE else 'rules'))
+                               % ('entries' if syntax in KEYED else 'rules'))
     if exclusive and remove_keys:
         raise TableSourceError('remove_keys works only with exclusive: false; with exclusive: true, leave the keys '
-                               'out of %s' % ('entries' if syntax == KEY_VALUE else 'rules'))
+                               'out of %s' % ('entries' if syntax in KEYED else 'rules'))
     validated = desired_entries(syntax, items or [])
     check_unique(validated, syntax, secret)
     removals = [_removal_key(syntax, key, position) for position, key in enumerate(remove_keys or [], 1)]
@@ -102,7 +105,7 @@ def _removal_key(syntax, key, position):
 def plan_content(request, current_text, path):
     """The new source for ``request`` given the current source text (None when there is none)."""
     if request.exclusive:
-        rendered = render_entries(request.entries)
+        rendered = render_entries(request.entries, request.syntax)
         if current_text == rendered:
             return ContentPlan(None, request.entries, NO_CHANGES)
         current = read_entries(current_text or '', request.syntax)
@@ -127,5 +130,5 @@ def _equivalent(current_text, current, request, changes):
         return False
     if len(current) != len(request.entries) or not all(entry.value for entry in current):
         return False
-    return request.syntax == KEY_VALUE or not any(
+    return request.syntax in KEYED or not any(
         block.entry is None and block.text for block in parse_source(current_text, request.syntax))

@@ -18,21 +18,25 @@ The format, as Postfix reads it:
   (any character; a backslash escapes it), flags, then the action.
 - cidr tables: an address pattern, then the action.
 - Rule tables may group rules with "if PATTERN" ... "endif" lines.
+- Alias tables (aliases(5), built with postalias): "name: value"; a name
+  with white space or a colon is quoted, and the quotes are not part of it.
 
-Three syntaxes cover every managed type: KEY_VALUE, REGEXP (regexp, pcre) and
-CIDR.
+Four syntaxes cover every managed type: KEY_VALUE, ALIASES, REGEXP (regexp,
+pcre) and CIDR. KEY_VALUE and ALIASES hold keyed entries (KEYED).
 """
 
 from __future__ import annotations
-
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
 import re
 from collections import namedtuple
 
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import LINE_BREAKING, MAX_VALUE_LENGTH, too_long
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
-KEY_VALUE, REGEXP, CIDR = 'key_value', 'regexp', 'cidr'
+KEY_VALUE, ALIASES, REGEXP, CIDR = 'key_value', 'aliases', 'regexp', 'cidr'
+KEYED = frozenset([KEY_VALUE, ALIASES])
+# What separates the key from the value in a line this module writes.
+SEPARATOR = {KEY_VALUE: ' ', ALIASES: ': ', REGEXP: ' ', CIDR: ' '}
 
 HEADER = '# Managed by Ansible (mailops.postfix.postfix_map): local edits are replaced on the next run.\n'
 
@@ -59,7 +63,9 @@ _KEY_VALUE_LINE = re.compile(r'(?P<key>(?:"(?:[^"\\]|\\.)*"?|\\.|[^\s"\\])+)\s*(
 _REGEXP_LINE = re.compile(r'(?P<key>(?:!\s*)?(?P<delim>[^\s!A-Za-z0-9])(?:\\.|(?!(?P=delim))[^\\])*(?P=delim)\S*)'
                           r'\s*(?P<value>.*?)\s*\Z', re.S | re.A)
 _CIDR_LINE = re.compile(r'(?P<key>(?:!\s*)?\S+)\s*(?P<value>.*?)\s*\Z', re.S | re.A)
-_LINE_SYNTAX = {KEY_VALUE: _KEY_VALUE_LINE, REGEXP: _REGEXP_LINE, CIDR: _CIDR_LINE}
+# A name: quoted, or up to the colon (tokens.c: a colon ends an unquoted name).
+_ALIAS_LINE = re.compile(r'(?P<key>"(?:[^"\\]|\\.)*"|[^\s":]+)\s*:\s*(?P<value>.*?)\s*\Z', re.S | re.A)
+_LINE_SYNTAX = {KEY_VALUE: _KEY_VALUE_LINE, ALIASES: _ALIAS_LINE, REGEXP: _REGEXP_LINE, CIDR: _CIDR_LINE}
 # "if" and "endif" are keywords when no letter or digit follows (dict_regexp.c).
 _IF_ENDIF = re.compile(r'(?:end)?if(?![A-Za-z0-9])', re.I)
 
@@ -72,8 +78,10 @@ class TableSourceError(MailopsError):
     """Table content that cannot be written safely or that Postfix would misread."""
 
 
-def syntax_of(table_type):
-    """The source syntax of a table type."""
+def syntax_of(table_type, aliases=False):
+    """The source syntax of a table type; ``aliases``: an aliases(5) table, built with postalias."""
+    if aliases:
+        return ALIASES
     return {'regexp': REGEXP, 'pcre': REGEXP, 'cidr': CIDR}.get(table_type, KEY_VALUE)
 
 
@@ -92,7 +100,7 @@ def fold_all(keys):
 
 def identity_of(syntax):
     """The function that tells which entries are the same entry: folded keys, or patterns as written."""
-    return fold if syntax == KEY_VALUE else str
+    return fold if syntax in KEYED else str
 
 
 def physical_lines(text):
@@ -118,7 +126,7 @@ def parse_source(text, syntax):
         joined = ''.join(logical)
         if start is None:
             entry = None
-        elif syntax != KEY_VALUE and _IF_ENDIF.match(joined):
+        elif syntax not in KEYED and _IF_ENDIF.match(joined):
             entry = None
         else:
             match = pattern.match(joined)
@@ -154,9 +162,15 @@ def render_blocks(blocks):
     return ''.join(block.text + block.trailer for block in blocks)
 
 
-def render_entries(entries):
+def render_line(syntax, entry):
+    """The line this module writes for an entry."""
+    return '%s%s%s\n' % (entry.key, SEPARATOR[syntax], entry.value)
+
+
+def render_entries(entries, syntax):
     """The text of a table that holds exactly ``entries``, with the managed-file header."""
-    return HEADER + ''.join('%s %s\n' % (entry.key, entry.value) for entry in entries)
+    separator = SEPARATOR[syntax]
+    return HEADER + ''.join('%s%s%s\n' % (entry.key, separator, entry.value) for entry in entries)
 
 
 def render_value(what, value):
@@ -200,6 +214,20 @@ def _quote_key(key):
     return '"%s"@%s' % (local, match.group('domain'))
 
 
+def _quote_name(key):
+    # postalias reads a name up to the first white space or colon, unless it is quoted.
+    if not re.search(r'[\s:]', key, re.A) or (key.startswith('"') and key.endswith('"') and len(key) > 1):
+        return key
+    return '"%s"' % key.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def unquoted_name(key):
+    """An alias name as postalias stores it: without the quotes of a quoted name."""
+    if len(key) > 1 and key.startswith('"') and key.endswith('"'):
+        return re.sub(r'\\(.)', r'\1', key[1:-1])
+    return key
+
+
 def desired_entry(syntax, key, value, position):
     """One validated entry from module input; ``position`` (1-based) names it in errors.
 
@@ -207,19 +235,20 @@ def desired_entry(syntax, key, value, position):
     not read back as the same key and value (an unclosed pattern, a key that
     starts a comment) is refused here, before Postfix sees it.
     """
-    noun = 'entry' if syntax == KEY_VALUE else 'rule'
+    noun = 'entry' if syntax in KEYED else 'rule'
     if not isinstance(key, str) or not key.strip(_SPACE):
         raise TableSourceError('%s %d has an empty or non-string %s' % (
-            noun, position, 'key' if syntax == KEY_VALUE else 'pattern'))
+            noun, position, 'key' if syntax in KEYED else 'pattern'))
     _check_one_line('%s %d (%r)' % (noun, position, key), key)
     if syntax == KEY_VALUE:
         key = _quote_key(key.strip(_SPACE))
+    elif syntax == ALIASES:
+        key = _quote_name(key.strip(_SPACE))
     what = 'the value of %s %r' % (noun, key)
     text = render_value(what, value)
     if not text:
         raise TableSourceError('%s is empty; Postfix skips entries without a lookup result' % what)
-    line = '%s %s' % (key, text)
-    parsed = entries_of(parse_source(line + '\n', syntax))
+    parsed = entries_of(parse_source(render_line(syntax, Entry(key, text, None)), syntax))
     if len(parsed) != 1 or parsed[0].key != key or parsed[0].value != text:
         raise TableSourceError('%s %r would not read back as written: %s' % (noun, key, _syntax_hint(syntax)))
     return Entry(key, text, None)
@@ -231,6 +260,7 @@ def desired_entry(syntax, key, value, position):
 _NOT_PLAIN = '\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029'  # white space, controls, line breaks
 _PLAIN_KEY = {
     KEY_VALUE: re.compile(r'[^%s"\\#][^%s"\\]*' % (_NOT_PLAIN, _NOT_PLAIN)),
+    ALIASES: re.compile(r'[^%s"\\#:][^%s"\\:]*' % (_NOT_PLAIN, _NOT_PLAIN)),
     CIDR: re.compile(r'(?!(?:end)?if(?![A-Za-z0-9]))[^%s!#][^%s]*' % (_NOT_PLAIN, _NOT_PLAIN), re.I),
 }
 _ALL_PLAIN = {syntax: re.compile(r'(?:%s)(?:\x00(?:%s))*' % (pattern.pattern, pattern.pattern), pattern.flags)
@@ -243,9 +273,10 @@ _ALL_PLAIN_VALUES = re.compile(r'(?:%s)(?:\x00(?:%s))*' % (_PLAIN_VALUE.pattern,
 # continuation lines, and plain one-line entries (see _PLAIN_KEY).
 _CONTINUATION = re.compile(r'^[ \t\v\f\r]+[^\s#]', re.M | re.A)
 _ENTRY_START = re.compile(r'^[^\s#]', re.M | re.A)
-_SIMPLE_LINE = {syntax: re.compile(r'^(%s)[ \t\v\f\r]+(%s)[ \t\v\f\r]*$' % (pattern.pattern, _PLAIN_VALUE.pattern),
-                                   re.M | pattern.flags)
-                for syntax, pattern in _PLAIN_KEY.items()}
+_SIMPLE_SEPARATOR = {ALIASES: r':[ \t\v\f\r]*'}
+_SIMPLE_LINE = {syntax: re.compile(r'^(%s)%s(%s)[ \t\v\f\r]*$' % (
+    pattern.pattern, _SIMPLE_SEPARATOR.get(syntax, r'[ \t\v\f\r]+'), _PLAIN_VALUE.pattern), re.M | pattern.flags)
+    for syntax, pattern in _PLAIN_KEY.items()}
 
 
 def read_entries(text, syntax):
@@ -291,6 +322,7 @@ def desired_entries(syntax, items):
 def _syntax_hint(syntax):
     return {
         KEY_VALUE: 'a key must not start with "#" or contain a tab or unbalanced double quotes',
+        ALIASES: 'an alias name must not start with "#" or contain unbalanced double quotes',
         REGEXP: 'a pattern is /regex/flags (or !/regex/), with the closing delimiter and no "if"/"endif" keyword',
         CIDR: 'a pattern is an address or network/prefix without white space',
     }[syntax]
@@ -311,14 +343,14 @@ def shown_key(entry, secret):
 def check_unique(entries, syntax, secret=False):
     """Raise TableSourceError when two entries have the same (folded) key or pattern."""
     keys = [entry.key for entry in entries]
-    identities = fold_all(keys) if syntax == KEY_VALUE else keys
+    identities = fold_all(keys) if syntax in KEYED else keys
     if len(set(identities)) == len(identities):
         return
     seen = {}
     for entry, ident in zip(entries, identities):
         if ident in seen:
             raise TableSourceError('duplicate %s %r (also given as %r)%s: Postfix would use only the first' % (
-                'key' if syntax == KEY_VALUE else 'pattern', shown_key(entry, secret), shown_key(seen[ident], secret),
+                'key' if syntax in KEYED else 'pattern', shown_key(entry, secret), shown_key(seen[ident], secret),
                 '' if entry.line is None else ' at line %d' % entry.line))
         seen[ident] = entry
 
@@ -350,7 +382,7 @@ def compare(old_entries, new_entries, syntax):
     removed = [(entry, None) for ident, entry in old.items() if ident not in new]
     changed = [(old[ident], entry) for ident, entry in new.items() if ident in old and old[ident].value != entry.value]
     common_order = [ident for ident in new if ident in old]
-    reordered = syntax != KEY_VALUE and common_order != [ident for ident in old if ident in new]
+    reordered = syntax not in KEYED and common_order != [ident for ident in old if ident in new]
     return Changes(added, removed, changed, reordered)
 
 
@@ -376,7 +408,7 @@ def merge(blocks, upserts, removals, syntax):
             new = wanted[ident]
             if new.value != entry.value:
                 changed.append((entry, new))
-                block = Block(Entry(new.key, new.value, entry.line), '%s %s\n' % (new.key, new.value), block.trailer)
+                block = Block(Entry(new.key, new.value, entry.line), render_line(syntax, new), block.trailer)
             result.append(block)
         else:
             result.append(block)
@@ -387,5 +419,5 @@ def merge(blocks, upserts, removals, syntax):
             last.entry, last.text + '\n', '')
     for entry in tail:
         added.append((None, entry))
-        result.append(Block(entry, '%s %s\n' % (entry.key, entry.value), ''))
+        result.append(Block(entry, render_line(syntax, entry), ''))
     return result, Changes(added, removed, changed, False)

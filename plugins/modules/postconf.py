@@ -118,6 +118,10 @@ notes:
   - Works with Postfix 3.3 and later; tested with 3.7 and 3.10.
   - main.cf and master.cf are each replaced by one atomic rename. When both change, master.cf goes first.
   - If the reload or restart fails, the previous files are put back and the module fails.
+  - A host frozen with M(mailops.postfix.postfix_freeze) stays frozen. While it is, C(master_service_disable) keeps the
+    queue manager disabled and C(in_flow_delay) stays V(0); the requested values are saved for the thaw
+    (RV(thaw_values)) and a warning says so. While domains are suspended, the suspension table stays first in
+    C(transport_maps). A GitOps run during an incident therefore does not release the held mail.
 seealso:
   - name: postconf(1)
     description: The Postfix configuration utility this module wraps.
@@ -232,6 +236,13 @@ version:
   returned: always
   type: str
   sample: 3.7.11
+thaw_values:
+  description:
+    - On a host frozen with M(mailops.postfix.postfix_freeze), the requested C(master_service_disable) and
+      C(in_flow_delay) values. The freeze stays in force; they are saved for the thaw, which puts them in place.
+  returned: when the host is frozen and they were requested
+  type: dict
+  sample: {"in_flow_delay": "1s"}
 backup_file:
   description: Path of the backup of main.cf.
   returned: when O(backup=true) and main.cf changed
@@ -262,6 +273,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze import plan_suspension_first, plan_while_frozen
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     ConfigValueError,
@@ -354,6 +367,28 @@ def plan_services(current, specs):
     return changes
 
 
+def keep_freeze(module, runner, current, changes, result):
+    """A frozen host stays frozen, and suspended domains stay suspended (postfix_freeze).
+
+    Returns the changes as they will go live, the instance's FreezeState (or
+    None), and the new settings for the thaw to restore (or None); the result
+    gets ``thaw_values``, the requested values that wait for the thaw.
+    """
+    if not {'master_service_disable', 'in_flow_delay', 'transport_maps'} & set(changes):
+        return changes, None, None
+    state = FreezeState(runner, current)
+    changes, saved, held = plan_while_frozen(changes, current, state.saved)
+    if held:
+        result['thaw_values'] = {name: (saved or state.saved)[name] for name in held}
+        module.warn('this host is frozen (mailops.postfix.postfix_freeze): %s stay as the freeze set them, and the '
+                    'new values take effect with the thaw (postfix_freeze state=thawed)' % ' and '.join(held))
+    changes, kept_first = plan_suspension_first(changes, state.table, state.suspended_domains())
+    if kept_first:
+        module.warn('domains are suspended (%s): %s stays first in transport_maps until they are resumed '
+                    '(postfix_freeze resume=...)' % (', '.join(state.suspended_domains()), state.table))
+    return changes, state, saved
+
+
 def diff_text(changes, render):
     return ''.join(render(key, value) + '\n' for key, value in sorted(changes.items()) if value is not None)
 
@@ -403,24 +438,35 @@ def main():
         result['invocation'] = invocation(params)
         result['version'] = runner.version()
         with Locks(module, result).hold('instance', runner.config_dir):
+            freeze_state, thaw_saved = None, None
             requested = requested_parameters(params)
             if requested:
                 current = current_values(runner.run('postconf', ['non_default'])[1],
                                          lambda: read_main_cf(runner.config_dir), requested)
                 result['changes'] = plan_parameters(current, requested, params['state'])
+                result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'],
+                                                                          result)
             if params['services']:
                 current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
                 result['service_changes'] = plan_services(current_services, params['services'])
                 for entry in malformed:
                     if entry.key not in result['service_changes']:
                         module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
+            if thaw_saved is not None:
+                freeze_state.save(module, thaw_saved)
+                result['changed'] = True
             if result['changes'] or result['service_changes']:
                 # The -o parameters being set, per service, as they will be written.
                 option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
                                   if value is not None} for spec in params['services'] or []]
-                apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                              option_values=option_values, user_defined=params['user_defined_parameters'],
-                              reload=params['reload'], backup=params['backup'])
+                try:
+                    apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                                  option_values=option_values, user_defined=params['user_defined_parameters'],
+                                  reload=params['reload'], backup=params['backup'])
+                except BaseException:
+                    if thaw_saved is not None:
+                        freeze_state.restore(module)
+                    raise
                 result['changed'] = True
                 if module._diff:
                     result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])

@@ -159,7 +159,6 @@ diff:
   elements: dict
 '''
 
-import json
 import os
 import time
 from contextlib import ExitStack
@@ -167,7 +166,6 @@ from contextlib import ExitStack
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes, remove_quietly, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
     changes_argument_spec,
     common_argument_spec,
@@ -175,6 +173,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import SUSPENSION_TABLE, FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
     is_frozen,
@@ -182,7 +181,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     plan_thaw,
     plan_transport_maps,
     qmgr_entry,
-    saved_state,
     suspension_value,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
@@ -197,11 +195,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue_records impo
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path
 from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
-
-STATE_FILE = 'mailops-freeze.json'
-SUSPENSION_TABLE = 'mailops_suspended_domains'
 
 
 class Instance:
@@ -210,19 +204,7 @@ class Instance:
     def __init__(self, runner):
         self.runner = runner
         self.explicit = parse_parameters(runner.run('postconf', ['non_default'])[1])
-        table_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
-        # In the configuration directory: per instance, and owned by root
-        # (postfix check wants data_directory owned by the mail owner).
-        self.state_path = os.path.join(runner.config_dir, STATE_FILE)
-        self.state_text = read_bytes(self.state_path)
-        self.saved, self.state_problem = saved_state(
-            None if self.state_text is None else self.state_text.decode('utf-8', 'replace'), self.explicit)
-        self.table_type = table_type
-        self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
-        self.table = table_build.table_name(table_type, self.table_path)
-        check_table_path(self.table_path, follow=False, directories=())
-        source = read_bytes(self.table_path)
-        self.table_text = None if source is None else source.decode('utf-8', 'surrogateescape')
+        self.state = FreezeState(runner, self.explicit)
 
 
 def plan(module, instance):
@@ -234,13 +216,14 @@ def plan(module, instance):
         qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1])[0])
         changes.update(plan_freeze(instance.explicit, qmgr))
     elif params['state'] == 'thawed':
-        changes.update(plan_thaw(instance.explicit, instance.saved))
+        changes.update(plan_thaw(instance.explicit, instance.state.saved))
     suspend = [check_site(domain, 'suspend') for domain in params['suspend']]
     resume = [check_site(domain, 'resume') for domain in params['resume']]
-    request = make_request(instance.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
+    state = instance.state
+    request = make_request(state.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
                            None, False, resume)
-    table = plan_content(request, instance.table_text, instance.table_path)
-    transport_maps = plan_transport_maps(instance.explicit, instance.table, bool(table.entries))
+    table = plan_content(request, state.table_text, state.table_path)
+    transport_maps = plan_transport_maps(instance.explicit, state.table, bool(table.entries))
     if suspend or resume:
         changes.update(transport_maps)
     elif transport_maps:
@@ -248,30 +231,30 @@ def plan(module, instance):
         warnings.append('transport_maps = %s does not match the suspended domains (%s): repeat a suspend or resume '
                         'to put %s first again, or to remove it' % (
                             instance.explicit.get('transport_maps'),
-                            ', '.join(entry.key for entry in table.entries) or 'none', instance.table))
+                            ', '.join(entry.key for entry in table.entries) or 'none', state.table))
     return changes, table, warnings
 
 
 def apply_table(module, instance, table):
     """Install the suspension table's new content, or remove the table when it is empty."""
+    state = instance.state
     if table.entries:
-        table_build.put(module, instance.runner, instance.table_type, instance.table_path, table.content,
+        table_build.put(module, instance.runner, state.table_type, state.table_path, table.content,
                         resolve(None, None, None, None, 0o644))
     else:
-        table_build.remove(module, instance.table_type, instance.table_path)
+        table_build.remove(module, state.table_type, state.table_path)
 
 
 def apply(module, instance, changes, table, result):
     params = module.params
     freezing = 'master_service_disable' in changes and is_frozen(changes['master_service_disable']['after'])
-    if freezing and not module.check_mode:
+    if freezing:
         # Saved before main.cf changes, so that a thaw can always restore it.
-        saved = {'frozen_since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
-                 'in_flow_delay': instance.explicit.get('in_flow_delay'),
-                 'master_service_disable': instance.explicit.get('master_service_disable'),
-                 'frozen_with': changes['master_service_disable']['after']}
-        write_atomic(module, instance.state_path, json.dumps(saved).encode(), mode=0o644)
-        instance.saved = saved
+        instance.state.save(module, {
+            'frozen_since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+            'in_flow_delay': instance.explicit.get('in_flow_delay'),
+            'master_service_disable': instance.explicit.get('master_service_disable'),
+            'frozen_with': changes['master_service_disable']['after']})
     # A new table exists before transport_maps names it; a dropped one goes after.
     if table.content is not None and table.entries:
         apply_table(module, instance, table)
@@ -281,8 +264,8 @@ def apply(module, instance, changes, table, result):
             apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
             applied = True
         finally:
-            if freezing and not applied and not module.check_mode:
-                restore_state_file(module, instance)
+            if freezing and not applied:
+                instance.state.restore(module)
     elif table.content is not None:
         # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
         reload = postfix_control.reload_plan(instance.runner, params['reload'])
@@ -294,17 +277,8 @@ def apply(module, instance, changes, table, result):
     resumed = [pair[0].key for pair in table.changes.removed]
     if resumed:
         result['requeued'] = requeue_deferred(module, instance.runner, resumed)
-    thawed = 'master_service_disable' in changes and not is_frozen(changes['master_service_disable']['after'])
-    if thawed and not module.check_mode:
-        remove_quietly(instance.state_path)
-
-
-def restore_state_file(module, instance):
-    """Put the state file back as it was, after a freeze failed to go live."""
-    if instance.state_text is None:
-        remove_quietly(instance.state_path)
-    else:
-        write_atomic(module, instance.state_path, instance.state_text)
+    if 'master_service_disable' in changes and not is_frozen(changes['master_service_disable']['after']):
+        instance.state.remove(module)
 
 
 def requeue_deferred(module, runner, domains):
@@ -351,7 +325,7 @@ def report(instance, changes, table, result):
         'after', instance.explicit.get('master_service_disable'))
     result['frozen'] = is_frozen(disabled)
     if result['frozen']:
-        result['frozen_since'] = instance.saved.get('frozen_since')
+        result['frozen_since'] = instance.state.saved.get('frozen_since')
     result['suspended_domains'] = sorted(entry.key for entry in table.entries)
     if 'running' not in result:
         result['running'] = postfix_control.is_running(instance.runner)
@@ -381,15 +355,15 @@ def main():
         both = set(params['suspend']) & set(params['resume'])
         if both:
             raise FreezeError('%s both suspended and resumed: choose one' % ', '.join(sorted(both)))
-        if instance.state_problem:
-            module.warn('%s %s' % (instance.state_path, instance.state_problem))
+        if instance.state.problem:
+            module.warn('%s %s' % (instance.state.path, instance.state.problem))
         changes, table, warnings = plan(module, instance)
         for warning in warnings:
             module.warn(warning)
         result['changes'] = changes
         if changes or table.content is not None:
             if module._diff:
-                result['diff'] = build_diff(runner.config_dir, changes, table, instance.table)
+                result['diff'] = build_diff(runner.config_dir, changes, table, instance.state.table)
             apply(module, instance, changes, table, result)
             result['changed'] = True
         report(instance, changes, table, result)

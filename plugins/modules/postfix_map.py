@@ -100,6 +100,15 @@ options:
         Ansible itself rejects the task's arguments; the keys stay visible. The files default to mode V(0600).
       - Secrets reach Postfix only through the 0600 staged file, never on a command line.
     type: raw
+  format:
+    description:
+      - V(postmap) for lookup tables.
+      - "V(postalias) for an aliases(5) table (C(alias_maps), C(alias_database)), written as C(name: value) lines and
+        built with C(postalias), as C(newaliases) does. O(entries) map alias names to their targets (lists are joined
+        with V(, )). Only for the indexed types (V(hash), V(lmdb), V(cdb), V(btree), V(dbm), V(sdbm))."
+    type: str
+    choices: [postmap, postalias]
+    default: postmap
   follow:
     description:
       - When O(path) is a symlink, manage the file it points to; the compiled files stay next to O(path), where
@@ -349,12 +358,12 @@ Current = namedtuple('Current', 'text check')
 Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret')
 
 
-def read(runner, table_type, path):
+def read(runner, table_type, path, aliases):
     """The table's current source, and the check of its compiled files."""
     raw = read_bytes(path)
     check = None
     if raw is not None and compiled_paths(table_type, path):
-        check = table_build.CompiledCheck(runner, table_type, path)
+        check = table_build.CompiledCheck(runner, table_type, path, aliases)
     return Current(None if raw is None else raw.decode('utf-8', 'surrogateescape'), check)
 
 
@@ -364,7 +373,7 @@ def plan(params, table_type, current):
     secret = params['secret_entries'] is not None
     try:
         request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
-                               params['exclusive'], params['remove_keys'], secret)
+                               params['exclusive'], params['remove_keys'], secret, params['format'] == 'postalias')
         content = plan_content(request, current.text, path)
         rebuild_reason = current.check.problem_with(content.entries) if current.check and content.content is None else None
     finally:
@@ -385,7 +394,7 @@ def apply(module, runner, table_type, plan, result):
     if plan.build is not None:
         removed, backup_file = table_build.put(module, runner, table_type, params['path'], plan.build, plan.attributes,
                                                source_changed=plan.content is not None, secret=plan.secret,
-                                               backup=params['backup'])
+                                               backup=params['backup'], aliases=params['format'] == 'postalias')
         if backup_file:
             result['backup_file'] = backup_file
     else:
@@ -423,7 +432,11 @@ def report(module, table_type, plan, result):
 
 
 def present(module, runner, table_type, result):
-    table_plan = plan(module.params, table_type, read(runner, table_type, module.params['path']))
+    aliases = module.params['format'] == 'postalias'
+    if aliases and not compiled_paths(table_type, module.params['path']):
+        raise TableSourceError('format=postalias builds indexed tables (hash, lmdb, cdb, btree, dbm, sdbm), not %s'
+                               % table_type)
+    table_plan = plan(module.params, table_type, read(runner, table_type, module.params['path'], aliases))
     apply(module, runner, table_type, table_plan, result)
     report(module, table_type, table_plan, result)
 
@@ -477,6 +490,7 @@ def main():
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         secret_entries={'type': 'raw', 'no_log': True},
         follow={'type': 'bool', 'default': False},
+        format={'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
                            supports_check_mode=True)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run every ansible and ansible-playbook command that README.md and docs/ show, as shown.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -11,8 +12,10 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     FreezeError,
     is_frozen,
     plan_freeze,
+    plan_suspension_first,
     plan_thaw,
     plan_transport_maps,
+    plan_while_frozen,
     qmgr_entry,
     saved_state,
     suspension_value,
@@ -151,3 +154,85 @@ def test_saved_state_not_trusted(text, explicit, problem):
     saved, message = saved_state(text, explicit)
     assert saved == {}
     assert re.search(problem, message)
+
+
+# ---------------------------------------------------------------------------
+# plan_while_frozen: a configuration run does not thaw a frozen host
+
+FROZEN = {'master_service_disable': 'proxywrite/unix, qmgr/unix', 'in_flow_delay': '0'}
+FROZEN_SAVED = {'frozen_since': '2026-12-01T10:00:00Z', 'master_service_disable': 'proxywrite/unix',
+                'in_flow_delay': '2s', 'frozen_with': 'proxywrite/unix, qmgr/unix'}
+
+
+def test_in_flow_delay_waits_for_the_thaw():
+    changes, saved, held = plan_while_frozen({'in_flow_delay': {'before': '0', 'after': '1s'}}, FROZEN, FROZEN_SAVED)
+    assert changes == {}
+    assert held == ['in_flow_delay']
+    assert saved == dict(FROZEN_SAVED, in_flow_delay='1s')
+    # And the thaw then restores it.
+    assert plan_thaw(FROZEN, saved)['in_flow_delay'] == {'before': '0', 'after': '1s'}
+
+
+def test_master_service_disable_keeps_the_queue_manager_disabled():
+    changes, saved, held = plan_while_frozen(
+        {'master_service_disable': {'before': 'proxywrite/unix, qmgr/unix', 'after': 'smtp/inet'}}, FROZEN, FROZEN_SAVED)
+    assert changes == {'master_service_disable': {'before': 'proxywrite/unix, qmgr/unix', 'after': 'smtp/inet, qmgr/unix'}}
+    assert held == ['master_service_disable']
+    assert saved == dict(FROZEN_SAVED, master_service_disable='smtp/inet', frozen_with='smtp/inet, qmgr/unix')
+    live = dict(FROZEN, master_service_disable='smtp/inet, qmgr/unix')
+    assert is_frozen(live['master_service_disable'])
+    assert saved_state(json.dumps(saved), live) == (saved, None)
+    assert plan_thaw(live, saved)['master_service_disable'] == {'before': 'smtp/inet, qmgr/unix', 'after': 'smtp/inet'}
+
+
+def test_removing_master_service_disable_while_frozen():
+    changes, saved, dummy = plan_while_frozen(
+        {'master_service_disable': {'before': 'proxywrite/unix, qmgr/unix', 'after': None},
+         'in_flow_delay': {'before': '0', 'after': None}}, FROZEN, FROZEN_SAVED)
+    assert changes == {'master_service_disable': {'before': 'proxywrite/unix, qmgr/unix', 'after': 'qmgr/unix'}}
+    assert (saved['master_service_disable'], saved['in_flow_delay']) == (None, None)
+    thaw = plan_thaw(dict(FROZEN, master_service_disable='qmgr/unix'), saved)
+    assert thaw == {'master_service_disable': {'before': 'qmgr/unix', 'after': None},
+                    'in_flow_delay': {'before': '0', 'after': None}}
+
+
+def test_a_repeated_run_changes_nothing():
+    saved = dict(FROZEN_SAVED, in_flow_delay='1s')
+    changes, new_saved, held = plan_while_frozen({'in_flow_delay': {'before': '0', 'after': '1s'}}, FROZEN, saved)
+    assert (changes, new_saved, held) == ({}, None, ['in_flow_delay'])
+
+
+def test_a_host_frozen_by_hand_gets_a_state_file():
+    changes, saved, dummy = plan_while_frozen({'in_flow_delay': {'before': None, 'after': '1s'}},
+                                              {'master_service_disable': 'qmgr.fifo'}, {})
+    assert changes == {}
+    assert saved == {'frozen_since': None, 'master_service_disable': None, 'in_flow_delay': '1s',
+                     'frozen_with': 'qmgr.fifo'}
+
+
+@pytest.mark.parametrize('changes, explicit', [
+    pytest.param({'in_flow_delay': {'before': None, 'after': '1s'}}, {}, id='not-frozen'),
+    pytest.param({'relayhost': {'before': None, 'after': '[x]'}}, FROZEN, id='other-parameters'),
+    pytest.param({'master_service_disable': {'before': None, 'after': 'qmgr/unix'}}, FROZEN, id='a-freeze-itself'),
+])
+def test_nothing_is_held_back(changes, explicit):
+    assert plan_while_frozen(changes, explicit, {}) == (changes, None, [])
+
+
+@pytest.mark.parametrize('wanted, after', [
+    ('hash:/etc/postfix/transport', 'hash:/etc/postfix/mailops_suspended_domains, hash:/etc/postfix/transport'),
+    (None, 'hash:/etc/postfix/mailops_suspended_domains'),
+])
+def test_suspension_table_stays_first(wanted, after):
+    changes, kept = plan_suspension_first({'transport_maps': {'before': 'x', 'after': wanted}},
+                                          'hash:/etc/postfix/mailops_suspended_domains', ['example.com'])
+    assert kept
+    assert changes == {'transport_maps': {'before': 'x', 'after': after}}
+
+
+def test_suspension_table_already_first_is_no_change():
+    table = 'hash:/etc/postfix/mailops_suspended_domains'
+    changes, kept = plan_suspension_first({'transport_maps': {'before': table, 'after': None}}, table, ['example.com'])
+    assert (changes, kept) == ({}, True)
+    unchanged = {'transport_maps': {'before': None, 'after': 'hash:/x'}}
+    assert plan_suspension_first(unchanged, table, []) == (unchanged, False)

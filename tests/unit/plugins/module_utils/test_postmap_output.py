@@ -210,3 +210,17 @@ def test_warnings_captured_texthash(version):
     problems = warnings(table_fixture('postfix-%s' % version, 'virtual.texthash.stderr'))
     assert set(problems) == {(15, 'expected format: key whitespace value -- ignoring this line'),
                              (16, 'duplicate entry: "FOO@example.com"')}
+
+
+# postalias -s and -q -, as Postfix 3.7 prints them.
+POSTALIAS_DUMP = ('@:\t@\nYP_LAST_MODIFIED:\t1796166589\nYP_MASTER_NAME:\tmx.testbed.example\n'
+                  'postmaster:\troot\nroot:\talice, bob\njohn doe:\tjohn\n')
+
+
+def test_postalias_dump_without_its_own_entries():
+    assert dump_lines(POSTALIAS_DUMP, aliases=True) == {'postmaster\troot', 'root\talice, bob', 'john doe\tjohn'}
+
+
+def test_postalias_queries():
+    assert match_queries(['root', 'none', 'john doe'], 'root:\talice, bob\njohn doe:\tjohn\n', aliases=True) == {
+        'root': 'alice, bob', 'none': None, 'john doe': 'john'}

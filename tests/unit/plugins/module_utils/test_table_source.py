@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.postmap_output import dump_lines, warnings
 from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+    ALIASES,
     CIDR,
     HEADER,
     KEY_VALUE,
@@ -33,8 +34,10 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     read_entries,
     render_blocks,
     render_entries,
+    render_line,
     render_value,
     syntax_of,
+    unquoted_name,
 )
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import FIXTURES, VERSIONS
 
@@ -452,7 +455,7 @@ def test_generated_entries_render_and_parse_back(syntax):
     for seed in SEEDS:
         rng = random.Random(seed)
         entries = [entry for entry in entries_of(parse_source(random_table(rng, syntax)[0], syntax)) if entry.value]
-        text = render_entries(entries)
+        text = render_entries(entries, syntax)
         assert text.startswith(HEADER)
         assert text.count('\n') == len(entries) + 1
         assert pairs(text, syntax) == [(entry.key, entry.value) for entry in entries], seed
@@ -468,7 +471,7 @@ def test_generated_module_input_reads_back_through_desired_entry():
             key = '%s@%s.example' % (local, word(rng))
             value = [value_word(rng) for dummy in range(rng.randint(1, 3))]
             items.append((key, desired_entry(KEY_VALUE, key, value, position)))
-        text = render_entries([entry for key, entry in items])
+        text = render_entries([entry for key, entry in items], KEY_VALUE)
         for (key, entry), (read_key, read_value) in zip(items, pairs(text)):
             expected_key = key if ' ' not in key else '"%s"@%s' % tuple(key.rsplit('@', 1))
             assert read_key == entry.key == expected_key, seed
@@ -516,13 +519,13 @@ def test_generated_merge_keeps_untouched_lines():
 # render_entries, render_value
 
 def test_render_entries():
-    text = render_entries([Entry('"john doe"@example.com', 'JD', None), Entry('/a b/', 'R1 x', 3)])
+    text = render_entries([Entry('"john doe"@example.com', 'JD', None), Entry('/a b/', 'R1 x', 3)], KEY_VALUE)
     assert text == HEADER + '"john doe"@example.com JD\n/a b/ R1 x\n'
     assert HEADER.startswith('# ') and HEADER.endswith('\n') and HEADER.count('\n') == 1
 
 
 def test_render_entries_empty_is_only_the_header():
-    assert render_entries([]) == HEADER
+    assert render_entries([], KEY_VALUE) == HEADER
     assert pairs(HEADER) == []
 
 
@@ -957,7 +960,7 @@ def test_read_entries_agrees_with_the_full_parser(syntax):
         rng = random.Random(seed)
         text = random_table(rng, syntax)[0]
         full = [(entry.key, entry.value) for entry in entries_of(parse_source(text, syntax))]
-        for candidate in (text, render_entries([Entry(key, value, None) for key, value in full if value])):
+        for candidate in (text, render_entries([Entry(key, value, None) for key, value in full if value], syntax)):
             assert [(entry.key, entry.value) for entry in read_entries(candidate, syntax)] == [
                 (entry.key, entry.value) for entry in entries_of(parse_source(candidate, syntax))], (seed, candidate)
 
@@ -984,3 +987,58 @@ def test_desired_entries_agrees_with_desired_entry(syntax):
             expected.append(outcome(desired_entry, syntax, key, value, position))
         errors = [item for item in expected if isinstance(item, str)]
         assert outcome(desired_entries, syntax, items) == (errors[0] if errors else expected), (seed, items)
+
+
+# ---------------------------------------------------------------------------
+# aliases(5): "name: value", as postalias reads it
+
+ALIAS_TABLE = ('# aliases\n'
+               'Root: alice, bob\n'
+               '"john doe": john\n'
+               'postmaster:\n'
+               '    root\n'
+               'mailer-daemon:postmaster\n'
+               'broken line\n')
+
+
+def test_parse_aliases():
+    assert [(entry.key, entry.value, entry.line) for entry in entries_of(parse_source(ALIAS_TABLE, ALIASES))] == [
+        ('Root', 'alice, bob', 2), ('"john doe"', 'john', 3), ('postmaster', 'root', 4),
+        ('mailer-daemon', 'postmaster', 6), ('broken line', '', 7)]
+
+
+def test_read_entries_of_aliases_agrees_with_the_full_parser():
+    simple = 'root: alice, bob\npostmaster: root\nabuse:root\n'
+    assert read_entries(simple, ALIASES) == [Entry('root', 'alice, bob', None), Entry('postmaster', 'root', None),
+                                             Entry('abuse', 'root', None)]
+    assert [(entry.key, entry.value) for entry in read_entries(ALIAS_TABLE, ALIASES)] == [
+        (entry.key, entry.value) for entry in entries_of(parse_source(ALIAS_TABLE, ALIASES))]
+
+
+@pytest.mark.parametrize('key, value, written', [
+    ('root', ['alice', 'bob'], 'root: alice, bob\n'),
+    ('john doe', 'john', '"john doe": john\n'),
+    ('odd:name', '/dev/null', '"odd:name": /dev/null\n'),
+    ('devnull', '|/usr/bin/true', 'devnull: |/usr/bin/true\n'),
+])
+def test_desired_alias_entries_are_written_so_that_postalias_reads_them_back(key, value, written):
+    entry = desired_entry(ALIASES, key, value, 1)
+    assert render_line(ALIASES, entry) == written
+    assert entries_of(parse_source(written, ALIASES))[0][:2] == entry[:2]
+
+
+def test_alias_names_are_folded_and_unquoted_like_postalias_does():
+    assert identity_of(ALIASES)('Root') == 'root'
+    assert unquoted_name('"john doe"') == 'john doe'
+    assert unquoted_name('root') == 'root'
+    check_unique([Entry('Root', 'a', 1), Entry('postmaster', 'b', 2)], ALIASES)
+    with pytest.raises(TableSourceError, match="duplicate key 'root'"):
+        check_unique([Entry('Root', 'a', 1), Entry('root', 'b', 2)], ALIASES)
+
+
+def test_merge_into_aliases_writes_alias_lines():
+    blocks, changes = merge(parse_source('root: alice\n# keep\n', ALIASES), [Entry('abuse', 'root', None),
+                                                                             Entry('ROOT', 'bob', None)], [], ALIASES)
+    assert render_blocks(blocks) == 'ROOT: bob\n# keep\nabuse: root\n'
+    assert (len(changes.added), len(changes.changed)) == (1, 1)
+    assert render_entries([Entry('root', 'alice', None)], ALIASES) == HEADER + 'root: alice\n'

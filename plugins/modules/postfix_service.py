@@ -1,0 +1,109 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postfix_service
+short_description: Start, stop, reload or restart a Postfix instance, with systemd or without it
+version_added: 0.1.0
+description:
+  - The handler behind the other modules' RV(ignore:reload_needed) and RV(ignore:restart_required). It acts only when
+    it has something to do, so that a play reloads Postfix once, and not at all when nothing changed.
+  - On a systemd host the default instance is driven through C(postfix.service), so that the unit stays in charge of
+    its master process. Elsewhere (containers, secondary instances) it runs C(postfix start), C(stop) or C(reload).
+    Either way C(postfix status) must agree afterwards; Debian's C(postfix.service) reports success even when the
+    instance failed to start.
+author:
+  - mailops.postfix maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.postfix.common
+attributes:
+  check_mode:
+    description: Reports whether it would act, and does nothing.
+    support: full
+  diff_mode:
+    description: Nothing to show.
+    support: none
+  idempotent:
+    description: V(started) and V(stopped) change nothing once done; V(reloaded) and V(restarted) act on every run
+      where Postfix runs (V(restarted) also starts a stopped one).
+    support: partial
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+options:
+  state:
+    description:
+      - V(reloaded) makes a running Postfix read main.cf and master.cf again; a stopped one is left alone (it reads them
+        when it starts).
+      - V(restarted) stops and starts it, which C(inet_interfaces) and C(inet_protocols) need; a stopped one is
+        started.
+    type: str
+    required: true
+    choices: [started, stopped, reloaded, restarted]
+seealso:
+  - module: mailops.postfix.postconf
+'''
+
+EXAMPLES = r'''
+- name: Reload Postfix (a role handler)
+  mailops.postfix.postfix_service:
+    state: reloaded
+
+- name: Restart where a changed parameter needs it
+  mailops.postfix.postfix_service:
+    state: "{{ 'restarted' if postconf_result.restart_required else 'reloaded' }}"
+  when: postconf_result.reload_needed
+
+- name: Start a secondary instance
+  mailops.postfix.postfix_service:
+    config_dir: /etc/postfix-out
+    state: started
+'''
+
+RETURN = r'''
+running:
+  description: Whether Postfix runs after the task (in check mode, would run).
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+
+# state -> (what to do while running, what to do while stopped); None: nothing.
+ACTIONS = {
+    'started': (None, postfix_control.start),
+    'stopped': (postfix_control.stop, None),
+    'reloaded': (postfix_control.reload, None),
+    'restarted': (postfix_control.restart, postfix_control.start),
+}
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(state={'type': 'str', 'required': True, 'choices': sorted(ACTIONS)})
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    runner = PostfixRunner(module, module.params['config_dir'])
+    state = module.params['state']
+    result = {'changed': False}
+    with reported_failures(module, result):
+        running = postfix_control.is_running(runner)
+        action = ACTIONS[state][0 if running else 1]
+        result['running'] = state != 'stopped' if action else running
+        if action:
+            result['changed'] = True
+            if not module.check_mode:
+                action(runner)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
