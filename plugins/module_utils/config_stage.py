@@ -172,13 +172,16 @@ class StagedConfig:
 
 
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False):
+                  reload=True, backup=False, checks=None):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
-    None removing it. Fills ``result`` with postfix_warnings, restart_required,
-    running, reloaded, restarted, reload_needed and the backup files. A reload
-    (or restart) that fails puts the previous files back.
+    None removing it. ``checks``, a function of the staged configuration
+    directory and both changes, may refuse the staged configuration after
+    Postfix's own checks passed. Fills ``result`` with postfix_warnings,
+    restart_required, running, reloaded, restarted, reload_needed and the
+    backup files. A reload (or restart) that fails puts the previous files
+    back.
     """
     if os.geteuid() != 0:
         # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
@@ -195,6 +198,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             parameter_values={k: v['after'] for k, v in parameter_changes.items() if v['after'] is not None},
             option_values=list(option_values),
             user_defined=set(user_defined))
+        if checks:
+            checks(stage.path, parameter_changes, service_changes)
         # master.cf first: new services exist before main.cf refers to them.
         files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
         plan = postfix_control.reload_plan(runner, reload, RESTART_PARAMETERS.intersection(parameter_changes))

@@ -106,6 +106,24 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  allow_open_relay:
+    description:
+      - Before anything is written, the resulting C(smtpd_relay_restrictions) and C(smtpd_recipient_restrictions)
+        (and each smtpd service's C(-o) overrides of them) are evaluated, in Postfix's order, for an unauthenticated
+        client outside C(mynetworks) that sends to a domain that is not ours. A configuration that lets such mail
+        through is refused, naming the element that opens the relay.
+      - V(true) applies it anyway, for the rare host that must relay for everyone, with a warning on every run.
+    type: bool
+    default: false
+  access_tables:
+    description:
+      - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
+        mapping of the table as main.cf names it (V(hash:/etc/postfix/rejected_senders)) to its entries (a mapping of
+        key to value). Their values are checked as access(5) results or restriction lists, and the open-relay check
+        reads them instead of the files, so that check mode predicts the run exactly.
+      - Tables not listed here are read from their files; tables that are not files (V(mysql:), V(ldap:)) cannot be
+        seen into, which the check says in a warning.
+    type: raw
   user_defined_parameters:
     description:
       - Names that are meant to be user-defined parameters even where postconf reports them as unused,
@@ -291,7 +309,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
     parse_entries,
     render_entry,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
 
 
 # services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
@@ -409,6 +428,73 @@ def build_diff(config_dir, parameter_changes, service_changes):
     return diffs
 
 
+def plan(module, runner, result):
+    """Fill the result's changes and service_changes; return the FreezeState and the thaw's new settings (or None)."""
+    params = module.params
+    freeze_state, thaw_saved = None, None
+    requested = requested_parameters(params)
+    if requested:
+        current = current_values(runner.run('postconf', ['non_default'])[1],
+                                 lambda: read_main_cf(runner.config_dir), requested)
+        result['changes'] = plan_parameters(current, requested, params['state'])
+        result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
+    if params['services']:
+        current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
+        result['service_changes'] = plan_services(current_services, params['services'])
+        for entry in malformed:
+            if entry.key not in result['service_changes']:
+                module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
+    return freeze_state, thaw_saved
+
+
+def apply(module, runner, result, checks, freeze_state, thaw_saved):
+    """Check, stage, validate and install the planned changes; reload; in check mode all but the install."""
+    params = module.params
+    if thaw_saved is not None:
+        freeze_state.save(module, thaw_saved)
+        result['changed'] = True
+    if not (result['changes'] or result['service_changes']):
+        if checks.access_tables or checks.allow_open_relay:
+            # Nothing to stage: the checks look at the live configuration.
+            checks.check(runner.config_dir, {}, {})
+        return
+    # The -o parameters being set, per service, as they will be written.
+    option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
+                      if value is not None} for spec in params['services'] or []]
+    try:
+        apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                      option_values=option_values, user_defined=params['user_defined_parameters'],
+                      reload=params['reload'], backup=params['backup'], checks=checks.check)
+    except BaseException:
+        if thaw_saved is not None:
+            freeze_state.restore(module)
+        raise
+    result['changed'] = True
+    if module._diff:
+        result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
+
+
+def access_table_entries(tables):
+    """access_tables as "type:path" -> [(key, value)], values as the table will hold them."""
+    if tables is None:
+        return {}
+    if not isinstance(tables, dict):
+        raise ConfigValueError('access_tables must be a mapping of table (type:path) to its entries')
+    result = {}
+    for name, entries in tables.items():
+        if isinstance(entries, dict):
+            items = list(entries.items())
+        elif isinstance(entries, list) and all(isinstance(item, dict) and set(item) == {'key', 'value'}
+                                               for item in entries):
+            items = [(item['key'], item['value']) for item in entries]
+        else:
+            raise ConfigValueError('access_tables: the entries of %s must be a mapping of key to value, or a list '
+                                   'of {key, value} items' % name)
+        result[name] = [(str(key), ', '.join(map(str, value)) if isinstance(value, list) else str(value))
+                        for key, value in items]
+    return result
+
+
 def main():
     argument_spec = common_argument_spec()
     argument_spec.update(changes_argument_spec())
@@ -420,6 +506,8 @@ def main():
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         services={'type': 'raw'},  # SERVICES_SPEC, checked by structured()
         user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
+        allow_open_relay={'type': 'bool', 'default': False},
+        access_tables={'type': 'raw'},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -437,39 +525,13 @@ def main():
         params['services'] = structured(params, 'services', SERVICES_SPEC)
         result['invocation'] = invocation(params)
         result['version'] = runner.version()
+        checks = RestrictionChecks(runner, version_tuple(result['version']),
+                                   access_table_entries(structured(params, 'access_tables')), params['allow_open_relay'])
         with Locks(module, result).hold('instance', runner.config_dir):
-            freeze_state, thaw_saved = None, None
-            requested = requested_parameters(params)
-            if requested:
-                current = current_values(runner.run('postconf', ['non_default'])[1],
-                                         lambda: read_main_cf(runner.config_dir), requested)
-                result['changes'] = plan_parameters(current, requested, params['state'])
-                result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'],
-                                                                          result)
-            if params['services']:
-                current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
-                result['service_changes'] = plan_services(current_services, params['services'])
-                for entry in malformed:
-                    if entry.key not in result['service_changes']:
-                        module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
-            if thaw_saved is not None:
-                freeze_state.save(module, thaw_saved)
-                result['changed'] = True
-            if result['changes'] or result['service_changes']:
-                # The -o parameters being set, per service, as they will be written.
-                option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
-                                  if value is not None} for spec in params['services'] or []]
-                try:
-                    apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                                  option_values=option_values, user_defined=params['user_defined_parameters'],
-                                  reload=params['reload'], backup=params['backup'])
-                except BaseException:
-                    if thaw_saved is not None:
-                        freeze_state.restore(module)
-                    raise
-                result['changed'] = True
-                if module._diff:
-                    result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
+            freeze_state, thaw_saved = plan(module, runner, result)
+            apply(module, runner, result, checks, freeze_state, thaw_saved)
+        for warning in checks.warnings:
+            module.warn(warning)
     module.exit_json(**result)
 
 
