@@ -52,6 +52,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  remove:
+    description:
+      - main.cf parameters to remove (like C(postconf -X)) in the same run as setting O(parameters), so that a role
+        changes main.cf in one call.
+    type: list
+    elements: str
   services:
     description:
       - master.cf service entries, identified by O(services[].service) and O(services[].type).
@@ -344,6 +350,19 @@ def requested_parameters(params):
     raise ConfigValueError('parameters must be a mapping of name to value (a list of names only with state=absent)')
 
 
+def plan_removals(current, names, requested):
+    """main.cf removals asked for with ``remove``: name -> {before, after None}."""
+    both = sorted(set(names) & set(requested))
+    if both:
+        raise ConfigValueError('%s both set and removed: choose one' % ', '.join(both))
+    changes = {}
+    for name in names:
+        check_name(name)
+        if name in current:
+            changes[name] = {'before': current[name], 'after': None}
+    return changes
+
+
 def read_main_cf(config_dir):
     with open(os.path.join(config_dir, 'main.cf'), 'rb') as handle:
         return handle.read().decode('utf-8', 'replace')
@@ -433,10 +452,12 @@ def plan(module, runner, result):
     params = module.params
     freeze_state, thaw_saved = None, None
     requested = requested_parameters(params)
-    if requested:
+    removals = params['remove'] or []
+    if requested or removals:
         current = current_values(runner.run('postconf', ['non_default'])[1],
-                                 lambda: read_main_cf(runner.config_dir), requested)
+                                 lambda: read_main_cf(runner.config_dir), list(requested) + removals)
         result['changes'] = plan_parameters(current, requested, params['state'])
+        result['changes'].update(plan_removals(current, removals, requested))
         result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
     if params['services']:
         current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
@@ -506,13 +527,14 @@ def main():
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         services={'type': 'raw'},  # SERVICES_SPEC, checked by structured()
         user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
+        remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[('parameters', 'name')],
-        required_one_of=[('parameters', 'name', 'services')],
+        required_one_of=[('parameters', 'name', 'services', 'remove')],
         required_by={'value': 'name'},
         supports_check_mode=True,
     )

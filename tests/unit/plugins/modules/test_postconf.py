@@ -13,6 +13,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import p
 from ansible_collections.mailops.postfix.plugins.modules.postconf import (
     build_diff,
     plan_parameters,
+    plan_removals,
     plan_services,
     requested_parameters,
 )
@@ -304,3 +305,13 @@ def test_build_diff_master_cf_only():
     assert diff == [{'before_header': '/etc/postfix/master.cf (changed entries)',
                      'after_header': '/etc/postfix/master.cf (changed entries)',
                      'before': 'pickup unix n - y 60 1 pickup\n', 'after': ''}]
+
+
+def test_plan_removals_in_the_same_run():
+    current = {'relayhost': '[old.example]', 'myhostname': 'mx'}
+    assert plan_removals(current, ['relayhost', 'readme_directory'], {'myhostname': 'mx'}) == {
+        'relayhost': {'before': '[old.example]', 'after': None}}
+    with pytest.raises(ConfigValueError, match='myhostname both set and removed'):
+        plan_removals(current, ['myhostname'], {'myhostname': 'mx2'})
+    with pytest.raises(ConfigValueError, match='invalid parameter name'):
+        plan_removals(current, ['not a name'], {})

@@ -1,0 +1,72 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests for plugins/filter/postfix_data.py: the roles' tables and restriction lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailops.postfix.plugins.filter.postfix_data import (
+    access_tables,
+    restriction_list,
+    restriction_settings,
+)
+
+DEFINITIONS = {
+    'rejected_senders': {'entries': {'spammer@example.net': 'REJECT'}},
+    'client_cidr': {'type': 'cidr', 'rules': [{'pattern': '192.0.2.0/24', 'action': 'OK'}]},
+    'privileged': {'type': 'lmdb', 'path': '/srv/postfix/privileged'},
+}
+
+
+def test_access_tables_get_their_defaults():
+    tables = access_tables(DEFINITIONS)
+    assert [(table['name'], table['table']) for table in tables] == [
+        ('client_cidr', 'cidr:/etc/postfix/client_cidr'), ('privileged', 'lmdb:/srv/postfix/privileged'),
+        ('rejected_senders', 'hash:/etc/postfix/rejected_senders')]
+    assert tables[2]['entries'] == {'spammer@example.net': 'REJECT'}
+    assert access_tables({'x': None}, '/etc/postfix-out/')[0]['path'] == '/etc/postfix-out/x'
+
+
+@pytest.mark.parametrize('definitions', [['x'], {'a/b': {}}, {'': {}}])
+def test_access_tables_refuse_what_is_not_a_table(definitions):
+    with pytest.raises(AnsibleFilterError):
+        access_tables(definitions)
+
+
+def test_restriction_list_names_tables_as_main_cf_does():
+    tables = access_tables(DEFINITIONS)
+    assert restriction_list([{'check_client_access': 'client_cidr'}, 'permit_mynetworks',
+                             {'check_sender_access': 'rejected_senders'}, 'reject_unauth_destination'], tables) == [
+        'check_client_access cidr:/etc/postfix/client_cidr', 'permit_mynetworks',
+        'check_sender_access hash:/etc/postfix/rejected_senders', 'reject_unauth_destination']
+    assert restriction_list(None, tables) == []
+
+
+@pytest.mark.parametrize('items, message', [
+    ([{'check_sender_access': 'missing'}], "smtpd_sender_restrictions: check_sender_access names the table 'missing'"),
+    ([{'a': 'client_cidr', 'b': 'client_cidr'}], 'must map one restriction to one table name'),
+    ([42], 'is neither a restriction nor'),
+])
+def test_restriction_list_errors_name_the_list(items, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        restriction_list(items, access_tables(DEFINITIONS), 'smtpd_sender_restrictions')
+
+
+def test_restriction_settings_by_stage_and_class():
+    tables = access_tables(DEFINITIONS)
+    settings = restriction_settings({'recipient': ['permit_mynetworks', 'reject_unauth_destination'],
+                                     'sender': [{'check_recipient_access': 'privileged'}]},
+                                    {'restricted_recipient': [{'check_sender_access': 'rejected_senders'}, 'reject']},
+                                    tables)
+    assert settings == {
+        'smtpd_recipient_restrictions': ['permit_mynetworks', 'reject_unauth_destination'],
+        'smtpd_sender_restrictions': ['check_recipient_access lmdb:/srv/postfix/privileged'],
+        'smtpd_restriction_classes': ['restricted_recipient'],
+        'restricted_recipient': ['check_sender_access hash:/etc/postfix/rejected_senders', 'reject'],
+    }
+    assert restriction_settings({}, {}, tables) == {}
+    with pytest.raises(AnsibleFilterError, match="'rcpt' is not an SMTP stage"):
+        restriction_settings({'rcpt': []}, {}, tables)
