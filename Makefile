@@ -46,6 +46,7 @@ bench: images collection-link
 	tests/benchmark/postfix_map.sh
 	tests/benchmark/freeze.sh
 	tests/benchmark/queue.sh
+	tests/benchmark/base.sh
 
 bootstrap:
 	tests/testbed/bootstrap.sh

@@ -102,12 +102,20 @@ def stop(runner):
     _control(runner, 'stop', ['stop'], running=False)
 
 
+# Debian's postfix@.service copies the files the chroot needs (resolv.conf,
+# services, ...) into the queue directory before it starts master.
+_CONFIGURE_INSTANCE = '/usr/lib/postfix/configure-instance.sh'
+
+
 def _control(runner, systemd_verb, postfix_commands, running=True):
     systemctl = _systemd_unit(runner)
     if systemctl:
         _systemctl(runner, systemctl, systemd_verb)
     else:
         for command in postfix_commands:
+            if command == 'start' and runner.config_dir == DEFAULT_CONFIG_DIR and os.path.exists(_CONFIGURE_INSTANCE):
+                # Without systemd, what postfix@-.service would do first.
+                runner.module.run_command([_CONFIGURE_INSTANCE, '-'])
             _postfix(runner, command)
     if running:
         _check_running(runner, 'postfix %s' % systemd_verb)

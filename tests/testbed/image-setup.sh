@@ -21,5 +21,18 @@ set -e
 postfix start
 SCRIPT
 chmod 0755 /usr/local/sbin/testbed-postfix-start
+# A local package repository of Postfix's own packages, from what debootstrap
+# downloaded: installation tests install from it in a container without a
+# network (deb [trusted=yes] file:/opt/mailops-packages ./).
+repo=/opt/mailops-packages
+mkdir -p "$repo"
+cp /var/cache/apt/archives/postfix*.deb "$repo"/
+for deb in "$repo"/*.deb; do
+    dpkg-deb -f "$deb"
+    echo "Filename: ./$(basename "$deb")"
+    echo "Size: $(stat -c %s "$deb")"
+    echo "SHA256: $(sha256sum "$deb" | cut -d' ' -f1)"
+    echo
+done > "$repo/Packages"
 apt-get clean
 rm -rf /var/lib/apt/lists/*

@@ -66,8 +66,22 @@ build_image() {  # $1: suite
     rm -rf "$rootfs"
     podman tag "$tag" "$IMAGE_REPO:$suite"
     # Drop images of older recipes for this suite (ignored while a container uses one).
-    podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$IMAGE_REPO:$suite-" | grep -vx "$tag" \
-        | xargs -r podman rmi >/dev/null 2>&1 || true
+    podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$IMAGE_REPO:$suite-" \
+        | grep -vx -e "$tag" -e "$IMAGE_REPO:$suite-bare-$(recipe_hash)" | xargs -r podman rmi >/dev/null 2>&1 || true
+}
+
+build_bare_image() {  # $1: suite. The same image without Postfix's packages, for installation tests.
+    local suite=$1 tag builder=mailops-postfix-bare-build
+    tag="$IMAGE_REPO:$suite-bare-$(recipe_hash)"
+    if ! podman image exists "$tag"; then
+        log "building $tag (Postfix removed; its packages stay in /opt/mailops-packages)"
+        podman rm -f "$builder" >/dev/null 2>&1 || true
+        podman run --name "$builder" --network none "$IMAGE_REPO:$suite" \
+            dpkg --purge postfix-pcre postfix-lmdb postfix-cdb postfix >/dev/null
+        podman commit "$builder" "$tag" >/dev/null
+        podman rm "$builder" >/dev/null
+    fi
+    podman tag "$tag" "$IMAGE_REPO:$suite-bare"
 }
 
 select_runtime() {
@@ -93,6 +107,7 @@ images() {
     local suite
     for suite in "${SUITES[@]}"; do build_image "$suite"; done
     select_runtime
+    for suite in "${SUITES[@]}"; do build_bare_image "$suite"; done
 }
 
 demo_up() {

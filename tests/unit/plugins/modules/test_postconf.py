@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, current_values, parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries, parse_entry
 from ansible_collections.mailops.postfix.plugins.modules.postconf import (
+    access_table_entries,
     build_diff,
     plan_parameters,
     plan_removals,
@@ -315,3 +316,15 @@ def test_plan_removals_in_the_same_run():
         plan_removals(current, ['myhostname'], {'myhostname': 'mx2'})
     with pytest.raises(ConfigValueError, match='invalid parameter name'):
         plan_removals(current, ['not a name'], {})
+
+
+def test_access_table_entries_as_the_tables_will_hold_them():
+    assert access_table_entries(None) == {}
+    assert access_table_entries({'hash:/x': {'a': 'OK', 'b': ['reject_non_fqdn_sender', 'permit']},
+                                 'cidr:/y': [{'key': '192.0.2.0/24', 'value': 'DUNNO'}]}) == {
+        'hash:/x': [('a', 'OK'), ('b', 'reject_non_fqdn_sender, permit')],
+        'cidr:/y': [('192.0.2.0/24', 'DUNNO')]}
+    with pytest.raises(ConfigValueError, match='access_tables must be a mapping'):
+        access_table_entries(['hash:/x'])
+    with pytest.raises(ConfigValueError, match='the entries of hash:/x must be a mapping'):
+        access_table_entries({'hash:/x': 'a OK'})

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark: an idempotent run of the base role (about 40 main.cf parameters,
+# 4 access tables, a restriction class and aliases), next to the floor
+# measured in the same run on the same container (a one-task playbook).
+# Prints the median of RUNS runs of each and their ratio. Not a test: it
+# asserts nothing, it reports. Target: ratio <= 2 (linux-system-roles/postfix
+# measured about 7 on the same kind of run).
+# Usage: make bench   (or tests/benchmark/base.sh after `make images`)
+RUNS=${RUNS:-5}
+NAME=mailops-bench-base
+# shellcheck source=tests/benchmark/container.sh
+source "$(dirname "$0")/container.sh"
+inventory=$work/inventory.yml
+podman exec "$NAME" testbed-postfix-start >/dev/null
+
+playbook() {  # $1: tag
+    ansible-playbook -i "$inventory" tests/benchmark/base-role.yml --tags "$1"
+}
+median() {  # nanoseconds: the median of RUNS runs of a playbook tag
+    local tag=$1 i start times=()
+    for ((i = 0; i < RUNS; i++)); do
+        start=$(date +%s%N)
+        playbook "$tag" > /dev/null
+        times+=($(( $(date +%s%N) - start )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+playbook role > /dev/null  # converge once: the runs below are idempotent
+playbook role | grep -q "^$NAME .*changed=0 .*failed=0" \
+    || { echo "benchmark: the second role run was not a successful no-op" >&2; exit 1; }
+floor=$(median floor)
+role=$(median role)
+python3 -c 'import sys; r, f, n = int(sys.argv[1]) / 1e9, int(sys.argv[2]) / 1e9, sys.argv[3]; print(
+    "base role, ~40 parameters, 4 tables, idempotent: %.3f s   floor (one-task playbook): %.3f s   "
+    "ratio: %.2f (target <= 2), median of %s runs" % (r, f, r / f, n))' "$role" "$floor" "$RUNS"
