@@ -15,7 +15,7 @@ SUITES=(bookworm trixie)
 IMAGE_REPO=localhost/mailops-postfix-testbed
 DEMO_NAME=mailops-postfix-demo
 DEMO_SUITE=bookworm
-PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo
+PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,sasl2-bin,libsasl2-modules,python3-aiosmtpd
 
 log() { echo "testbed: $*" >&2; }
 
@@ -78,7 +78,7 @@ build_bare_image() {  # $1: suite. The same image without Postfix's packages, fo
         podman rm -f "$builder" >/dev/null 2>&1 || true
         podman run --name "$builder" --network none "$IMAGE_REPO:$suite" \
             dpkg --purge postfix-pcre postfix-lmdb postfix-cdb postfix >/dev/null
-        podman commit "$builder" "$tag" >/dev/null
+        podman commit -q "$builder" "$tag" >/dev/null
         podman rm "$builder" >/dev/null
     fi
     podman tag "$tag" "$IMAGE_REPO:$suite-bare"
