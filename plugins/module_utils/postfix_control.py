@@ -18,6 +18,18 @@ def is_running(runner):
     return runner.run_with_terminal('postfix', ['status'])[0] == 0
 
 
+def instances(runner):
+    """Every instance on the host (``postmulti -l``): name, group, enabled, config_dir; [] without postmulti."""
+    rc, out, dummy = runner.run('postmulti', ['list'], check_rc=False)
+    found = []
+    for line in out.split('\n') if rc == 0 else []:
+        fields = line.split()
+        if len(fields) == 4:
+            found.append({'name': fields[0], 'group': None if fields[1] == '-' else fields[1],
+                          'enabled': fields[2] == 'y', 'config_dir': fields[3]})
+    return found
+
+
 def _systemd_unit(runner):
     # On a systemd host the default instance belongs to postfix.service; starting
     # master by hand there would leave the unit failed and master outside it.

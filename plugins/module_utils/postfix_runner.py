@@ -6,7 +6,7 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 
 Every tool's options are declared once, here; callers name options, never
 flags, and the runner builds the argv in a fixed order: tool, ``-c
-config_dir``, flags in the order given, arguments. Commands run with an
+config_dir`` (except for postmulti), flags in the order given, arguments. Commands run with an
 argument list in the C locale, and ``$name`` references reach Postfix as they
 are.
 """
@@ -45,6 +45,9 @@ TOOL_OPTIONS = {
     },
     'postfix': {},
     'postkick': {},              # args: class service request, e.g. public pickup W
+    'postmulti': {
+        'list': '-l',            # every instance: name, group, enabled, configuration directory
+    },
     'postmap': {
         'keep_root': '-o',       # do not drop root privileges to the source file's owner
         'query': '-q',           # look up keys (with "-": one key per stdin line)
@@ -62,6 +65,11 @@ TOOL_OPTIONS = {
         'expire': '-e',          # expire messages: bounce at the next attempt (3.5+)
     },
 }
+
+
+# postmulti works from the default instance, whose multi_instance_directories
+# name the others; it has no -c.
+_WITHOUT_CONFIG_DIR = frozenset(['postmulti'])
 
 
 class PostfixRunner:
@@ -86,7 +94,9 @@ class PostfixRunner:
         unknown = [name for name in options if name not in known]
         if unknown:
             raise ValueError('unknown %s option(s): %s' % (tool, ', '.join(unknown)))
-        cmd = [self._tool_path(tool), '-c', config_dir or self.config_dir]
+        cmd = [self._tool_path(tool)]
+        if tool not in _WITHOUT_CONFIG_DIR:
+            cmd.extend(['-c', config_dir or self.config_dir])
         cmd.extend(known[name] for name in options)
         cmd.extend(args)
         return cmd

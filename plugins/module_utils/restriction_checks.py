@@ -87,10 +87,18 @@ class RestrictionChecks:
         relay_changed = (changed & (_RELAY_INPUTS | set(classes)) or self.access_tables
                          or any(set(options) & _RELAY_INPUTS for options in overrides.values()))
         if relay_changed or self.allow_open_relay:
-            self._guard('main.cf', values)
-            for service, options in sorted(overrides.items()):
-                if set(options) & _RELAY_INPUTS:
-                    self._guard('master.cf service %s' % service, dict(values, **options))
+            for where, verdict in self._verdicts(values, overrides):
+                self._judge(where, verdict)
+
+    def relay_verdicts(self, config_dir):
+        """(where, relay_guard.Verdict) for main.cf and each smtpd service that overrides what decides relaying."""
+        return self._verdicts(self._values(config_dir), self._overrides(config_dir, None))
+
+    def _verdicts(self, values, overrides):
+        judged = [('main.cf', values)] + [('master.cf service %s' % service, dict(values, **options))
+                                          for service, options in sorted(overrides.items())
+                                          if set(options) & _RELAY_INPUTS]
+        return [(where, relay_verdict(settings, self.version, self._tables(settings))) for where, settings in judged]
 
     def _values(self, config_dir):
         """The relay settings and every explicit setting (restriction lists, classes), $name expanded."""
@@ -100,11 +108,13 @@ class RestrictionChecks:
         return values
 
     def _overrides(self, config_dir, service_changes):
-        """The -o overrides ($name expanded) of the master.cf entries the change sets, per service."""
-        wanted = set(key for key, change in service_changes.items() if change['after'] is not None)
-        if not wanted:
+        """The -o overrides ($name expanded) of the master.cf entries the change sets (None: all), per service."""
+        wanted = None if service_changes is None else set(
+            key for key, change in service_changes.items() if change['after'] is not None)
+        if wanted is not None and not wanted:
             return {}
         entries = parse_entries(self.runner.run('postconf', ['master'], config_dir=config_dir)[1])[0]
+        wanted = set(entries) if wanted is None else wanted
         expanded = parse_parameters(self.runner.run('postconf', ['master_params', 'expand'], config_dir=config_dir)[1])
         overrides = {}
         for key in sorted(wanted & set(entries)):
@@ -114,8 +124,7 @@ class RestrictionChecks:
                               for name, value in entries[key]['options'].items()}
         return overrides
 
-    def _guard(self, where, values):
-        verdict = relay_verdict(values, self.version, self._tables(values))
+    def _judge(self, where, verdict):
         self.warnings += ['%s: %s' % (where, warning) for warning in verdict.warnings]
         if not verdict.open:
             return

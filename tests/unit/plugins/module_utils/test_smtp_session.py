@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ansible_collections.mailops.postfix.plugins.module_utils.certificates import certificate_details, pem_certificates
 from ansible_collections.mailops.postfix.plugins.module_utils.smtp_session import (
     ProbeSettings,
     ProbeSettingsError,
     SmtpSession,
-    certificate_details,
     code_matches,
     expected_codes,
     xtext,
@@ -500,5 +500,7 @@ def test_certificate_details_decode_der(certificates):
         certificate = x509.load_pem_x509_certificate(handle.read())
     details = certificate_details(certificate.public_bytes(serialization.Encoding.DER))
     assert details['subject'] == 'O=mailops tests, CN=mx.example.test'
+    with open(certificates['expired'], 'rb') as handle:
+        assert [certificate_details(der) for der in pem_certificates(handle.read().decode())] == [details]
     assert details['not_after'] == certificate.not_valid_after_utc.strftime('%Y-%m-%dT%H:%M:%SZ')
     assert details['days_left'] in (-2, -3)

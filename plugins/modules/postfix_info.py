@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postfix_info
+short_description: What an operator asks of a Postfix host first, in one cheap read-only call
+version_added: 0.1.0
+description:
+  - The version and whether Postfix runs; the instances on the host (C(postmulti -l)); C(default_database_type) and
+    the table types it supports (C(postconf -m)); the explicit main.cf settings (C(postconf -n)) and the master.cf
+    services; whether delivery is frozen and since when, and the suspended domains
+    (M(mailops.postfix.postfix_freeze)); a queue summary with the time until the first message would bounce; the
+    verdict of the open-relay check on the live configuration, with the element that decides it; and the days until
+    the smtpd TLS certificate expires.
+  - The wiki's C(postconf -d | grep mail_version), C(postqueue -p) and friends, for a whole fleet in one ad-hoc command.
+  - Read-only. It is cheap enough to run in every play (a handful of Postfix commands, no daemon contacted).
+author:
+  - mailops.postfix maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.postfix.common
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it changes nothing anyway.
+    support: full
+  diff_mode:
+    description: Nothing to show; it changes nothing.
+    support: none
+  idempotent:
+    description: Read-only.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+options:
+  as_facts:
+    description:
+      - Also return everything as the fact C(postfix) (C(ansible_facts.postfix)), for later plays and templates.
+    type: bool
+    default: false
+seealso:
+  - module: mailops.postfix.postfix_freeze
+  - module: mailops.postfix.postfix_queue
+'''
+
+EXAMPLES = r'''
+# ansible mx -m mailops.postfix.postfix_info       (versions, frozen hosts, queues and relay verdicts of a fleet)
+- name: What is this host?
+  mailops.postfix.postfix_info:
+  register: postfix
+
+- name: Fail where the configuration is an open relay
+  ansible.builtin.assert:
+    that: not postfix.relay.open
+    fail_msg: "{{ postfix.relay.element }}: {{ postfix.relay.reason }}"
+
+- name: As facts, for the rest of the play
+  mailops.postfix.postfix_info:
+    as_facts: true
+'''
+
+RETURN = r'''
+version:
+  description: C(mail_version).
+  returned: always
+  type: str
+  sample: 3.7.11
+running:
+  description: Whether the instance's master runs (C(postfix status)).
+  returned: always
+  type: bool
+config_dir:
+  description: The instance's configuration directory.
+  returned: always
+  type: str
+instances:
+  description: Every instance on the host, from C(postmulti -l); the default instance is named V(-).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: "-", group: null, enabled: true, config_dir: /etc/postfix}]
+default_database_type:
+  description: The table type Postfix uses when main.cf names none.
+  returned: always
+  type: str
+table_types:
+  description: The lookup table types this Postfix supports (C(postconf -m)).
+  returned: always
+  type: list
+  elements: str
+settings:
+  description: The explicit main.cf settings (C(postconf -n)), name to value.
+  returned: always
+  type: dict
+services:
+  description: The master.cf services, C(service/type) to the entry as C(postconf -M) prints it.
+  returned: always
+  type: dict
+frozen:
+  description: Whether delivery is frozen (C(master_service_disable) names the queue manager).
+  returned: always
+  type: bool
+frozen_since:
+  description: When M(mailops.postfix.postfix_freeze) froze it (UTC); null when frozen by hand or not frozen.
+  returned: always
+  type: str
+suspended_domains:
+  description: Domains whose mail postfix_freeze holds back.
+  returned: always
+  type: list
+  elements: str
+queue:
+  description: Messages per queue, the oldest, the queue lifetimes and the seconds until the first message would
+    bounce, as M(mailops.postfix.postfix_freeze) reports them.
+  returned: always
+  type: dict
+relay:
+  description:
+    - The open-relay check on the live configuration, for an outside client sending to a foreign domain.
+    - C(open), C(where) (main.cf or a master.cf service), C(parameter), C(element) (what lets it relay, null when
+      both lists run out), C(reason), C(warnings) (what the check cannot see into).
+  returned: always
+  type: dict
+  sample: {open: false, where: null, parameter: null, element: null, reason: "...", warnings: []}
+tls_certificate:
+  description: The smtpd certificate (C(smtpd_tls_chain_files) or C(smtpd_tls_cert_file)) - file, subject, issuer,
+    not_after and days_left; null when smtpd has none.
+  returned: always
+  type: dict
+  sample: {file: /etc/ssl/certs/mx.pem, subject: CN=mx.example.com, not_after: "2027-03-01T12:00:00Z", days_left: 89}
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.certificates import certificate_details, pem_certificates
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze import is_frozen
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters, split_list
+from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import entry_key, parse_entries, render_entry
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
+
+
+def relay_report(runner, version):
+    """The first open verdict (main.cf, then each smtpd service's overrides), or main.cf's closed one."""
+    verdicts = RestrictionChecks(runner, version_tuple(version)).relay_verdicts(runner.config_dir)
+    where, verdict = next(((where, verdict) for where, verdict in verdicts if verdict.open), verdicts[0])
+    return {'open': verdict.open, 'where': where if verdict.open else None, 'parameter': verdict.parameter,
+            'element': verdict.element, 'reason': verdict.reason,
+            'warnings': ['%s: %s' % (place, warning) for place, judged in verdicts for warning in judged.warnings]}
+
+
+def certificate_report(settings):
+    """The smtpd certificate's subject, issuer and expiry, or None."""
+    files = split_list(settings.get('smtpd_tls_chain_files', '')) or split_list(settings.get('smtpd_tls_cert_file', ''))
+    for path in files:
+        if not os.path.isfile(path):
+            continue
+        with open(path, 'rb') as handle:
+            certificates = pem_certificates(handle.read().decode('ascii', 'replace'))
+        if certificates:
+            return dict(certificate_details(certificates[0]), file=path)
+    return None
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(as_facts={'type': 'bool', 'default': False})
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    runner = PostfixRunner(module, module.params['config_dir'])
+    result = {'changed': False, 'config_dir': runner.config_dir}
+    with reported_failures(module, result):
+        result['version'] = runner.version()
+        result['running'] = postfix_control.is_running(runner)
+        result['instances'] = postfix_control.instances(runner)
+        settings = parse_parameters(runner.run('postconf', ['non_default'])[1])
+        result['settings'] = settings
+        result['services'] = {entry_key(entry): render_entry(entry) for entry in
+                              parse_entries(runner.run('postconf', ['master'])[1])[0].values()}
+        state = FreezeState(runner, settings)
+        result['default_database_type'] = state.table_type
+        result['table_types'] = sorted(runner.run('postconf', ['map_types'])[1].split())
+        result['frozen'] = is_frozen(settings.get('master_service_disable'))
+        result['frozen_since'] = state.saved.get('frozen_since') if result['frozen'] else None
+        result['suspended_domains'] = state.suspended_domains()
+        result['queue'] = queue_status(runner)
+        result['relay'] = relay_report(runner, result['version'])
+        # smtpd's TLS files are read with $name expanded, as smtpd reads them.
+        tls = parse_parameters(runner.run('postconf', ['expand'], ['smtpd_tls_chain_files', 'smtpd_tls_cert_file'])[1])
+        result['tls_certificate'] = certificate_report(tls)
+    if module.params['as_facts']:
+        result['ansible_facts'] = {'postfix': {key: value for key, value in result.items() if key != 'changed'}}
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
