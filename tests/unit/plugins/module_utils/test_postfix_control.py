@@ -237,3 +237,22 @@ def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path)
                                    {'x/unix': {'before': None, 'after': 'x unix - - n - - smtp'}}, {})
     assert (live / 'master.cf').read_text() == 'old master.cf\n'
     assert (live / 'main.cf').read_text() == 'old main.cf\n'
+
+
+class PostmultiRunner:
+    """postmulti -l as Postfix prints it, for a default and a secondary instance."""
+
+    def __init__(self, rc=0, out='-               -               y         /etc/postfix\n'
+                                 'postfix-out     mta             n         /etc/postfix-out\n'):
+        self.answer = (rc, out, '')
+
+    def run(self, tool, options=(), args=(), check_rc=True):
+        assert (tool, options) == ('postmulti', ['list'])
+        return self.answer
+
+
+def test_instances_from_postmulti():
+    assert postfix_control.instances(PostmultiRunner()) == [
+        {'name': '-', 'group': None, 'enabled': True, 'config_dir': '/etc/postfix'},
+        {'name': 'postfix-out', 'group': 'mta', 'enabled': False, 'config_dir': '/etc/postfix-out'}]
+    assert postfix_control.instances(PostmultiRunner(rc=1, out='')) == []
