@@ -41,9 +41,16 @@ options:
         when it starts).
       - V(restarted) stops and starts it, which C(inet_interfaces) and C(inet_protocols) need; a stopped one is
         started.
+      - Leave it out with O(changes).
     type: str
-    required: true
     choices: [started, stopped, reloaded, restarted]
+  changes:
+    description:
+      - The registered results of this collection's modules (the handler of a role passes them all). Postfix is
+        reloaded when one of them has RV(ignore:reload_needed), restarted instead when such a one also has
+        RV(ignore:restart_required), and left alone otherwise.
+    type: list
+    elements: dict
 seealso:
   - module: mailops.postfix.postconf
 '''
@@ -53,10 +60,9 @@ EXAMPLES = r'''
   mailops.postfix.postfix_service:
     state: reloaded
 
-- name: Restart where a changed parameter needs it
+- name: Reload, or restart where a changed parameter needs it, if the changes need either
   mailops.postfix.postfix_service:
-    state: "{{ 'restarted' if postconf_result.restart_required else 'reloaded' }}"
-  when: postconf_result.reload_needed
+    changes: "{{ [postconf_result, table_result] }}"
 
 - name: Start a secondary instance
   mailops.postfix.postfix_service:
@@ -67,8 +73,14 @@ EXAMPLES = r'''
 RETURN = r'''
 running:
   description: Whether Postfix runs after the task (in check mode, would run).
-  returned: always
+  returned: unless O(changes) need nothing
   type: bool
+action:
+  description: What was done (in check mode, would be done); null when Postfix already was as asked.
+  returned: unless O(changes) need nothing
+  type: str
+  choices: [start, stop, reload, restart]
+  sample: restart
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -87,17 +99,30 @@ ACTIONS = {
 }
 
 
+def state_for(changes):
+    """What module results ask for: "restarted", "reloaded", or None."""
+    needed = [change for change in changes if change.get('reload_needed')]
+    if not needed:
+        return None
+    return 'restarted' if any(change.get('restart_required') for change in needed) else 'reloaded'
+
+
 def main():
     argument_spec = common_argument_spec()
-    argument_spec.update(state={'type': 'str', 'required': True, 'choices': sorted(ACTIONS)})
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    argument_spec.update(state={'type': 'str', 'choices': sorted(ACTIONS)},
+                         changes={'type': 'list', 'elements': 'dict'})
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_one_of=[('state', 'changes')], mutually_exclusive=[('state', 'changes')])
     runner = PostfixRunner(module, module.params['config_dir'])
-    state = module.params['state']
+    state = module.params['state'] or state_for(module.params['changes'])
     result = {'changed': False}
+    if state is None:
+        module.exit_json(**result)
     with reported_failures(module, result):
         running = postfix_control.is_running(runner)
         action = ACTIONS[state][0 if running else 1]
         result['running'] = state != 'stopped' if action else running
+        result['action'] = action.__name__ if action else None
         if action:
             result['changed'] = True
             if not module.check_mode:

@@ -69,3 +69,24 @@ def test_check_mode_predicts_and_does_nothing(capsys, monkeypatch, state, runnin
     assert SimulatedPostfix.running == running
     real, dummy = run_module(capsys, monkeypatch, running, state=state)
     assert (predicted['changed'], predicted['running']) == (real['changed'], real['running'])
+
+
+@pytest.mark.parametrize('changes, state', [
+    ([], None),
+    ([{'reload_needed': False, 'restart_required': ['inet_interfaces']}, {'changed': True}], None),
+    ([{'reload_needed': True, 'restart_required': []}, {'reload_needed': False}], 'reloaded'),
+    ([{'reload_needed': True, 'restart_required': []}, {'reload_needed': True, 'restart_required': ['inet_protocols']}],
+     'restarted'),
+])
+def test_state_for_the_changes_of_other_modules(changes, state):
+    assert postfix_service.state_for(changes) == state
+
+
+def test_changes_that_need_nothing_touch_nothing(capsys, monkeypatch):
+    result, done = run_module(capsys, monkeypatch, True, changes=[{'changed': True, 'reload_needed': False}])
+    assert (result['changed'], done) == (False, [])
+    result, done = run_module(capsys, monkeypatch, True, changes=[{'reload_needed': True, 'restart_required': []}])
+    assert (result['changed'], result['action'], done) == (True, 'reload', ['reload'])
+    result, done = run_module(capsys, monkeypatch, True,
+                              changes=[{'reload_needed': True, 'restart_required': ['inet_protocols']}])
+    assert (result['changed'], result['action']) == (True, 'restart')
