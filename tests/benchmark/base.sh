@@ -27,7 +27,7 @@ median() {  # nanoseconds: the median of RUNS runs of a playbook tag
 }
 
 playbook role > /dev/null  # converge once: the runs below are idempotent
-playbook role | grep -q "^$NAME .*changed=0 .*failed=0" \
+playbook role | grep "^$NAME .*changed=0 .*failed=0" >/dev/null \
     || { echo "benchmark: the second role run was not a successful no-op" >&2; exit 1; }
 floor=$(median floor)
 role=$(median role)
