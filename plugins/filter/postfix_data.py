@@ -9,10 +9,15 @@ from ansible.errors import AnsibleFilterError
 # Where a table lives when its definition gives no path, and its type when it gives none.
 _DIRECTORY = '/etc/postfix'
 _TYPE = 'hash'
+_DEFINITION_KEYS = frozenset(['type', 'path', 'entries', 'rules'])
 
 
 def access_tables(definitions, directory=_DIRECTORY):
-    """Table definitions by name -> a list of tables, each with name, type, path and "table" (type:path)."""
+    """Table definitions by name -> the tables as postconf's ``tables`` option takes them, sorted by name.
+
+    Each gets name, type, path and ``access: true``; a definition holds type,
+    path, and entries or rules.
+    """
     if not isinstance(definitions, dict):
         raise AnsibleFilterError('access_tables expects a mapping of table name to its definition')
     tables = []
@@ -20,12 +25,20 @@ def access_tables(definitions, directory=_DIRECTORY):
         definition = dict(definition or {})
         if not isinstance(name, str) or not name or '/' in name:
             raise AnsibleFilterError('table name %r: give a plain name (the file is written in %s)' % (name, directory))
+        unknown = sorted(set(definition) - _DEFINITION_KEYS)
+        if unknown:
+            raise AnsibleFilterError('table %s: %s unknown; a table definition holds %s' % (
+                name, ', '.join(map(str, unknown)), ', '.join(sorted(_DEFINITION_KEYS))))
         definition.setdefault('type', _TYPE)
         definition.setdefault('path', '%s/%s' % (directory.rstrip('/'), name))
-        definition['name'] = name
-        definition['table'] = '%s:%s' % (definition['type'], definition['path'])
+        definition.update(name=name, access=True)
         tables.append(definition)
     return tables
+
+
+def table_reference(table):
+    """A table as main.cf names it: type:path."""
+    return '%s:%s' % (table['type'], table['path'])
 
 
 def restriction_list(items, tables, where='a restriction list'):
@@ -35,7 +48,7 @@ def restriction_list(items, tables, where='a restriction list'):
     mappings from a restriction to a table name ({"check_sender_access": "rejected_senders"}),
     which become the restriction and the table as main.cf names it.
     """
-    by_name = {table['name']: table['table'] for table in tables}
+    by_name = {table['name']: table_reference(table) for table in tables}
     words = []
     for item in items or []:
         if isinstance(item, dict):

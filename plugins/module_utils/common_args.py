@@ -47,7 +47,8 @@ def invocation(params, summarized=()):
     """The module arguments a result echoes (``invocation``), without bulk.
 
     Options in ``summarized`` (table contents, which may be large or secret)
-    become their item count; any other string longer than 1000 characters is
+    become their item count, and so do the fields named "option.field" in the
+    items of a list option; any other string longer than 1000 characters is
     cut, so that a mistaken 1 MB value is not sent back whole.
     """
     def short(value):
@@ -59,10 +60,20 @@ def invocation(params, summarized=()):
             return [short(item) for item in value]
         return value
 
+    def count(value):
+        return '(%d items, not echoed)' % len(value)
+
     echoed = {name: short(value) for name, value in params.items()}
     for name in summarized:
-        if params.get(name) is not None:
-            echoed[name] = '(%d items, not echoed)' % len(params[name])
+        option, dummy, field = name.partition('.')
+        if params.get(option) is None:
+            continue
+        if not field:
+            echoed[option] = count(params[option])
+            continue
+        for item in echoed[option]:
+            if isinstance(item, dict) and item.get(field) is not None:
+                item[field] = count(item[field])
     return {'module_args': echoed}
 
 

@@ -172,13 +172,15 @@ class StagedConfig:
 
 
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False, checks=None):
+                  reload=True, backup=False, checks=None, before_install=None):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
     None removing it. ``checks``, a function of the staged configuration
     directory and both changes, may refuse the staged configuration after
-    Postfix's own checks passed. Fills ``result`` with postfix_warnings,
+    Postfix's own checks passed. ``before_install``, unless in check mode, is
+    called after every check passed and before the files go live (postconf
+    installs the tables they name). Fills ``result`` with postfix_warnings,
     restart_required, running, reloaded, restarted, reload_needed and the
     backup files. A reload (or restart) that fails puts the previous files
     back.
@@ -206,6 +208,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
         result.update(plan)
         if module.check_mode:
             return
+        if before_install:
+            before_install()
         if backup:
             for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
                 if name in files:

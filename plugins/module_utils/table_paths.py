@@ -52,6 +52,9 @@ def check_table_path(path, follow, directories):
     if not os.path.isabs(path):
         raise TableSourceError('path %s is relative; give the absolute path, as main.cf names the table (for example '
                                'hash:/etc/postfix/%s)' % (path, path))
+    if os.path.isdir(path):
+        raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
+                               % (path, path.rstrip('/')))
     if os.path.islink(path) and not follow:
         raise TableSourceError('path %s is a symlink (to %s); nothing was read or written. Set follow: true to '
                                'manage the file it points to, or name that file in path' % (path, os.readlink(path)))

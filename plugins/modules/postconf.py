@@ -121,6 +121,58 @@ options:
       - V(true) applies it anyway, for the rare host that must relay for everyone, with a warning on every run.
     type: bool
     default: false
+  tables:
+    description:
+      - Lookup tables that the configuration names, written in the same run, so that a role changes its tables and
+        main.cf in one call. Each is written the way M(mailops.postfix.postfix_map) writes a table (the same code):
+        exactly these entries or rules, built with C(postmap) or C(postalias), judged by Postfix, installed
+        atomically.
+      - Every table is built and judged, and every check of main.cf and master.cf passes, before anything goes live;
+        then the tables are installed, then master.cf and main.cf, and Postfix is reloaded once (a V(texthash),
+        V(regexp), V(pcre) or V(cidr) table needs the reload even when main.cf did not change). A table that fails
+        leaves every file as it was.
+      - Tables holding secrets (C(sasl_passwd)) belong in M(mailops.postfix.postfix_map)'s O(mailops.postfix.postfix_map#module:secret_entries).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: A name for the table, shown in its result (the roles give the name their data uses).
+        type: str
+      path:
+        description: The table's source file, for example V(/etc/postfix/rejected_senders).
+        type: path
+        required: true
+      type:
+        description: The table type; the host's C(default_database_type) if left out.
+        type: str
+        choices: [btree, cdb, cidr, dbm, hash, lmdb, pcre, regexp, sdbm, texthash]
+      entries:
+        description: For key-value tables, a mapping of key to value (a list value is joined with V(, )), or a list of
+          C(key)/C(value) items. As for M(mailops.postfix.postfix_map).
+        type: raw
+      rules:
+        description: For V(cidr), V(pcre) and V(regexp) tables, the ordered rules.
+        type: list
+        elements: dict
+        suboptions:
+          pattern:
+            description: The pattern (a network for V(cidr), C(/regexp/flags) for V(pcre) and V(regexp)).
+            type: str
+            required: true
+          action:
+            description: The result; a list is joined with V(, ).
+            type: raw
+            required: true
+      format:
+        description: V(postalias) for an aliases(5) table (C(name: value, value)), built with C(postalias).
+        type: str
+        choices: [postmap, postalias]
+        default: postmap
+      access:
+        description: The table is an access(5) table, named in a restriction list. Its values are checked as access
+          results or restriction lists, and the open-relay check reads these entries (see O(access_tables)).
+        type: bool
+        default: false
   access_tables:
     description:
       - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
@@ -203,6 +255,20 @@ EXAMPLES = r'''
     value: loopback-only
     reload: false
   notify: Restart postfix
+
+- name: Reject listed senders, table and restriction in one transaction
+  mailops.postfix.postconf:
+    parameters:
+      smtpd_recipient_restrictions:
+        - check_sender_access hash:/etc/postfix/rejected_senders
+        - permit_mynetworks
+        - reject_unauth_destination
+    tables:
+      - path: /etc/postfix/rejected_senders
+        type: hash
+        access: true
+        entries:
+          spammer@example.com: REJECT compromised account
 '''
 
 RETURN = r'''
@@ -218,9 +284,18 @@ service_changes:
   type: dict
   sample: {"submission/inet": {"before": null, "after": "submission inet n - y - - smtpd -o syslog_name=postfix/submission"}}
 running:
-  description: Whether Postfix was running when the change was made. Only checked when something changed.
-  returned: when something changed
+  description: Whether Postfix runs.
+  returned: always
   type: bool
+tables:
+  description: One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
+    (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers) and C(changed).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{table: hash:/etc/postfix/rejected_senders, type: hash, changed: true, entries: 2,
+            changes: {added: 1, removed: 0, changed: 0, reordered: false}, changed_keys: [spammer@example.com],
+            rebuilt: true, removed_leftovers: []}]
 reloaded:
   description: Whether Postfix was reloaded (in check mode, whether it would be).
   returned: always
@@ -277,17 +352,19 @@ master_backup_file:
   returned: when O(backup=true) and master.cf changed
   type: str
 diff:
-  description: The changed main.cf parameters and master.cf entries, before and after; one item per file.
+  description: The changed main.cf parameters, master.cf entries and table entries, before and after; one item per
+    file.
   returned: when diff mode is on and something changed
   type: list
   elements: dict
 '''
 
 import os
+from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
     backup_argument_spec,
     changes_argument_spec,
@@ -317,6 +394,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
 from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
+from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
 
 
 # services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
@@ -468,31 +546,70 @@ def plan(module, runner, result):
     return freeze_state, thaw_saved
 
 
-def apply(module, runner, result, checks, freeze_state, thaw_saved):
-    """Check, stage, validate and install the planned changes; reload; in check mode all but the install."""
+def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
+    """Stage and judge the tables and the planned changes, then install them all and reload.
+
+    In check mode all but the install. The tables go live after every check
+    passed, just before the main.cf and master.cf that may name them.
+    """
     params = module.params
     if thaw_saved is not None:
         freeze_state.save(module, thaw_saved)
         result['changed'] = True
-    if not (result['changes'] or result['service_changes']):
-        if checks.access_tables or checks.allow_open_relay:
-            # Nothing to stage: the checks look at the live configuration.
-            checks.check(runner.config_dir, {}, {})
-        return
-    # The -o parameters being set, per service, as they will be written.
-    option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
-                      if value is not None} for spec in params['services'] or []]
+    staged = []
     try:
-        apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                      option_values=option_values, user_defined=params['user_defined_parameters'],
-                      reload=params['reload'], backup=params['backup'], checks=checks.check)
+        for job in jobs:
+            staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
+            job.result['removed_leftovers'] = staged[-1].removed_leftovers
+
+        def install_tables():
+            for job, table in zip(jobs, staged):
+                table_job.install(module, job.table_type, job.params, job.plan, table)
+
+        if result['changes'] or result['service_changes']:
+            apply_config(module, runner, result, checks, install_tables)
+        else:
+            if checks.access_tables or checks.allow_open_relay:
+                # No main.cf to stage: the checks look at the live configuration.
+                checks.check(runner.config_dir, {}, {})
+            install_tables()
+            if any(table_job.needs_reload(job.table_type, job.plan) for job in jobs):
+                result.update(postfix_control.reload_plan(runner, params['reload']))
+                if not module.check_mode:
+                    postfix_control.carry_out(runner, result)
     except BaseException:
         if thaw_saved is not None:
             freeze_state.restore(module)
         raise
+    finally:
+        for table in staged:
+            table_job.discard(table)
+
+
+def apply_config(module, runner, result, checks, install_tables):
+    """Stage, validate and install main.cf and master.cf; reload."""
+    params = module.params
+    # The -o parameters being set, per service, as they will be written.
+    option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
+                      if value is not None} for spec in params['services'] or []]
+    apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                  option_values=option_values, user_defined=params['user_defined_parameters'],
+                  reload=params['reload'], backup=params['backup'], checks=checks.check,
+                  before_install=install_tables)
     result['changed'] = True
-    if module._diff:
-        result['diff'] = build_diff(runner.config_dir, result['changes'], result['service_changes'])
+
+
+def report(module, runner, result, jobs):
+    """Each table's result, whether anything changed, and the diff of main.cf, master.cf and the tables."""
+    diffs = build_diff(runner.config_dir, result['changes'], result['service_changes']) if result['changed'] else []
+    result['tables'] = []
+    for job in jobs:
+        table_job.report(job.result, job.table_type, job.params, job.plan, module._diff)
+        result['tables'].append(job.result)
+        diffs += [job.result.pop('diff')] if 'diff' in job.result else []
+    result['changed'] = result['changed'] or any(job.result['changed'] for job in jobs)
+    if module._diff and diffs:
+        result['diff'] = diffs
 
 
 def access_table_entries(tables):
@@ -530,28 +647,46 @@ def main():
         remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
+        tables={'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules')], 'options': {
+            'name': {'type': 'str'},
+            'path': {'type': 'path', 'required': True},
+            'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+            'entries': {'type': 'raw'},
+            'rules': table_job.RULES_SPEC,
+            'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+            'access': {'type': 'bool', 'default': False},
+        }},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[('parameters', 'name')],
-        required_one_of=[('parameters', 'name', 'services', 'remove')],
+        required_one_of=[('parameters', 'name', 'services', 'remove', 'tables')],
         required_by={'value': 'name'},
         supports_check_mode=True,
     )
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={},
-                  invocation=invocation(params))
-    with reported_failures(module, result):
+    summarized = ('access_tables', 'tables.entries', 'tables.rules')
+    result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
+                  invocation=invocation(params, summarized))
+    locks = Locks(module, result)
+    with reported_failures(module, result), ExitStack() as held:
         params['parameters'] = structured(params, 'parameters')
         params['services'] = structured(params, 'services', SERVICES_SPEC)
-        result['invocation'] = invocation(params)
+        access_tables = access_table_entries(structured(params, 'access_tables'))
+        result['invocation'] = invocation(params, summarized)
         result['version'] = runner.version()
-        checks = RestrictionChecks(runner, version_tuple(result['version']),
-                                   access_table_entries(structured(params, 'access_tables')), params['allow_open_relay'])
-        with Locks(module, result).hold('instance', runner.config_dir):
-            freeze_state, thaw_saved = plan(module, runner, result)
-            apply(module, runner, result, checks, freeze_state, thaw_saved)
+        held.enter_context(locks.hold('instance', runner.config_dir))
+        jobs = table_job.plan_jobs(runner, params['tables'],
+                                   lambda path: held.enter_context(locks.hold('table', path)))
+        access_tables.update(table_job.access_entries(jobs))
+        checks = RestrictionChecks(runner, version_tuple(result['version']), access_tables,
+                                   params['allow_open_relay'])
+        freeze_state, thaw_saved = plan(module, runner, result)
+        apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
+        report(module, runner, result, jobs)
+        if 'running' not in result:
+            result['running'] = postfix_control.is_running(runner)
         for warning in checks.warnings:
             module.warn(warning)
     module.exit_json(**result)

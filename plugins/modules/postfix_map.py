@@ -240,7 +240,7 @@ reloaded:
   type: bool
 removed_leftovers:
   description: Staged files that an interrupted earlier run left behind, removed by this run (not counted as a change).
-  returned: when not in check mode and O(state=present)
+  returned: when O(state=present) (empty in check mode)
   type: list
   elements: str
 removed_files:
@@ -258,15 +258,12 @@ diff:
   type: dict
 '''
 
-import os
 import re
-from collections import namedtuple
 from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import file_attributes, postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.atomic_file import read_bytes
+from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build, table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
     backup_argument_spec,
     changes_argument_spec,
@@ -279,29 +276,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.locking import Loc
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError, shown_key
-from ansible_collections.mailops.postfix.plugins.module_utils.table_types import (
-    READ_AT_START,
-    check_supported,
-    compiled_paths,
-)
-
-MASK = '********'
-# rules as AnsibleModule would check them; declared raw, so that ad-hoc text is read first (common_args.structured).
-RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
-    'pattern': {'type': 'str', 'required': True},
-    'action': {'type': 'raw', 'required': True},
-}}
-DIFF_ENTRY_LIMIT = 1000
-CHANGED_KEYS_LIMIT = 100
-
-
-def table_type_of(runner, requested):
-    """The requested type, checked against ``postconf -m``; the host's default_database_type if none."""
-    table_type = requested or runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
-    check_supported(table_type, runner.run('postconf', ['map_types'])[1].split())
-    return table_type
+from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
 
 
 def references(runner, path):
@@ -319,126 +295,22 @@ def references(runner, path):
     return found
 
 
-def diff_lines(pairs, side, secret):
-    lines = []
-    for pair in pairs:
-        entry = pair[side]
-        lines.append('%s %s\n' % (shown_key(entry, secret), MASK if secret else entry.value))
-    if len(lines) > DIFF_ENTRY_LIMIT:
-        lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
-    return ''.join(lines)
-
-
-def build_diff(table, changes, notes, secret):
-    before = diff_lines(changes.removed + changes.changed, 0, secret)
-    after = diff_lines(changes.changed + changes.added, 1, secret)
-    if changes.reordered:
-        before, after = before + '# rules in the previous order\n', after + '# rules in the new order\n'
-    for note_before, note_after in notes:
-        before, after = before + '# %s\n' % note_before, after + '# %s\n' % note_after
-    return {'before_header': '%s (changed entries)' % table, 'after_header': '%s (changed entries)' % table,
-            'before': before, 'after': after}
-
-
-def summarize_changes(result, changes, secret):
-    result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
-                         'changed': len(changes.changed), 'reordered': changes.reordered}
-    keys = [shown_key(pair[0] or pair[1], secret) for pair in changes.added + changes.removed + changes.changed]
-    result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
-
-
-# The table as it is: its source text (None: no file), and the check of its
-# compiled files, started in the background while the module plans.
-Current = namedtuple('Current', 'text check')
-
-# What a run does: ``content`` is the new source (None: unchanged) and
-# ``build`` the source to build from (the new one, or the current one when
-# only the compiled files are out of date, None when nothing is built);
-# ``attribute_fixes`` are files whose owner, group or mode differ.
-Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret')
-
-
-def read(runner, table_type, path, aliases):
-    """The table's current source, and the check of its compiled files."""
-    raw = read_bytes(path)
-    check = None
-    if raw is not None and compiled_paths(table_type, path):
-        check = table_build.CompiledCheck(runner, table_type, path, aliases)
-    return Current(None if raw is None else raw.decode('utf-8', 'surrogateescape'), check)
-
-
-def plan(params, table_type, current):
-    """What the run does to the table: see Plan."""
-    path = params['path']
-    secret = params['secret_entries'] is not None
-    try:
-        request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
-                               params['exclusive'], params['remove_keys'], secret, params['format'] == 'postalias')
-        content = plan_content(request, current.text, path)
-        rebuild_reason = current.check.problem_with(content.entries) if current.check and content.content is None else None
-    finally:
-        if current.check:
-            current.check.cancel()
-    attributes = file_attributes.resolve(params['owner'], params['group'],
-                                         '0600' if secret and params['mode'] is None else params['mode'],
-                                         file_attributes.current(path), 0o644)
-    build = content.content if content.content is not None else current.text if rebuild_reason else None
-    fixes = [candidate for candidate in table_build.existing_files(table_type, path)
-             if file_attributes.differs(os.stat(candidate), attributes)]
-    return Plan(content.content, build, content.entries, content.changes, rebuild_reason, attributes, fixes, secret)
-
-
-def apply(module, runner, table_type, plan, result):
-    """Carry out the plan; in check mode Postfix still judges the new table, and nothing is installed."""
+def present(module, runner, table_type, result):
+    """Read, plan, stage, install (unless in check mode) and report the table; reload where daemons need it."""
     params = module.params
-    if plan.build is not None:
-        removed, backup_file = table_build.put(module, runner, table_type, params['path'], plan.build, plan.attributes,
-                                               source_changed=plan.content is not None, secret=plan.secret,
-                                               backup=params['backup'], aliases=params['format'] == 'postalias')
-        if backup_file:
-            result['backup_file'] = backup_file
-    else:
-        removed = [] if module.check_mode else table_build.remove_leftovers(table_type, params['path'])
-    if not module.check_mode:
-        result['removed_leftovers'] = removed
-        for candidate in table_build.existing_files(table_type, params['path']):
-            if file_attributes.differs(os.stat(candidate), plan.attributes):
-                file_attributes.apply(candidate, plan.attributes)
-    if plan.content is not None and table_type in READ_AT_START:
-        # Daemons read these tables when they start; indexed tables are reopened when rebuilt.
+    current = table_job.read(runner, table_type, params['path'], params['format'] == 'postalias')
+    plan = table_job.plan(params, table_type, current)
+    staged = table_job.stage(module, runner, table_type, params, plan)
+    result['removed_leftovers'] = staged.removed_leftovers
+    backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'])
+    if backup_file:
+        result['backup_file'] = backup_file
+    if table_job.needs_reload(table_type, plan):
         reload = postfix_control.reload_plan(runner, params['reload'])
         result.update(reload)
         if not module.check_mode:
             postfix_control.carry_out(runner, reload)
-
-
-def report(module, table_type, plan, result):
-    """The result and the diff, from the plan."""
-    result['entries'] = len(plan.entries)
-    summarize_changes(result, plan.changes, plan.secret)
-    result['rebuilt'] = bool(compiled_paths(table_type, module.params['path'])) and plan.build is not None
-    result['changed'] = plan.build is not None or bool(plan.attribute_fixes)
-    notes = []
-    if plan.content is not None and not any(plan.changes):
-        notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
-    if plan.rebuild_reason:
-        result['rebuild_reason'] = plan.rebuild_reason
-        notes.append((plan.rebuild_reason, 'compiled table rebuilt'))
-    if plan.attribute_fixes:
-        notes.append(('attributes of %s differ' % ', '.join(plan.attribute_fixes),
-                      file_attributes.describe(plan.attributes)))
-    if module._diff and result['changed']:
-        result['diff'] = build_diff(result['table'], plan.changes, notes, plan.secret)
-
-
-def present(module, runner, table_type, result):
-    aliases = module.params['format'] == 'postalias'
-    if aliases and not compiled_paths(table_type, module.params['path']):
-        raise TableSourceError('format=postalias builds indexed tables (hash, lmdb, cdb, btree, dbm, sdbm), not %s'
-                               % table_type)
-    table_plan = plan(module.params, table_type, read(runner, table_type, module.params['path'], aliases))
-    apply(module, runner, table_type, table_plan, result)
-    report(module, table_type, table_plan, result)
+    table_job.report(result, table_type, params, plan, module._diff)
 
 
 def absent(module, runner, table_type, result):
@@ -481,10 +353,9 @@ def main():
     argument_spec.update(file_attributes_argument_spec())
     argument_spec.update(
         path={'type': 'path', 'required': True},
-        type={'type': 'str', 'choices': ['btree', 'cdb', 'cidr', 'dbm', 'hash', 'lmdb', 'pcre', 'regexp', 'sdbm',
-                                         'texthash']},
+        type={'type': 'str', 'choices': sorted(MANAGED_TYPES)},
         entries={'type': 'raw'},
-        rules={'type': 'raw'},  # RULES_SPEC, checked by structured()
+        rules={'type': 'raw'},  # table_job.RULES_SPEC, checked by structured()
         exclusive={'type': 'bool', 'default': True},
         remove_keys={'type': 'list', 'elements': 'str', 'no_log': False},
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
@@ -504,17 +375,16 @@ def main():
         params['secret_entries'] = structured(params, 'secret_entries')
         mask_secrets(module, params['secret_entries'])
         params['entries'] = structured(params, 'entries')
-        params['rules'] = structured(params, 'rules', RULES_SPEC)
+        params['rules'] = structured(params, 'rules', table_job.RULES_SPEC)
         result['invocation'] = invocation(params, summarized=('entries', 'rules', 'secret_entries'))
         check_table_path(params['path'], params['follow'], config_directories(runner))
         if params['state'] == 'absent':
             # Whether main.cf or master.cf still name the table must stay true until it is gone.
             held.enter_context(locks.hold('instance', runner.config_dir))
         held.enter_context(locks.hold('table', params['path']))
-        if os.path.isdir(params['path']):
-            raise TableSourceError('path %s is a directory; name the table file, for example %s/sasl_passwd'
-                                   % (params['path'], params['path'].rstrip('/')))
-        table_type = table_type_of(runner, params['type'])
+        table_type = table_job.table_type_of(
+            params['type'], runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip(),
+            runner.run('postconf', ['map_types'])[1].split())
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])
         if params['state'] == 'present':

@@ -23,16 +23,22 @@ DEFINITIONS = {
 
 def test_access_tables_get_their_defaults():
     tables = access_tables(DEFINITIONS)
-    assert [(table['name'], table['table']) for table in tables] == [
-        ('client_cidr', 'cidr:/etc/postfix/client_cidr'), ('privileged', 'lmdb:/srv/postfix/privileged'),
-        ('rejected_senders', 'hash:/etc/postfix/rejected_senders')]
+    assert [(table['name'], table['type'], table['path'], table['access']) for table in tables] == [
+        ('client_cidr', 'cidr', '/etc/postfix/client_cidr', True),
+        ('privileged', 'lmdb', '/srv/postfix/privileged', True),
+        ('rejected_senders', 'hash', '/etc/postfix/rejected_senders', True)]
     assert tables[2]['entries'] == {'spammer@example.net': 'REJECT'}
     assert access_tables({'x': None}, '/etc/postfix-out/')[0]['path'] == '/etc/postfix-out/x'
 
 
-@pytest.mark.parametrize('definitions', [['x'], {'a/b': {}}, {'': {}}])
-def test_access_tables_refuse_what_is_not_a_table(definitions):
-    with pytest.raises(AnsibleFilterError):
+@pytest.mark.parametrize('definitions, message', [
+    (['x'], 'expects a mapping'),
+    ({'a/b': {}}, 'give a plain name'),
+    ({'': {}}, 'give a plain name'),
+    ({'x': {'entries': {}, 'mode': '0600'}}, 'table x: mode unknown; a table definition holds entries, path, rules, type'),
+])
+def test_access_tables_refuse_what_is_not_a_table(definitions, message):
+    with pytest.raises(AnsibleFilterError, match=message):
         access_tables(definitions)
 
 

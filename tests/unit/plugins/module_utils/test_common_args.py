@@ -26,6 +26,17 @@ def test_invocation_summarizes_table_contents():
         'path': '/etc/postfix/access', 'entries': '(2 items, not echoed)', 'rules': None}}
 
 
+def test_invocation_summarizes_the_contents_of_each_table_of_a_list():
+    tables = [{'path': '/etc/postfix/a', 'entries': {'x': 'OK'}, 'rules': None},
+              {'path': '/etc/postfix/b', 'entries': None, 'rules': [{'pattern': '/x/', 'action': 'OK'}] * 3}]
+    echoed = invocation({'tables': tables, 'access_tables': {'hash:/x': {}}},
+                        summarized=('access_tables', 'tables.entries', 'tables.rules'))['module_args']
+    assert echoed == {'access_tables': '(1 items, not echoed)', 'tables': [
+        {'path': '/etc/postfix/a', 'entries': '(1 items, not echoed)', 'rules': None},
+        {'path': '/etc/postfix/b', 'entries': None, 'rules': '(3 items, not echoed)'}]}
+    assert tables[0]['entries'] == {'x': 'OK'}  # the module's own parameters stay whole
+
+
 def test_shown_command_cuts_long_arguments_only():
     assert shown(['postconf', '-e', 'a=b']) == ['postconf', '-e', 'a=b']
     cut = shown(['postconf', '-e', 'mynetworks=' + '1' * 1000000])

@@ -10,7 +10,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.table_source impor
     entries_of,
     parse_source,
 )
-from ansible_collections.mailops.postfix.plugins.modules.postfix_map import build_diff, mask_secrets, summarize_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.table_job import build_diff, summarize_changes
+from ansible_collections.mailops.postfix.plugins.modules.postfix_map import mask_secrets
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
 BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'
