@@ -124,7 +124,7 @@ options:
   tables:
     description:
       - Lookup tables that the configuration names, written in the same run, so that a role changes its tables and
-        main.cf in one call. Each is written the way M(mailops.postfix.postfix_map) writes a table (the same code):
+        main.cf in one call. Each is written the way M(mailops.postfix.postfix_map) writes a table (the same code),
         exactly these entries or rules, built with C(postmap) or C(postalias), judged by Postfix, installed
         atomically.
       - Every table is built and judged, and every check of main.cf and master.cf passes, before anything goes live;
@@ -164,7 +164,7 @@ options:
             type: raw
             required: true
       format:
-        description: V(postalias) for an aliases(5) table (C(name: value, value)), built with C(postalias).
+        description: "V(postalias) for an aliases(5) table (C(name: value, value)), built with C(postalias)."
         type: str
         choices: [postmap, postalias]
         default: postmap
@@ -182,6 +182,14 @@ options:
       - Tables not listed here are read from their files; tables that are not files (V(mysql:), V(ldap:)) cannot be
         seen into, which the check says in a warning.
     type: raw
+  if_unset:
+    description:
+      - Parameters of O(parameters) that are set only where main.cf does not set them yet (or sets them to the
+        requested value already). A different value, set by someone else, fails the task with that value, and nothing
+        changes. For settings that may belong to another role or to a person (the archive role's C(sender_bcc_maps)).
+    type: list
+    elements: str
+    default: []
   user_defined_parameters:
     description:
       - Names that are meant to be user-defined parameters even where postconf reports them as unused,
@@ -462,6 +470,16 @@ def plan_parameters(current, requested, state):
     return changes
 
 
+def check_unset(changes, names):
+    """Refuse to replace what main.cf already sets for the parameters in ``names`` (the if_unset option)."""
+    for name in names:
+        change = changes.get(name)
+        if change and change['before'] is not None and change['after'] is not None:
+            raise ConfigValueError('%s is set already, to "%s", by someone else: it was left alone, and nothing was '
+                                   'changed (if_unset). Remove it first, or leave it out of if_unset to replace it'
+                                   % (name, change['before']))
+
+
 def plan_services(current, specs):
     """master.cf changes: service/type -> {before, after}; after None removes the entry."""
     changes, seen = {}, set()
@@ -535,6 +553,7 @@ def plan(module, runner, result):
         current = current_values(runner.run('postconf', ['non_default'])[1],
                                  lambda: read_main_cf(runner.config_dir), list(requested) + removals)
         result['changes'] = plan_parameters(current, requested, params['state'])
+        check_unset(result['changes'], params['if_unset'])
         result['changes'].update(plan_removals(current, removals, requested))
         result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
     if params['services']:
@@ -644,6 +663,7 @@ def main():
         state={'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
         services={'type': 'raw'},  # SERVICES_SPEC, checked by structured()
         user_defined_parameters={'type': 'list', 'elements': 'str', 'default': []},
+        if_unset={'type': 'list', 'elements': 'str', 'default': []},
         remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},

@@ -41,8 +41,8 @@ def test_each_table_is_locked_typed_and_planned(tmp_path):
     jobs = plan_jobs([spec(senders, access=True, entries={'spammer@example.com': 'REJECT'}),
                       spec(clients, type='cidr', rules=[{'pattern': '192.0.2.0/24', 'action': 'OK'}])], locked)
     assert locked == [senders, clients]
-    assert [(job.table_type, job.result['table']) for job in jobs] == [('lmdb', 'lmdb:' + senders),
-                                                                      ('cidr', 'cidr:' + clients)]
+    assert [(job.table_type, job.result['table']) for job in jobs] == [
+        ('lmdb', 'lmdb:' + senders), ('cidr', 'cidr:' + clients)]
     # A new table: its whole content is built.
     assert jobs[0].plan.content.endswith('\nspammer@example.com REJECT\n')
     assert table_job.access_entries(jobs) == {'lmdb:' + senders: [('spammer@example.com', 'REJECT')]}
