@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleFilterError
 
 # Where a table lives when its definition gives no path, and its type when it gives none.
@@ -86,9 +88,35 @@ def restriction_settings(restrictions, classes, tables):
     return settings
 
 
+# A domain name as a pattern may hold it: letters, digits, hyphens, dots (and
+# the underscores some hosts have).
+_DOMAIN = re.compile(r'^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$')
+
+
+def domain_pattern(domains, subdomains=False):
+    """A regular expression that matches an address in one of ``domains``: @(example\\.com|localhost)$.
+
+    Dots are escaped; with ``subdomains``, any subdomain matches too. The
+    syntax suits both pcre and regexp tables (plain groups, no (?:...)).
+    """
+    if isinstance(domains, str) or not domains:
+        raise AnsibleFilterError('domain_pattern expects a non-empty list of domains, got %r' % (domains,))
+    names = []
+    for domain in domains:
+        if not isinstance(domain, str) or not _DOMAIN.match(domain):
+            raise AnsibleFilterError('%r is not a domain name' % (domain,))
+        name = domain.rstrip('.').lower().replace('.', '\\.')
+        if name not in names:
+            names.append(name)
+    prefix = '(.+\\.)?' if subdomains else ''
+    if len(names) == 1:
+        return '@%s%s$' % (prefix, names[0])
+    return '@%s(%s)$' % (prefix, '|'.join(names))
+
+
 class FilterModule:
     """Role data filters of mailops.postfix."""
 
     def filters(self):
-        return {'access_tables': access_tables, 'restriction_list': restriction_list,
+        return {'access_tables': access_tables, 'domain_pattern': domain_pattern, 'restriction_list': restriction_list,
                 'restriction_settings': restriction_settings}

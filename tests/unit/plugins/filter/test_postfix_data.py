@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.postfix.plugins.filter.postfix_data import (
     access_tables,
+    domain_pattern,
     restriction_list,
     restriction_settings,
 )
@@ -76,3 +79,33 @@ def test_restriction_settings_by_stage_and_class():
     assert restriction_settings({}, {}, tables) == {}
     with pytest.raises(AnsibleFilterError, match="'rcpt' is not an SMTP stage"):
         restriction_settings({'rcpt': []}, {}, tables)
+
+
+@pytest.mark.parametrize('domains, subdomains, pattern', [
+    (['example.com'], False, r'@example\.com$'),
+    (['Example.COM.', 'localhost', 'example.com'], False, r'@(example\.com|localhost)$'),
+    (['my-domain.example', 'x.org'], True, r'@(.+\.)?(my-domain\.example|x\.org)$'),
+])
+def test_domain_pattern_escapes_dots_and_folds_case(domains, subdomains, pattern):
+    assert domain_pattern(domains, subdomains) == pattern
+
+
+@pytest.mark.parametrize('address, plain, with_subdomains', [
+    ('alice@example.com', True, True),
+    ('alice@EXAMPLE.com', True, True),  # Postfix's tables match case-insensitively (flag i)
+    ('alice@mail.example.com', False, True),
+    ('alice@examplexcom', False, False),  # the dot is a dot
+    ('alice@notexample.com', False, False),
+    ('alice@example.com.evil.net', False, False),
+    ('alice@localhost', True, True),
+])
+def test_domain_pattern_matches_exactly_the_domains(address, plain, with_subdomains):
+    domains = ['example.com', 'localhost']
+    assert bool(re.search(domain_pattern(domains), address, re.I)) == plain
+    assert bool(re.search(domain_pattern(domains, True), address, re.I)) == with_subdomains
+
+
+@pytest.mark.parametrize('domains', [[], 'example.com', ['hash:/etc/postfix/domains'], ['$mydomain'], [None]])
+def test_domain_pattern_refuses_what_is_not_a_domain(domains):
+    with pytest.raises(AnsibleFilterError):
+        domain_pattern(domains)

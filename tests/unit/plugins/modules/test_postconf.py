@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, current_values, parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries, parse_entry
 from ansible_collections.mailops.postfix.plugins.modules.postconf import (
+    check_unset,
     access_table_entries,
     build_diff,
     plan_parameters,
@@ -328,3 +329,16 @@ def test_access_table_entries_as_the_tables_will_hold_them():
         access_table_entries(['hash:/x'])
     with pytest.raises(ConfigValueError, match='the entries of hash:/x must be a mapping'):
         access_table_entries({'hash:/x': 'a OK'})
+
+
+def test_if_unset_refuses_to_replace_a_value_set_by_someone_else():
+    changes = plan_parameters({'sender_bcc_maps': 'hash:/etc/postfix/theirs'},
+                              {'sender_bcc_maps': 'pcre:/etc/postfix/archive_sender',
+                               'recipient_bcc_maps': 'pcre:/etc/postfix/archive_recipient'}, 'present')
+    check_unset(changes, ['recipient_bcc_maps'])  # unset before: set
+    check_unset(changes, [])
+    with pytest.raises(ConfigValueError, match='sender_bcc_maps is set already, to "hash:/etc/postfix/theirs"'):
+        check_unset(changes, ['recipient_bcc_maps', 'sender_bcc_maps'])
+    # Already the requested value: nothing to change, nothing to refuse.
+    check_unset(plan_parameters({'sender_bcc_maps': 'pcre:/x'}, {'sender_bcc_maps': 'pcre:/x'}, 'present'),
+                ['sender_bcc_maps'])
