@@ -1,0 +1,562 @@
+#!/usr/bin/python
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: postfix_log
+short_description: Delivery delays, deferral and bounce reasons, rejects and TLS usage from the Postfix mail log
+version_added: 0.1.0
+description:
+  - Reads the mail log over a time window and reports, per delivery status (sent, deferred, bounced and the other
+    statuses Postfix logs) and per relay, recipient domain and transport, the number of deliveries and the 50th, 90th
+    and 99th percentile and the maximum of the total delay and of each stage of C(delays=a/b/c/d), with the stage
+    that dominates; expired mail; the most frequent deferral and bounce reasons and reject replies (normalised, so
+    that addresses, hosts, IP addresses and numbers do not split them), rejects by restriction, and TLS usage.
+  - Reads a file with its rotated and compressed predecessors (C(maillog), C(maillog.1), C(maillog.2.gz),
+    C(maillog-20261201.gz), Postfix's own C(postfix.log.20261201-120000.gz)), or the systemd journal. Lines written by
+    postlogd (O(path) is C(maillog_file)), by syslog (traditional or RFC 3339 time stamps) and by journalctl are read
+    alike, from Postfix 3.7 to 3.10.
+  - Percentiles come from log-spaced histogram buckets with a relative error of at most 1%; memory stays bounded
+    whatever the size of the log. With O(raw=true) the result carries the raw mergeable form, which the filter of a
+    report playbook merges across hosts exactly.
+  - Big files are read by several processes at once, compressed files each in its own process.
+  - Read-only; it never reports a change.
+author:
+  - mailops.postfix maintainers (@mailops)
+extends_documentation_fragment:
+  - mailops.postfix.common
+  - mailops.postfix.common.attributes
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it changes nothing anyway.
+    support: full
+  diff_mode:
+    description: Nothing to show; it changes nothing.
+    support: none
+  idempotent:
+    description: Read-only.
+    support: full
+options:
+  source:
+    description:
+      - Where the log is. V(file) reads O(path); V(journal) runs C(journalctl).
+      - V(auto) reads O(path) when given; otherwise the file Postfix writes itself (C(maillog_file), Postfix 3.4 and
+        later), else C(/var/log/mail.log), else C(/var/log/maillog), else the journal.
+    type: str
+    choices: [auto, file, journal]
+    default: auto
+  path:
+    description:
+      - The current log file, for example V(/var/log/mail.log). Its rotated predecessors in the same directory are read
+        too (see O(rotated)); C(.gz), C(.bz2) and C(.xz) files are decompressed as they are read.
+    type: path
+  rotated:
+    description: Also read the rotated files of O(path) (C(PATH.N), C(PATH-DATE), C(PATH.DATE-TIME), compressed or not).
+    type: bool
+    default: true
+  journal_units:
+    description: The systemd units whose journal is read (C(journalctl -u)); patterns are allowed.
+    type: list
+    elements: str
+    default: ['postfix*']
+  since:
+    description:
+      - The start of the time window, as a date and time (V(2026-12-01 08:00), V(2026-12-01T08:00:00+01:00); without a
+        time zone, the managed host's local time) or as a duration before now (V(2h), V(1d12h), V(90m); units s, m, h,
+        d, w).
+      - Without O(since) and O(window), the window starts with the oldest line.
+    type: str
+  until:
+    description: The end of the window (included), in the same forms as O(since); without it, now.
+    type: str
+  window:
+    description: The length of the window before O(until), as a duration (V(1h), V(24h), V(7d)). Not with O(since).
+    type: str
+  top:
+    description:
+      - How many relays, domains, transports, reasons and reject restrictions the report lists, most frequent first.
+    type: int
+    default: 10
+  max_keys:
+    description:
+      - How many relays, recipient domains and transports the module keeps per status, with their own delay histograms.
+        Beyond that, the least frequent are folded into C((other)); counts and the totals stay exact.
+    type: int
+    default: 100
+  processes:
+    description:
+      - How many processes read at once. V(0) uses every CPU the module may run on. Files smaller than 32 MB are read in
+        one process.
+    type: int
+    default: 0
+  raw:
+    description:
+      - Also return RV(raw), the mergeable form of the statistics (histogram buckets, counts, sums and maxima), which
+        merges exactly with the raw form of other hosts or other windows.
+    type: bool
+    default: false
+notes:
+  - Reading a log usually needs root (become), as the files are readable by root and adm only.
+  - The lines of a log are in time order; the window is found by a binary search in each uncompressed file, so only the
+    lines in the window are read. Compressed files and the journal are read up to the end of the window.
+  - Syslog's traditional time stamps have no year; it is taken from the file's modification time.
+  - Postfix logs C(status=expired) per message, with the sender only; expired mail is counted, without delays or
+    relays.
+  - The restriction of a reject is inferred from smtpd's reply text (Postfix does not log it); replies of access tables
+    and policy services are attributed to the part of the request they reject (C(check_recipient_access)...).
+seealso:
+  - name: Postfix logging
+    description: The delays=a/b/c/d fields and the time stamps of postlogd.
+    link: https://www.postfix.org/MAILLOG_README.html
+  - module: mailops.postfix.postfix_queue
+    description: What is deferred now, and why.
+'''
+
+EXAMPLES = r'''
+# Ad hoc (become: the log is readable by root and adm only):
+#   ansible mx -b -m mailops.postfix.postfix_log -a 'window=1h top=5'
+
+- name: Delivery delays of the last 24 hours
+  mailops.postfix.postfix_log:
+    window: 24h
+  become: true
+  register: log
+
+- name: Show what holds mail up
+  ansible.builtin.debug:
+    msg: >-
+      p99 {{ log.delivery.sent.delay.p99 }} s, dominated by {{ log.delivery.sent.dominant_stage }};
+      top deferral: {{ log.deferral_reasons[0].reason | default('none') }}
+
+- name: A day in the past, from a file and its rotated predecessors, with the mergeable form for a fleet report
+  mailops.postfix.postfix_log:
+    path: /var/log/mail.log
+    since: '2026-12-01 00:00'
+    until: '2026-12-01 23:59:59'
+    raw: true
+  become: true
+
+- name: From the journal
+  mailops.postfix.postfix_log:
+    source: journal
+    window: 6h
+  become: true
+'''
+
+RETURN = r'''
+source:
+  description: What was read. C(type) is V(file) or V(journal); C(files) the files with their sizes (bytes); C(command)
+    the journalctl command.
+  returned: always
+  type: dict
+  sample: {"type": "file", "files": [{"path": "/var/log/mail.log", "bytes": 10485760}], "read_bytes": 10485760}
+window:
+  description: The time window, as ISO 8601 date-times (null when open).
+  returned: always
+  type: dict
+  sample: {"since": "2026-12-01T11:00:00+00:00", "until": "2026-12-01T12:00:00+00:00"}
+period:
+  description: The time stamps of the first and the last line read.
+  returned: always
+  type: dict
+lines:
+  description: The number of lines read.
+  returned: always
+  type: int
+relative_error:
+  description: The bound of the relative error of the percentiles (0.01).
+  returned: always
+  type: float
+counts:
+  description:
+    - Deliveries per status (C(sent), C(deferred), C(bounced) and any other status logged); C(delivered) is C(sent)
+      without C(forwarded) (local(8) resubmitted the message); C(received) the messages that entered the queue (smtpd
+      C(client=) and pickup lines); C(expired) the messages returned after their queue lifetime or C(postsuper -e);
+      C(rejected) the reject lines of smtpd, postscreen and cleanup.
+  returned: always
+  type: dict
+  sample: {"sent": 84209, "delivered": 84109, "forwarded": 100, "deferred": 11599, "bounced": 2210, "expired": 370,
+           "received": 72892, "rejected": 19949}
+delivery:
+  description:
+    - Per status, the count, then for the total C(delay) and each stage (C(before_qmgr), C(in_qmgr), C(conn_setup),
+      C(transmission)) its C(p50), C(p90), C(p99) and C(max) in seconds; C(stage_share) the share of each stage in the
+      summed stage delays and C(dominant_stage) the largest. C(by_relay), C(by_domain) and C(by_transport) list the
+      same for the O(top) most frequent relays (host names), recipient domains and transports.
+    - C(expired) has the count only, and C(forced) (C(postsuper -e)).
+  returned: always
+  type: dict
+  sample:
+    sent:
+      count: 84209
+      delay: {"p50": 0.5, "p90": 2.1, "p99": 1108.0, "max": 6575.0}
+      before_qmgr: {"p50": 0.31, "p90": 0.57, "p99": 1108.0, "max": 6574.0}
+      in_qmgr: {"p50": 0.01, "p90": 0.05, "p99": 3.1, "max": 14.0}
+      conn_setup: {"p50": 0.0, "p90": 0.75, "p99": 2.3, "max": 20.0}
+      transmission: {"p50": 0.05, "p90": 0.39, "p99": 1.5, "max": 11.0}
+      stage_share: {"before_qmgr": 0.984, "in_qmgr": 0.003, "conn_setup": 0.008, "transmission": 0.005}
+      dominant_stage: before_qmgr
+      by_relay: [{"name": "mx1.example.net", "count": 2734, "delay": {"p50": 1.1, "p90": 2.5, "p99": 8.2, "max": 40.0}}]
+      by_domain: []
+      by_transport: []
+    expired: {"count": 370, "forced": 0}
+deferral_reasons:
+  description: The most frequent normalised deferral reasons.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"reason": "connect to HOST: Connection timed out", "count": 4315}]
+bounce_reasons:
+  description: The most frequent normalised bounce reasons.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"reason": "host HOST said: 550 5.1.1 ADDRESS: User unknown (in reply to RCPT TO command)", "count": 314}]
+rejects:
+  description:
+    - C(total) and C(by_action) (C(reject), C(reject_warning), C(milter-reject), C(discard), C(hold)...);
+      C(by_restriction) the most frequent restrictions with their most frequent replies.
+  returned: always
+  type: dict
+  sample:
+    total: 19949
+    by_action: {"reject": 19484, "milter-reject": 465}
+    by_restriction:
+      - {"action": "reject", "restriction": "reject_unauth_destination", "count": 2818,
+         "replies": [{"reply": "554 5.7.1 ADDRESS: Relay access denied", "count": 2818}]}
+tls:
+  description:
+    - C(inbound) (smtpd) and C(outbound) (smtp, lmtp) TLS connections (C(established)) by C(level) (Anonymous,
+      Untrusted, Trusted, Verified), C(protocol), C(cipher) and C(key_exchange); needs C(smtpd_tls_loglevel) and
+      C(smtp_tls_loglevel) of 1 or more. C(inbound.connections) counts smtpd sessions, C(inbound.share) the share
+      with TLS.
+  returned: always
+  type: dict
+  sample: {"inbound": {"established": 68666, "connections": 88092, "share": 0.779, "level": {"Anonymous": 68666},
+           "protocol": {"TLSv1.3": 59533, "TLSv1.2": 9133}, "cipher": {}, "key_exchange": {"x25519": 59533}},
+           "outbound": {"established": 23395, "level": {"Untrusted": 11587, "Verified": 5915, "Trusted": 5893}}}
+raw:
+  description:
+    - The mergeable form. Histogram bucket I(i) holds the delays in (gamma^(i-1), gamma^i], gamma = 1.01/0.99; counts,
+      sums, maxima and buckets add up, so the raw forms of several hosts merge exactly.
+  returned: when O(raw=true)
+  type: dict
+'''
+
+import bz2
+import gzip
+import lzma
+import math
+import os
+import pickle
+import re
+import time
+from datetime import datetime
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.postfix.plugins.module_utils import log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import LogStats, merge, report
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import (
+    MailopsError,
+    PostfixCommandError,
+    reported_failures,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+
+STANDARD_PATHS = ('/var/log/mail.log', '/var/log/maillog')
+OPENERS = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}
+# maillog.1, maillog.2.gz, maillog-20261201(.gz), postfix.log.20261201-120000.gz (postfix logrotate)
+ROTATED = re.compile(r'[.-](\d+|\d{8}(-\d{6})?)(\.gz|\.bz2|\.xz)?$')
+DURATION = re.compile(r'(\d+[smhdw])+|\d+')
+UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+# A piece of a file smaller than this is not worth a process of its own.
+SPLIT_SIZE = 32 << 20
+
+
+class LogError(MailopsError):
+    """A log that cannot be found or read, or a window that cannot be understood."""
+
+
+# ---------------------------------------------------------------------------
+# Arguments: the time window
+
+def parse_time(value, option, now):
+    """Epoch seconds of a date-time or of a duration before ``now``."""
+    text = value.strip()
+    if DURATION.fullmatch(text):
+        return now - duration(text)
+    try:
+        stamp = datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        raise LogError('%s=%s is neither a date-time (2026-12-01 08:00, 2026-12-01T08:00:00+01:00) nor a duration '
+                       'before now (2h, 1d12h)' % (option, value))
+    return stamp.timestamp()
+
+
+def duration(text):
+    """'1h30m' -> 5400 seconds; a bare number is seconds."""
+    if text.isdigit():
+        return int(text)
+    return sum(int(number) * UNITS[unit] for number, unit in re.findall(r'(\d+)([smhdw])', text))
+
+
+def time_window(params, now):
+    """(since, until) in epoch seconds; None where open."""
+    until = parse_time(params['until'], 'until', now) if params['until'] else None
+    if params['window']:
+        if not DURATION.fullmatch(params['window'].strip()):
+            raise LogError('window=%s is not a duration: give a number with a unit s, m, h, d or w (1h, 24h, 7d)'
+                           % params['window'])
+        since = (now if until is None else until) - duration(params['window'].strip())
+    else:
+        since = parse_time(params['since'], 'since', now) if params['since'] else None
+    if since is not None and until is not None and since > until:
+        raise LogError('the window starts after it ends (since %s, until %s)' % (iso(since), iso(until)))
+    return since, until
+
+
+def iso(stamp):
+    return None if stamp is None else datetime.fromtimestamp(stamp).astimezone().isoformat()
+
+
+# ---------------------------------------------------------------------------
+# Read: where the log is, and which parts of which files
+
+def find_source(module, runner, params):
+    """('file', [paths]) or ('journal', argv)."""
+    source, path = params['source'], params['path']
+    if source == 'journal' or (source == 'auto' and not path):
+        if source == 'auto':
+            path = postfix_log_file(runner) or next((name for name in STANDARD_PATHS if os.path.exists(name)), None)
+        if not path:
+            journalctl = module.get_bin_path('journalctl')
+            if journalctl is None:
+                raise LogError('no mail log found: maillog_file is not set (postconf -h maillog_file), %s do not '
+                               'exist and journalctl is not installed; name the log with path'
+                               % ' and '.join(STANDARD_PATHS))
+            return 'journal', [journalctl, '--no-pager', '--quiet', '--output=short-iso'] + [
+                '--unit=%s' % unit for unit in params['journal_units']]
+    if not path:
+        raise LogError('source=file needs path, the log file to read')
+    if not os.path.isfile(path):
+        raise LogError('%s is not a file (path)' % path)
+    return 'file', log_files(path, params['rotated'])
+
+
+def postfix_log_file(runner):
+    """Postfix's own log file (maillog_file, postlogd), when it is set and exists."""
+    try:
+        name = runner.run('postconf', ['hide_names'], ['maillog_file'])[1].strip()
+    except PostfixCommandError:
+        return None  # no Postfix here, or an older one: syslog's files or the journal
+    return name if name.startswith('/') and os.path.isfile(name) else None
+
+
+def log_files(path, rotated):
+    """The log and its rotated predecessors, oldest first."""
+    files = [path]
+    if rotated:
+        directory, base = os.path.split(path)
+        for name in os.listdir(directory or '.'):
+            if name.startswith(base) and ROTATED.fullmatch(name[len(base):]):
+                files.append(os.path.join(directory, name))
+    return sorted(files, key=lambda name: (os.stat(name).st_mtime, name))
+
+
+def file_parts(path, since, until):
+    """The parts of one file to read: (path, start, end, reference) with byte offsets, or (path, None, None,
+    reference) for a compressed file, read whole up to the window's end; [] when the file is outside the window."""
+    reference = os.stat(path).st_mtime
+    stamps = log_lines.StampReader(reference)
+    opener = OPENERS.get(os.path.splitext(path)[1])
+    if opener is not None:
+        with opener(path, 'rb') as handle:
+            first = log_lines.first_stamp(handle, 0, stamps)[1]
+        if (until is not None and first is not None and first > until) or (since is not None and reference < since):
+            return []
+        return [(path, None, None, reference)]
+    size = os.path.getsize(path)
+    with open(path, 'rb') as handle:
+        first = log_lines.first_stamp(handle, 0, stamps)[1]
+        last = log_lines.last_stamp(handle, size, stamps)
+        if (until is not None and first is not None and first > until) or (
+                since is not None and last is not None and last < since):
+            return []
+        start = log_lines.offset_at(handle, size, since, stamps) if since is not None else 0
+        end = size if until is None else log_lines.offset_at(handle, size, math.nextafter(until, math.inf), stamps)
+    return [(path, start, end, reference)] if end > start else []
+
+
+def plan_work(parts, processes):
+    """Split big uncompressed parts, then deal the parts out to the processes, largest first."""
+    pieces = []
+    for path, start, end, reference in parts:
+        if start is None:
+            pieces.append((os.path.getsize(path) * 5, (path, None, None, reference)))  # about 5x when decompressed
+            continue
+        count = max(1, min(processes, (end - start) // SPLIT_SIZE))
+        bounds = [start + (end - start) * number // count for number in range(count)] + [end]
+        pieces.extend((high - low, (path, low, high, reference)) for low, high in zip(bounds, bounds[1:]))
+    workers = [[0, []] for dummy in range(max(1, min(processes, len(pieces))))]
+    for size, piece in sorted(pieces, key=lambda item: -item[0]):
+        lightest = min(workers, key=lambda worker: worker[0])
+        lightest[0] += size
+        lightest[1].append(piece)
+    return [pieces for dummy, pieces in workers]
+
+
+def read_pieces(pieces, since, until, max_keys):
+    """The raw statistics of some pieces of files (in one process)."""
+    stats = LogStats(max_keys)
+    for path, start, end, reference in pieces:
+        stamps = log_lines.StampReader(reference)
+        if start is None:
+            with OPENERS[os.path.splitext(path)[1]](path, 'rb') as handle:
+                read_stream(stats, handle, since, until, stamps)
+            continue
+        with open(path, 'rb') as handle:
+            if start:
+                # A piece starts at the line after its first offset; the piece before it reads that line.
+                handle.seek(start - 1)
+                handle.readline()
+            for block in log_lines.blocks(handle, end=_line_end(handle, end)):
+                stats.read(block, stamps)
+    return stats.to_raw()
+
+
+def _line_end(handle, offset):
+    """The end of the line that contains byte offset - 1 (where a piece ending at ``offset`` stops)."""
+    position = handle.tell()
+    handle.seek(max(offset - 1, 0))
+    handle.readline()
+    end = handle.tell()
+    handle.seek(position)
+    return max(end, position)
+
+
+def read_stream(stats, handle, since, until, stamps):
+    """A compressed file or journalctl's output: every block, clipped to the window."""
+    for block in log_lines.blocks(handle):
+        if since is not None or until is not None:
+            block, more = log_lines.clip(block, since, until, stamps)
+            if block:
+                stats.read(block, stamps)
+            if not more:
+                break
+        else:
+            stats.read(block, stamps)
+
+
+def read_in_processes(work, since, until, max_keys):
+    """The raw statistics of each worker's pieces: this process reads the first share, a forked child each other
+    one (a child inherits everything it needs, so nothing but its result crosses a pipe)."""
+    children = []
+    for pieces in work[1:]:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: read, send the result, leave without running the parent's cleanup
+            try:
+                os.close(reader)
+                try:
+                    result = ('ok', read_pieces(pieces, since, until, max_keys))
+                except Exception as error:  # pylint: disable=broad-exception-caught  # the parent reports it
+                    result = ('error', '%s: %s' % (type(error).__name__, error))
+                with os.fdopen(writer, 'wb') as out:
+                    pickle.dump(result, out)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        children.append((pid, reader))
+    results, failures = [], []
+    try:
+        results.append(read_pieces(work[0], since, until, max_keys))
+    finally:
+        for pid, reader in children:
+            with os.fdopen(reader, 'rb') as handle:
+                try:
+                    status, value = pickle.load(handle)
+                except EOFError:
+                    status, value = 'error', 'a reading process ended without a result'
+            os.waitpid(pid, 0)
+            (results if status == 'ok' else failures).append(value)
+    if failures:
+        raise LogError('reading the log failed: %s' % '; '.join(failures))
+    return results
+
+
+def read_journal(argv, since, until, max_keys):
+    """The raw statistics of journalctl's output, read as it comes (journalctl runs on another CPU)."""
+    argv = list(argv)
+    if since is not None:
+        argv.append('--since=@%d' % int(since))
+    if until is not None:
+        argv.append('--until=@%d' % (int(until) + 1))
+    stats = LogStats(max_keys)
+    rc, errors = log_lines.read_command(
+        argv, lambda output: read_stream(stats, output, since, until, log_lines.StampReader(time.time())))
+    if rc != 0:
+        raise LogError('%s failed (rc=%d): %s' % (' '.join(argv), rc, errors))
+    return stats.to_raw()
+
+
+def process_count(requested):
+    if requested < 0:
+        raise LogError('processes=%d: must be 0 (every CPU) or more' % requested)
+    if requested:
+        return requested
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def main():
+    argument_spec = common_argument_spec()
+    argument_spec.update(
+        source={'type': 'str', 'default': 'auto', 'choices': ['auto', 'file', 'journal']},
+        path={'type': 'path'},
+        rotated={'type': 'bool', 'default': True},
+        journal_units={'type': 'list', 'elements': 'str', 'default': ['postfix*']},
+        since={'type': 'str'},
+        until={'type': 'str'},
+        window={'type': 'str'},
+        top={'type': 'int', 'default': 10},
+        max_keys={'type': 'int', 'default': 100, 'no_log': False},
+        processes={'type': 'int', 'default': 0},
+        raw={'type': 'bool', 'default': False},
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[('since', 'window')])
+    params = module.params
+    result = {'changed': False}
+    with reported_failures(module, result):
+        for name in ('top', 'max_keys'):
+            if params[name] < 1:
+                raise LogError('%s=%d: must be 1 or more' % (name, params[name]))
+        since, until = time_window(params, time.time())
+        result['window'] = {'since': iso(since), 'until': iso(until)}
+        kind, found = find_source(module, PostfixRunner(module, params['config_dir']), params)
+        if kind == 'journal':
+            result['source'] = {'type': 'journal', 'command': found}
+            raw = read_journal(found, since, until, params['max_keys'])
+        else:
+            parts = [part for path in found for part in file_parts(path, since, until)]
+            result['source'] = {'type': 'file', 'files': [{'path': path, 'bytes': os.path.getsize(path)}
+                                                          for path in found],
+                                'read_bytes': sum(os.path.getsize(path) if start is None else end - start
+                                                  for path, start, end, dummy in parts)}
+            raws = read_in_processes(plan_work(parts, process_count(params['processes'])), since, until,
+                                     params['max_keys']) if parts else []
+            raw = merge(*raws, max_keys=params['max_keys']) if raws else LogStats(params['max_keys']).to_raw()
+        result.update(report(raw, params['top']))
+        if params['raw']:
+            result['raw'] = raw
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
