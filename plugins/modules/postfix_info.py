@@ -41,6 +41,15 @@ options:
       - Also return everything as the fact C(postfix) (C(ansible_facts.postfix)), for later plays and templates.
     type: bool
     default: false
+  queue_domains:
+    description:
+      - Recipient domains whose queued mail is reported one by one in the C(domains) of RV(queue), as
+        C(postqueue -s) names a site (V(example.com); V(.example.com) for its subdomains), for example the
+        domains a relay role suspends.
+      - The domains suspended with M(mailops.postfix.postfix_freeze) are always reported.
+    type: list
+    elements: str
+    default: []
 seealso:
   - module: mailops.postfix.postfix_freeze
   - module: mailops.postfix.postfix_queue
@@ -113,10 +122,19 @@ suspended_domains:
   type: list
   elements: str
 queue:
-  description: Messages per queue, the oldest, the queue lifetimes and the seconds until the first message would
-    bounce, as M(mailops.postfix.postfix_freeze) reports them.
+  description:
+    - Messages per queue, the oldest, the queue lifetimes and the seconds until the first message would bounce, as
+      M(mailops.postfix.postfix_freeze) reports them.
+    - C(domains) has, for each of O(queue_domains) and each suspended domain, the messages still queued for it,
+      the age and ID of the oldest, and the seconds until the first of them would bounce (C(bounce_in)) - how long
+      a suspended domain can wait.
   returned: always
   type: dict
+  sample: {counts: {maildrop: 0, incoming: 0, active: 0, deferred: 2, hold: 0}, total: 2, oldest_age: 7200,
+           oldest_queue_id: 4F2B81C3A2, maximal_queue_lifetime: 432000, bounce_queue_lifetime: 86400,
+           bounce_in: 424800, bounce_next_queue_id: 4F2B81C3A2,
+           domains: {example.org: {messages: 2, oldest_age: 7200, oldest_queue_id: 4F2B81C3A2, bounce_in: 424800,
+                                   bounce_next_queue_id: 4F2B81C3A2}}}
 relay:
   description:
     - The open-relay check on the live configuration, for an outside client sending to a foreign domain.
@@ -146,6 +164,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import par
 from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import entry_key, parse_entries, render_entry
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import check_site
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
 from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
 
@@ -174,7 +193,8 @@ def certificate_report(settings):
 
 def main():
     argument_spec = common_argument_spec()
-    argument_spec.update(as_facts={'type': 'bool', 'default': False})
+    argument_spec.update(as_facts={'type': 'bool', 'default': False},
+                         queue_domains={'type': 'list', 'elements': 'str', 'default': []})
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     runner = PostfixRunner(module, module.params['config_dir'])
     result = {'changed': False, 'config_dir': runner.config_dir}
@@ -192,7 +212,9 @@ def main():
         result['frozen'] = is_frozen(settings.get('master_service_disable'))
         result['frozen_since'] = state.saved.get('frozen_since') if result['frozen'] else None
         result['suspended_domains'] = state.suspended_domains()
-        result['queue'] = queue_status(runner)
+        domains = [check_site(domain, 'queue_domains') for domain in module.params['queue_domains']]
+        domains += [domain for domain in result['suspended_domains'] if domain not in domains]
+        result['queue'] = queue_status(runner, domains)
         result['relay'] = relay_report(runner, result['version'])
         # smtpd's TLS files are read with $name expanded, as smtpd reads them.
         tls = parse_parameters(runner.run('postconf', ['expand'], ['smtpd_tls_chain_files', 'smtpd_tls_cert_file'])[1])

@@ -15,7 +15,7 @@ SUITES=(bookworm trixie)
 IMAGE_REPO=localhost/mailops-postfix-testbed
 DEMO_NAME=mailops-postfix-demo
 DEMO_SUITE=bookworm
-PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,sasl2-bin,libsasl2-modules,python3-aiosmtpd
+PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,ca-certificates,sasl2-bin,libsasl2-modules,python3-aiosmtpd
 
 log() { echo "testbed: $*" >&2; }
 

@@ -40,3 +40,27 @@ def test_status_of_an_empty_queue():
         'counts': {'maildrop': 0, 'incoming': 0, 'active': 0, 'deferred': 0, 'hold': 0}, 'total': 0,
         'oldest_age': None, 'oldest_queue_id': None, 'maximal_queue_lifetime': 432000,
         'bounce_queue_lifetime': 86400, 'bounce_in': None, 'bounce_next_queue_id': None}
+
+
+def test_status_of_domains():
+    def record(queue_id, arrival, *addresses, queue='deferred'):
+        return {'queue_name': queue, 'queue_id': queue_id, 'arrival_time': arrival, 'sender': 'a@example.com',
+                'message_size': 100, 'forced_expire': False,
+                'recipients': [{'address': address} for address in addresses]}
+    records = [record('A1', 1000, 'x@example.org'),
+               record('B2', 500, 'y@mx.example.org', 'z@example.net'),
+               record('C3', 200, 'w@example.org', queue='hold'),
+               record('D4', 100, 'v@other.example')]
+    status = status_of(records, 2000, 432000, 86400, ['example.org', '.example.org', 'example.com'])
+    assert status['domains'] == {
+        # Held mail counts and is the oldest, but does not bounce while held.
+        'example.org': {'messages': 2, 'oldest_age': 1800, 'oldest_queue_id': 'C3',
+                        'bounce_in': 1000 + 432000 - 2000, 'bounce_next_queue_id': 'A1'},
+        '.example.org': {'messages': 1, 'oldest_age': 1500, 'oldest_queue_id': 'B2',
+                         'bounce_in': 500 + 432000 - 2000, 'bounce_next_queue_id': 'B2'},
+        'example.com': {'messages': 0, 'oldest_age': None, 'oldest_queue_id': None,
+                        'bounce_in': None, 'bounce_next_queue_id': None},
+    }
+    # The whole queue is as without domains.
+    assert (status['total'], status['bounce_next_queue_id']) == (4, 'D4')
+    assert 'domains' not in status_of(records, 2000, 432000, 86400)
