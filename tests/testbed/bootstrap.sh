@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 needed=()
-for pkg in podman runc debootstrap catatonit rsync shellcheck; do
+# chromium: the fleet report test renders the HTML report headless (molecule/site).
+for pkg in podman runc debootstrap catatonit rsync shellcheck chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || needed+=("$pkg")
 done
 if [ "${#needed[@]}" -gt 0 ]; then
