@@ -47,6 +47,7 @@ bench: images collection-link
 	tests/benchmark/freeze.sh
 	tests/benchmark/queue.sh
 	tests/benchmark/base.sh
+	tests/benchmark/info.sh
 
 bootstrap:
 	tests/testbed/bootstrap.sh

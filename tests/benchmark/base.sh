@@ -17,24 +17,15 @@ podman exec "$NAME" testbed-postfix-start >/dev/null
 playbook() {  # $1: tag
     ansible-playbook -i "$inventory" tests/benchmark/base-role.yml --tags "$1"
 }
-median() {  # nanoseconds: the median of RUNS runs of a playbook tag
-    local tag=$1 i start times=()
-    for ((i = 0; i < RUNS; i++)); do
-        start=$(date +%s%N)
-        playbook "$tag" > /dev/null
-        times+=($(( $(date +%s%N) - start )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
 
 for tag in role site; do
     playbook $tag > /dev/null  # converge once: the runs below are idempotent
     playbook $tag | grep "^$NAME .*changed=0 .*failed=0" >/dev/null \
         || { echo "benchmark: the second $tag run was not a successful no-op" >&2; exit 1; }
 done
-floor=$(median floor)
-role=$(median role)
-site=$(median site)
+floor=$(median_run tests/benchmark/base-role.yml floor)
+role=$(median_run tests/benchmark/base-role.yml role)
+site=$(median_run tests/benchmark/base-role.yml site)
 python3 -c 'import sys; r, s, f, n = int(sys.argv[1]) / 1e9, int(sys.argv[2]) / 1e9, int(sys.argv[3]) / 1e9, sys.argv[4]
 print("floor (one-task playbook): %.3f s, median of %s runs" % (f, n))
 print("base role, ~40 parameters, 4 tables, idempotent: %.3f s   ratio: %.2f (target <= 2)" % (r, r / f))

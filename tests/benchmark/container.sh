@@ -20,3 +20,13 @@ printf 'bench:\n  hosts:\n    %s:\n      ansible_connection: %s\n      ansible_p
 podman rm -f "$NAME" >/dev/null 2>&1 || true
 podman run -d --name "$NAME" --network none --init --hostname mx.testbed.example \
     "localhost/mailops-postfix-testbed:${IMAGE:-bookworm}" sleep infinity >/dev/null
+
+median_run() {  # PLAYBOOK TAG: nanoseconds, the median of RUNS (default 5) runs of the playbook's tag
+    local i start times=()
+    for ((i = 0; i < ${RUNS:-5}; i++)); do
+        start=$(date +%s%N)
+        ansible-playbook -i "$work/inventory.yml" "$1" --tags "$2" > /dev/null
+        times+=($(( $(date +%s%N) - start )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (${RUNS:-5} + 1) / 2 ))p"
+}

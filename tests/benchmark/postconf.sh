@@ -14,21 +14,12 @@ podman exec "$NAME" testbed-postfix-start >/dev/null
 playbook() {  # $1: tag
     ansible-playbook -i "$inventory" tests/benchmark/postconf-40.yml --tags "$1" > /dev/null
 }
-median() {  # seconds: the median of RUNS runs of a playbook tag
-    local tag=$1 i start times=()
-    for ((i = 0; i < RUNS; i++)); do
-        start=$(date +%s%N)
-        playbook "$tag"
-        times+=($(( $(date +%s%N) - start )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
 
 playbook module  # converge once: the runs below are idempotent
 ansible-playbook -i "$inventory" tests/benchmark/postconf-40.yml --tags module | grep -q "^$NAME .*ok=1 .*changed=0 .*failed=0" \
     || { echo "benchmark: the second module run was not a successful no-op" >&2; exit 1; }
-floor=$(median floor)
-module=$(median module)
+floor=$(median_run tests/benchmark/postconf-40.yml floor)
+module=$(median_run tests/benchmark/postconf-40.yml module)
 python3 -c 'import sys; m, f, n = int(sys.argv[1]) / 1e9, int(sys.argv[2]) / 1e9, sys.argv[3]; print(
     "postconf, 40 parameters, idempotent: %.3f s   floor (one-task postconf -n playbook): %.3f s   "
     "ratio: %.2f (target <= 1.5), median of %s runs" % (m, f, m / f, n))' "$module" "$floor" "$RUNS"
