@@ -115,9 +115,14 @@ print('\nthroughput ratio, postfix_log / %s (the faster competitor): %.1f   (tar
 totals = open(os.path.join(work, 'pflogsumm.out')).read()
 
 
+# pflogsumm prints a count above 512k in units of 1024 (k) or 1048576 (m), truncated
+# (its adj_int_units): compare ours in the same unit.
+UNITS = {'': 1, 'k': 1024, 'm': 1048576}
+
+
 def total(label):
     found = re.search(r'^\s*(\d+)([km]?)\s+%s\b' % label, totals, re.M)
-    return int(found.group(1)) * {'': 1, 'k': 1000, 'm': 1000000}[found.group(2)]
+    return found.group(1), found.group(2)
 
 
 deferrals = re.search(r'deferred\s+\((\d+)([km]?)\s+deferrals\)', totals)
@@ -125,13 +130,14 @@ counts = result['counts']
 pairs = [('received', total('received'), counts['received']),
          ('delivered', total('delivered'), counts['delivered']),
          ('forwarded', total('forwarded'), counts['forwarded']),
-         ('deferrals', int(deferrals.group(1)) if deferrals else 0, counts['deferred']),
+         ('deferrals', deferrals.groups() if deferrals else ('0', ''), counts['deferred']),
          ('bounced', total('bounced'), counts['bounced']),
          ('rejected', total('rejected'), counts['rejected']),
          ('discarded', total('discarded'), result['rejects']['by_action'].get('discard', 0))]
 print('\ncounts          pflogsumm  postfix_log')
-for label, theirs, ours in pairs:
-    print('%-12s %12d %12d  %s' % (label, theirs, ours, 'equal' if theirs == ours else 'DIFFERENT'))
+for label, (theirs, unit), ours in pairs:
+    print('%-12s %12s %12d  %s' % (label, theirs + unit, ours,
+                                   'equal' if ours // UNITS[unit] == int(theirs) else 'DIFFERENT'))
 
 # Percentiles: postfix-logwatch's "Delivery Delays Percentiles" (every delivery line, interpolated between
 # the two values around rank p(n-1)); postfix_log's buckets give each of those two values within 1%.
