@@ -5,8 +5,9 @@
 It requires STARTTLS before AUTH and AUTH before MAIL, accepts only the logins
 in the JSON file given as the first argument ({"login": "password"}), and
 appends one JSON line per message it receives to the file given as the second
-argument: mail_from, rcpt_tos, login, tls, subject. Port 2587 is the same
-server without STARTTLS, for a probe that requires it.
+argument: mail_from, rcpt_tos, login, tls, subject. Port 465 is the same
+server with TLS on connect (smtps); port 2587 the same without TLS, for a probe
+that requires it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         record = {'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos, 'login': login,
-                  'tls': session.ssl is not None,
+                  # Over STARTTLS or TLS on connect alike.
+                  'tls': server.transport.get_extra_info('ssl_object') is not None,
                   'subject': message_from_bytes(envelope.content).get('Subject')}
         with open(self.path, 'a') as handle:
             handle.write(json.dumps(record) + '\n')
@@ -52,6 +54,11 @@ def main():
                             server_hostname='relay.testbed.example', tls_context=context, require_starttls=True,
                             auth_required=True, auth_require_tls=True, authenticator=authenticator)
     controller.start()
+    # TLS from the start: aiosmtpd only knows STARTTLS sessions as TLS, so it is told not to ask.
+    smtps = Controller(Recorder(sys.argv[2]), hostname='0.0.0.0', port=465, ssl_context=context,
+                       server_hostname='relay.testbed.example', auth_required=True, auth_require_tls=False,
+                       authenticator=authenticator)
+    smtps.start()
     plain = Controller(Recorder(sys.argv[2]), hostname='0.0.0.0', port=2587, server_hostname='relay.testbed.example')
     plain.start()
     while True:
