@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
 
 # Where a table lives when its definition gives no path, and its type when it gives none.
 _DIRECTORY = '/etc/postfix'
@@ -88,11 +88,6 @@ def restriction_settings(restrictions, classes, tables):
     return settings
 
 
-# A domain name as a pattern may hold it: letters, digits, hyphens, dots (and
-# the underscores some hosts have).
-_DOMAIN = re.compile(r'^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$')
-
-
 def domain_pattern(domains, subdomains=False):
     """A regular expression that matches an address in one of ``domains``: @(example\\.com|localhost)$.
 
@@ -103,9 +98,10 @@ def domain_pattern(domains, subdomains=False):
         raise AnsibleFilterError('domain_pattern expects a non-empty list of domains, got %r' % (domains,))
     names = []
     for domain in domains:
-        if not isinstance(domain, str) or not _DOMAIN.match(domain):
+        name = domain_name(domain)
+        if name is None:
             raise AnsibleFilterError('%r is not a domain name' % (domain,))
-        name = domain.rstrip('.').lower().replace('.', '\\.')
+        name = name.replace('.', '\\.')
         if name not in names:
             names.append(name)
     prefix = '(.+\\.)?' if subdomains else ''

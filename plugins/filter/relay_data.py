@@ -9,8 +9,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-_DOMAIN = re.compile(r'^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
-                     re.IGNORECASE)
+from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+
 # smtp_tls_policy_maps levels; those below "encrypt" may send in the clear.
 TLS_LEVELS = ('none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure')
 _CLEAR_LEVELS = ('none', 'may', 'dane')
@@ -25,9 +25,10 @@ def _fail(message):
 
 
 def _domain(value, what):
-    if not isinstance(value, str) or not _DOMAIN.match(value.rstrip('.')):
+    name = domain_name(value)
+    if name is None:
         _fail('%s: %r is not a domain name' % (what, value))
-    return value.rstrip('.').lower()
+    return name
 
 
 def nexthop(spec, what, default_port=None):
