@@ -81,3 +81,21 @@ attributes:
     support: N/A
     platforms: posix
 '''
+
+    # Attributes of the read-only modules (postfix_info, postfix_log, postfix_lookup).
+    READ_ONLY_ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    description: Runs normally in check mode; it changes nothing anyway.
+    support: full
+  diff_mode:
+    description: Nothing to show; it changes nothing.
+    support: none
+  idempotent:
+    description: Read-only.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+'''

@@ -21,20 +21,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
-attributes:
-  check_mode:
-    description: Runs normally in check mode; it changes nothing anyway.
-    support: full
-  diff_mode:
-    description: Nothing to show; it changes nothing.
-    support: none
-  idempotent:
-    description: Read-only.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: posix
+  - mailops.postfix.common.read_only_attributes
 options:
   as_facts:
     description:

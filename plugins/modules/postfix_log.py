@@ -27,17 +27,7 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common
-  - mailops.postfix.common.attributes
-attributes:
-  check_mode:
-    description: Runs normally in check mode; it changes nothing anyway.
-    support: full
-  diff_mode:
-    description: Nothing to show; it changes nothing.
-    support: none
-  idempotent:
-    description: Read-only.
-    support: full
+  - mailops.postfix.common.read_only_attributes
 options:
   source:
     description:
