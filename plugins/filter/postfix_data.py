@@ -1,6 +1,7 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that turn the roles' data into what the modules take: tables by name, restriction lists."""
+"""Filters that turn the roles' data into what the modules take: tables by name, restriction lists, and the
+roles' parts of one configuration merged into one postconf transaction."""
 
 from __future__ import annotations
 
@@ -110,9 +111,73 @@ def domain_pattern(domains, subdomains=False):
     return '@%s(%s)$' % (prefix, '|'.join(names))
 
 
+def merge_configuration(parts, config_dir):
+    """The parts of a configuration that roles left pending -> one postconf transaction for ``config_dir``.
+
+    Each part names its role and holds ``parameters``, ``remove``, ``services``,
+    ``tables``, ``if_unset``, ``allow_open_relay``, ``service_state`` and
+    ``reload_on_table_change`` (a change to one of the part's tables needs a
+    reload: long-running daemons such as trivial-rewrite see it only after their
+    next lookup) and ``reload_needed`` (a change made outside the transaction
+    needs a reload), all optional. ``reload_tables`` of the result names those
+    tables as postconf reports them (``type:path``). Two roles
+    may give the same setting only with the same value: a parameter, a service
+    or a table that two roles set differently is an error naming both, since a
+    site in which two roles fight over a setting changes it back and forth on
+    every run.
+    """
+    if not isinstance(parts, list):
+        raise AnsibleFilterError('merge_configuration expects the list of the roles\' parts')
+    merged = {'parameters': {}, 'remove': [], 'services': [], 'tables': [], 'if_unset': [],
+              'allow_open_relay': False, 'reload_tables': [], 'reload_needed': False, 'service_state': None,
+              'roles': []}
+    owners = {}
+
+    def claim(kind, key, value, role):
+        if key in owners and owners[key][1] != value:
+            other, before = owners[key]
+            raise AnsibleFilterError('%s %s: the role %s sets %r and the role %s sets %r; set it in one of them only'
+                                     % (kind, key[1], other, before, role, value))
+        owners.setdefault(key, (role, value))
+
+    for part in parts:
+        if part.get('config_dir') != config_dir:
+            continue
+        role = part.get('role', 'unnamed')
+        merged['roles'].append(role)
+        for name, value in (part.get('parameters') or {}).items():
+            claim('main.cf parameter', ('parameter', name), value, role)
+            merged['parameters'][name] = value
+        for name in part.get('remove') or []:
+            claim('main.cf parameter', ('parameter', name), None, role)
+            if name not in merged['remove']:
+                merged['remove'].append(name)
+        for service in part.get('services') or []:
+            key = ('service', '%s/%s' % (service.get('service'), service.get('type', 'inet')))
+            claim('master.cf service', key, service, role)
+            if service not in merged['services']:
+                merged['services'].append(service)
+        for table in part.get('tables') or []:
+            claim('table', ('table', table.get('path')), table, role)
+            if table not in merged['tables']:
+                merged['tables'].append(table)
+        state = part.get('service_state')
+        if state is not None:
+            claim('service state', ('state', 'Postfix'), state, role)
+            merged['service_state'] = state
+        merged['if_unset'] += [name for name in part.get('if_unset') or [] if name not in merged['if_unset']]
+        if part.get('reload_on_table_change'):
+            merged['reload_tables'] += ['%s:%s' % (table.get('type'), table.get('path'))
+                                        for table in part.get('tables') or []]
+        merged['allow_open_relay'] = merged['allow_open_relay'] or bool(part.get('allow_open_relay'))
+        merged['reload_needed'] = merged['reload_needed'] or bool(part.get('reload_needed'))
+    return merged
+
+
 class FilterModule:
     """Role data filters of mailops.postfix."""
 
     def filters(self):
-        return {'access_tables': access_tables, 'domain_pattern': domain_pattern, 'restriction_list': restriction_list,
+        return {'access_tables': access_tables, 'domain_pattern': domain_pattern,
+                'merge_configuration': merge_configuration, 'restriction_list': restriction_list,
                 'restriction_settings': restriction_settings}

@@ -21,11 +21,12 @@ podman rm -f "$NAME" >/dev/null 2>&1 || true
 podman run -d --name "$NAME" --network none --init --hostname mx.testbed.example \
     "localhost/mailops-postfix-testbed:${IMAGE:-bookworm}" sleep infinity >/dev/null
 
-median_run() {  # PLAYBOOK TAG: nanoseconds, the median of RUNS (default 5) runs of the playbook's tag
-    local i start times=()
+median_run() {  # PLAYBOOK TAG [ARGUMENT...]: nanoseconds, the median of RUNS (default 5) runs of the playbook's tag
+    local i start times=() playbook=$1 tag=$2
+    shift 2
     for ((i = 0; i < ${RUNS:-5}; i++)); do
         start=$(date +%s%N)
-        ansible-playbook -i "$work/inventory.yml" "$1" --tags "$2" > /dev/null
+        ansible-playbook -i "$work/inventory.yml" "$playbook" --tags "$tag" "$@" > /dev/null
         times+=($(( $(date +%s%N) - start )))
     done
     printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (${RUNS:-5} + 1) / 2 ))p"

@@ -13,6 +13,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mailops.postfix.plugins.filter.postfix_data import (
     access_tables,
     domain_pattern,
+    merge_configuration,
     restriction_list,
     restriction_settings,
 )
@@ -109,3 +110,73 @@ def test_domain_pattern_matches_exactly_the_domains(address, plain, with_subdoma
 def test_domain_pattern_refuses_what_is_not_a_domain(domains):
     with pytest.raises(AnsibleFilterError):
         domain_pattern(domains)
+
+
+BASE_PART = {'role': 'base', 'config_dir': '/etc/postfix', 'parameters': {'myhostname': 'mx.example.com'},
+             'remove': ['relayhost_old'], 'services': [{'service': 'submission', 'type': 'inet'}],
+             'tables': [{'path': '/etc/postfix/access', 'type': 'hash', 'entries': {'a': 'OK'}}],
+             'allow_open_relay': False, 'service_state': 'started'}
+RELAY_PART = {'role': 'relay', 'config_dir': '/etc/postfix', 'parameters': {'relayhost': '[smtp.example.net]:587'},
+              'services': [{'service': 'mailops_smtps', 'type': 'unix', 'state': 'absent'}],
+              'tables': [{'path': '/etc/postfix/relay_transport', 'type': 'hash', 'entries': {}}],
+              'reload_on_table_change': True, 'reload_needed': True}
+ARCHIVE_PART = {'role': 'archive', 'config_dir': '/etc/postfix',
+                'parameters': {'sender_bcc_maps': 'pcre:/etc/postfix/archive_sender'},
+                'if_unset': ['sender_bcc_maps'],
+                'tables': [{'path': '/etc/postfix/archive_sender', 'type': 'pcre', 'rules': []}]}
+
+
+def test_merge_configuration_joins_the_parts_of_one_instance_in_role_order():
+    other = dict(RELAY_PART, config_dir='/etc/postfix-out', parameters={'relayhost': '[other]'})
+    merged = merge_configuration([BASE_PART, other, RELAY_PART, ARCHIVE_PART], '/etc/postfix')
+    assert merged['roles'] == ['base', 'relay', 'archive']
+    assert list(merged['parameters']) == ['myhostname', 'relayhost', 'sender_bcc_maps']
+    assert merged['parameters']['relayhost'] == '[smtp.example.net]:587'
+    assert merged['remove'] == ['relayhost_old']
+    assert [service['service'] for service in merged['services']] == ['submission', 'mailops_smtps']
+    assert [table['path'] for table in merged['tables']] == [
+        '/etc/postfix/access', '/etc/postfix/relay_transport', '/etc/postfix/archive_sender']
+    assert merged['if_unset'] == ['sender_bcc_maps']
+    # Only the relay part asks for a reload when its tables change.
+    assert merged['reload_tables'] == ['hash:/etc/postfix/relay_transport']
+    assert merged['reload_needed'] is True
+    assert merged['service_state'] == 'started'
+    assert merged['allow_open_relay'] is False
+
+
+def test_merge_configuration_of_nothing_pending_is_empty():
+    merged = merge_configuration([RELAY_PART], '/etc/postfix-out')
+    assert merged['roles'] == [] and merged['parameters'] == {} and merged['tables'] == []
+    assert merged['service_state'] is None and merged['reload_needed'] is False
+
+
+def test_merge_configuration_takes_the_same_setting_twice():
+    twice = dict(ARCHIVE_PART, role='archive-again')
+    merged = merge_configuration([ARCHIVE_PART, twice], '/etc/postfix')
+    assert merged['tables'] == ARCHIVE_PART['tables'] and merged['if_unset'] == ['sender_bcc_maps']
+
+
+def test_merge_configuration_allows_an_open_relay_only_when_a_part_does():
+    assert merge_configuration([dict(BASE_PART, allow_open_relay=True), RELAY_PART],
+                               '/etc/postfix')['allow_open_relay'] is True
+
+
+@pytest.mark.parametrize('second, message', [
+    ({'parameters': {'myhostname': 'other.example.com'}},
+     "main.cf parameter myhostname: the role base sets 'mx.example.com' and the role second sets 'other.example.com'"),
+    ({'parameters': {'relayhost_old': 'x'}}, "main.cf parameter relayhost_old: the role base sets None"),
+    ({'remove': ['myhostname']}, 'main.cf parameter myhostname: the role base sets'),
+    ({'services': [{'service': 'submission', 'type': 'inet', 'private': False}]},
+     'master.cf service submission/inet: the role base sets'),
+    ({'tables': [{'path': '/etc/postfix/access', 'type': 'hash', 'entries': {'b': 'OK'}}]},
+     'table /etc/postfix/access: the role base sets'),
+    ({'service_state': 'stopped'}, "service state Postfix: the role base sets 'started'"),
+])
+def test_merge_configuration_refuses_a_setting_two_roles_give_differently(second, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message) + '.*set it in one of them only'):
+        merge_configuration([BASE_PART, dict(second, role='second', config_dir='/etc/postfix')], '/etc/postfix')
+
+
+def test_merge_configuration_expects_a_list():
+    with pytest.raises(AnsibleFilterError, match='expects the list'):
+        merge_configuration({'role': 'base'}, '/etc/postfix')
