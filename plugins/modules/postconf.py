@@ -476,8 +476,8 @@ def check_unset(changes, names):
         change = changes.get(name)
         if change and change['before'] is not None and change['after'] is not None:
             raise ConfigValueError('%s is set already, to "%s", by someone else: it was left alone, and nothing was '
-                                   'changed (if_unset). Remove it first, or leave it out of if_unset to replace it'
-                                   % (name, change['before']))
+                                   'changed (if_unset). Remove it first, or leave it out of if_unset to replace it '
+                                   '(with the archive role: archive_replace_bcc: true)' % (name, change['before']))
 
 
 def plan_services(current, specs):

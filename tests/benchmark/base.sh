@@ -3,8 +3,10 @@
 # 4 access tables, two restriction classes and aliases), of playbooks/site.yml
 # (base, relay and archive in one transaction), and of the same three roles
 # each applying its own settings, next to the floor measured in the same run on
-# the same container (a one-task playbook). Prints the median of RUNS runs of
-# each and their ratios. Not a test: it asserts nothing, it reports.
+# the same container (a one-task playbook), and next to the site's own floor:
+# its three round trips without the roles (site-round-trips.yml). Prints the
+# median of RUNS runs of each and their ratios. Not a test: it asserts nothing,
+# it reports.
 # Target: ratio <= 2 for the role and the site (linux-system-roles/postfix
 # measured about 7 on the base role's kind of run).
 # Usage: make bench   (or tests/benchmark/base.sh after `make images`)
@@ -28,13 +30,21 @@ converge() {  # PLAYBOOK [ARGUMENT...]: converge, then check that a second run c
 converge tests/benchmark/base-role.yml
 converge playbooks/site.yml -e mailops_hosts=bench
 converge tests/benchmark/base-roles.yml
+# What the site's apply step gave postconf, for site-round-trips.yml.
+ansible-playbook -i "$inventory" tests/benchmark/site-capture.yml -e mailops_hosts=bench \
+    -e site_postconf_arguments="$work/postconf-arguments.json" > /dev/null
+converge tests/benchmark/site-round-trips.yml -e site_postconf_arguments="$work/postconf-arguments.json"
 floor=$(median_run tests/benchmark/floor.yml all)
 role=$(median_run tests/benchmark/base-role.yml all)
 site=$(median_run playbooks/site.yml all -e mailops_hosts=bench)
 roles=$(median_run tests/benchmark/base-roles.yml all)
-python3 -c 'import sys; r, s, e, f, n = [int(t) / 1e9 for t in sys.argv[1:5]] + [sys.argv[5]]
-print("floor (one-task playbook): %.3f s, median of %s runs" % (f, n))
+trips=$(median_run tests/benchmark/site-round-trips.yml all -e site_postconf_arguments="$work/postconf-arguments.json")
+python3 -c 'import sys
+f, r, s, t, e = [int(n) / 1e9 for n in sys.argv[1:6]]
+print("floor (one-task playbook): %.3f s, median of %s runs" % (f, sys.argv[6]))
 print("base role, ~40 parameters, 4 tables, idempotent: %.3f s   ratio: %.2f (target <= 2)" % (r, r / f))
 print("site, playbooks/site.yml (base, relay, archive), idempotent: %.3f s   ratio: %.2f (target <= 2)" % (s, s / f))
+print("  its three round trips alone (package query, credentials, postconf), no roles: %.3f s   ratio: %.2f;"
+      " the roles add %.3f s" % (t, t / f, s - t))
 print("the three roles each applying, idempotent: %.3f s   ratio: %.2f" % (e, e / f))' \
-    "$role" "$site" "$roles" "$floor" "$RUNS"
+    "$floor" "$role" "$site" "$trips" "$roles" "$RUNS"

@@ -337,7 +337,8 @@ def test_if_unset_refuses_to_replace_a_value_set_by_someone_else():
                                'recipient_bcc_maps': 'pcre:/etc/postfix/archive_recipient'}, 'present')
     check_unset(changes, ['recipient_bcc_maps'])  # unset before: set
     check_unset(changes, [])
-    with pytest.raises(ConfigValueError, match='sender_bcc_maps is set already, to "hash:/etc/postfix/theirs"'):
+    with pytest.raises(ConfigValueError, match='sender_bcc_maps is set already, to "hash:/etc/postfix/theirs".*'
+                       r'\(with the archive role: archive_replace_bcc: true\)'):
         check_unset(changes, ['recipient_bcc_maps', 'sender_bcc_maps'])
     # Already the requested value: nothing to change, nothing to refuse.
     check_unset(plan_parameters({'sender_bcc_maps': 'pcre:/x'}, {'sender_bcc_maps': 'pcre:/x'}, 'present'),
