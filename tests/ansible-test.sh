@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 # The copy lives outside this git checkout: inside it, ansible-test would ask git
 # for the file list and find nothing (.build is ignored).
-WORK=${XDG_CACHE_HOME:-$HOME/.cache}/mailops-postfix-ansible-test
+# One copy per checkout, so that several checkouts on one machine can run side by side.
+WORK=${XDG_CACHE_HOME:-$HOME/.cache}/mailops-postfix-ansible-test/$(echo "$ROOT" | sha256sum | cut -c1-12)
 COPY=$WORK/ansible_collections/mailops/postfix
 mkdir -p "$COPY" "$ROOT/.build"
 ln -sfn "$WORK" "$ROOT/.build/ansible-test"
