@@ -32,7 +32,7 @@ def changes_argument_spec():
 
 
 def backup_argument_spec():
-    return {'backup': {'type': 'bool', 'default': False}}
+    return {'backup': {'type': 'bool', 'default': False}, 'backup_keep': {'type': 'int'}}
 
 
 def file_attributes_argument_spec():

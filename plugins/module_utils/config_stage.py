@@ -28,7 +28,12 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     parse_parameters,
     parse_unused_warnings,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import NEEDS_ROOT, MailopsError, PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import (
+    NEEDS_ROOT,
+    MailopsError,
+    PostfixCommandError,
+    os_error_text,
+)
 
 CONFIG_FILES = ('main.cf', 'master.cf')
 
@@ -153,37 +158,79 @@ class StagedConfig:
     def changed_files(self):
         return [name for name in CONFIG_FILES if self.staged_content(name) != self.original[name]]
 
-    def install(self, names):
-        """Rename the staged files into the live directory."""
+    def install(self, names, installation):
+        """Rename the staged files into the live directory, through the run's ``installation``."""
         for name in names:
-            self._write_live(name, self.staged_content(name))
-
-    def restore(self, names):
-        """Put the original content back after a later step failed."""
-        for name in names:
-            self._write_live(name, self.original[name])
-
-    def _write_live(self, name, content):
-        write_atomic(self.module, os.path.join(self.live_dir, name), content,
-                     mtime=settled_mtime() if name == 'main.cf' else None)
+            write_atomic(self.module, os.path.join(self.live_dir, name), self.staged_content(name),
+                         mtime=settled_mtime() if name == 'main.cf' else None, installation=installation)
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def go_live(runner, result, plan, install):
+    """Install a run's files with ``install(installation)``, then reload or restart as ``plan`` says.
+
+    Every file goes through one atomic_file.Installation: when any step fails
+    (a file that cannot be replaced, a reload that fails), every file
+    installed so far is put back, tables and their compiled files included,
+    and the error says so. Nothing of a failed run stays live; where a file
+    cannot be put back, the error names it. A restart whose start failed
+    starts Postfix again with the previous files.
+    """
+    installation = atomic_file.Installation()
+    try:
+        install(installation)
+        postfix_control.carry_out(runner, plan)
+    except (MailopsError, OSError) as error:
+        raise _rolled_back(runner, result, plan, installation, error)
+    except BaseException:
+        installation.undo()
+        raise
+    installation.done()
+
+
+def _rolled_back(runner, result, plan, installation, error):
+    """Put back every file of a failed run; the error to raise, saying what is live."""
+    installed = installation.installed()
+    not_put_back = installation.undo()
+    message = str(error) if isinstance(error, MailopsError) else os_error_text(error)
+    put_back = [path for path in installed if path not in not_put_back]
+    if not_put_back:
+        message += ('; COULD NOT PUT BACK %s, which hold this run\'s content (the previous files are kept next to '
+                    'them as .NAME.XXXXXXXX.tmp)' % ', '.join(not_put_back))
+        result['changed'] = True
+    else:
+        message += '; nothing of this run is live'
+        result['changed'] = False
+    if put_back:
+        message += ' (the previous %s put back)' % ', '.join(put_back)
+    if isinstance(error, PostfixCommandError) and plan['restarted'] and not postfix_control.is_running(runner):
+        # The stop went through and the start did not: start again with the old files.
+        try:
+            postfix_control.start(runner)
+            message += ', and Postfix started with them'
+        except PostfixCommandError as start_error:
+            message += '; starting Postfix with them failed too, so POSTFIX IS NOT RUNNING: %s' % start_error
+    if isinstance(error, PostfixCommandError):
+        return PostfixCommandError(message, cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+    return MailopsError(message)
+
+
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False, checks=None, before_install=None):
+                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
     None removing it. ``checks``, a function of the staged configuration
     directory and both changes, may refuse the staged configuration after
-    Postfix's own checks passed. ``before_install``, unless in check mode, is
-    called after every check passed and before the files go live (postconf
+    Postfix's own checks passed. ``before_install(installation)``, unless in
+    check mode, is called after every check passed, to install through the
+    same atomic_file.Installation before main.cf and master.cf (postconf
     installs the tables they name). Fills ``result`` with postfix_warnings,
     restart_required, running, reloaded, restarted, reload_needed and the
-    backup files. A reload (or restart) that fails puts the previous files
-    back.
+    backup files. A failure while the files go live, or of the reload (or
+    restart), puts every previous file back (go_live()).
     """
     if os.geteuid() != 0:
         # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
@@ -208,30 +255,17 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
         result.update(plan)
         if module.check_mode:
             return
-        if before_install:
-            before_install()
-        if backup:
-            for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
-                if name in files:
-                    result[key] = atomic_file.backup(module, os.path.join(runner.config_dir, name))
-        try:
-            stage.install(files)
-        except OSError:
-            # master.cf may be live already when main.cf could not be written (a full disk).
-            stage.restore(files)
-            raise
-        try:
-            postfix_control.carry_out(runner, plan)
-        except PostfixCommandError as error:
-            stage.restore(files)
-            message = '%s; the previous %s restored' % (error, ' and '.join(files))
-            if result['restarted'] and not postfix_control.is_running(runner):
-                # The stop went through and the start did not: start again with the old files.
-                try:
-                    postfix_control.start(runner)
-                    message += ', and Postfix started with them'
-                except PostfixCommandError as start_error:
-                    message += '; starting Postfix with them failed too, so POSTFIX IS NOT RUNNING: %s' % start_error
-            raise PostfixCommandError(message, cmd=error.cmd, rc=error.rc, stdout=error.stdout, stderr=error.stderr)
+
+        def install(installation):
+            if before_install:
+                before_install(installation)
+            if backup:
+                for name, key in (('main.cf', 'backup_file'), ('master.cf', 'master_backup_file')):
+                    if name in files:
+                        result[key] = atomic_file.backup(module, os.path.join(runner.config_dir, name),
+                                                         keep=backup_keep)
+            stage.install(files, installation)
+
+        go_live(runner, result, plan, install)
     finally:
         stage.cleanup()

@@ -41,21 +41,23 @@ class LockTimeout(MailopsError):
     """Another run held the lock for longer than the caller would wait."""
 
 
-def lock_path(kind, path, directory=LOCK_DIRECTORY):
+def lock_path(kind, path, directory=LOCK_DIRECTORY, suffix='.lock'):
     """The lock file for an ``instance`` (configuration directory) or a ``table`` (its path).
 
     Named after the resolved path with "/" spelled %2F, so that an operator
-    can tell which lock is which (``ls /run/mailops-postfix``).
+    can tell which lock is which (``ls /run/mailops-postfix``). Other notes
+    about an instance live there too, named the same way with their own
+    ``kind`` and ``suffix`` (postfix_control's pending reload).
     """
     path = path.rstrip('/') or '/'
     # A table's own name counts (its compiled files sit next to it, even when it is a symlink);
     # an instance is its directory, however it is reached.
-    resolved = (os.path.realpath(path) if kind == 'instance'
-                else os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path)))
+    resolved = (os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path)) if kind == 'table'
+                else os.path.realpath(path))
     name = resolved.replace('%', '%25').replace('/', '%2F')
     if len(name) > _NAME_LIMIT:
         name = hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()
-    return os.path.join(directory, '%s-%s.lock' % (kind, name))
+    return os.path.join(directory, '%s-%s%s' % (kind, name, suffix))
 
 
 class Locks:

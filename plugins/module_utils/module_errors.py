@@ -8,6 +8,8 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 
 from __future__ import annotations
 
+import errno
+import os
 from contextlib import contextmanager
 
 
@@ -39,6 +41,29 @@ class PostfixCommandError(MailopsError):
 
 NEEDS_ROOT = 'changing a Postfix configuration or queue needs root (become: true)'
 
+# Why root itself may not write a file.
+_ROOT_REFUSED = ('root may not change it: an immutable or append-only file or directory (see lsattr; chattr -i '
+                 'undoes it), or a security module (SELinux, AppArmor) refused it')
+_CAUSES = {
+    errno.EROFS: 'the file system is mounted read-only',
+    errno.ENOSPC: 'the file system is full',
+    errno.EDQUOT: 'the disk quota is used up',
+}
+
+
+def os_error_text(error, path=None):
+    """An OSError as a user reads it: what failed on which file, and the likely cause.
+
+    ``path`` names the file the user knows (a live file rather than the staged
+    file that was being renamed over it).
+    """
+    what = '%s: %s' % (error.strerror or error, path or error.filename) if (path or error.filename) else str(error)
+    if error.errno in _CAUSES:
+        return '%s (%s)' % (what, _CAUSES[error.errno])
+    if error.errno in (errno.EPERM, errno.EACCES):
+        return '%s (%s)' % (what, _ROOT_REFUSED if os.geteuid() == 0 else NEEDS_ROOT)
+    return what
+
 
 @contextmanager
 def reported_failures(module, result):
@@ -50,7 +75,5 @@ def reported_failures(module, result):
         module.fail_json(**dict(result, **error.to_result()))
     except OSError as error:
         # A file the module could not write or read: a --check run without become (the staged files go next
-        # to the live ones), or a table path in a directory that does not exist.
-        hint = '; ' + NEEDS_ROOT if isinstance(error, PermissionError) else ''
-        what = '%s: %s' % (error.strerror, error.filename) if error.filename else str(error)
-        module.fail_json(msg=what + hint, **result)
+        # to the live ones), a table path in a directory that does not exist, an immutable file, a full disk.
+        module.fail_json(msg=os_error_text(error), **result)

@@ -7,8 +7,12 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
+from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file
+from ansible_collections.mailops.postfix.plugins.module_utils.locking import LOCK_DIRECTORY, lock_path
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import DEFAULT_CONFIG_DIR
 
@@ -47,10 +51,11 @@ def _postfix(runner, command):
 
 def no_reload():
     """The reload_plan() fields of a run that changed nothing a running Postfix must pick up."""
-    return {'reloaded': False, 'restarted': False, 'reload_needed': False, 'restart_required': []}
+    return {'reloaded': False, 'restarted': False, 'reload_needed': False, 'restart_required': [],
+            'pending_reload': False}
 
 
-def reload_plan(runner, allowed, restart_parameters=()):
+def reload_plan(runner, allowed, restart_parameters=(), needed=True):
     """What follows a change that a running Postfix must pick up, as result fields.
 
     Every module that changes configuration returns these, with one meaning
@@ -62,27 +67,75 @@ def reload_plan(runner, allowed, restart_parameters=()):
       (changed parameters that a reload does not apply) are given;
     - reload_needed: a change was made that a running Postfix has not picked
       up yet, because the caller did not allow it (``allowed`` false);
-    - restart_required: the changed parameters that need a restart.
+    - restart_required: the changed parameters that need a restart;
+    - pending_reload: an earlier run's files went live and the reload they
+      needed never came (that run was stopped before its handler ran); this
+      run makes up for it, as if it had made the change itself.
 
-    A stopped Postfix needs nothing: it reads the new files when it starts.
+    ``needed`` false: this run changed nothing that needs a reload, and only an
+    earlier run's pending reload is planned. A stopped Postfix needs nothing:
+    it reads the new files when it starts.
     """
     running = is_running(runner)
+    pending = _read_pending(runner) if running else None
+    if not needed and pending is None:
+        return dict(no_reload(), running=running)
+    restart_parameters = sorted(set(restart_parameters) | set(pending or ()))
     act = allowed and running
     return {'running': running, 'reloaded': act and not restart_parameters, 'restarted': act and bool(restart_parameters),
-            'reload_needed': running and not allowed, 'restart_required': sorted(restart_parameters)}
+            'reload_needed': running and not allowed, 'restart_required': restart_parameters,
+            'pending_reload': pending is not None}
 
 
 def carry_out(runner, plan):
-    """Reload or restart as reload_plan() decided."""
+    """Reload or restart as reload_plan() decided, or note on the host that the reload is still to come.
+
+    The note (in /run/mailops-postfix) is what lets the next run reload when
+    this one stops between its change and its handler (Ctrl-C, a lost
+    connection, a CI job's timeout): reload_plan() reads it, and reload(),
+    restart() and start() remove it. /run is emptied at boot, when Postfix
+    starts with the new files anyway.
+    """
     if plan['restarted']:
         restart(runner)
     elif plan['reloaded']:
         reload(runner)
+    elif plan['reload_needed']:
+        _note_pending(runner, plan['restart_required'])
+
+
+# Where the note of a pending reload lives: next to the locks, in a directory only root writes.
+NOTE_DIRECTORY = LOCK_DIRECTORY
+
+
+def _pending_path(runner):
+    return lock_path('reload', runner.config_dir, directory=NOTE_DIRECTORY, suffix='.json')
+
+
+def _read_pending(runner):
+    """The restart parameters of a pending reload noted for the instance, or None."""
+    try:
+        with open(_pending_path(runner), 'rb') as handle:
+            return json.loads(handle.read().decode('utf-8')).get('restart_required', [])
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _note_pending(runner, restart_parameters):
+    os.makedirs(NOTE_DIRECTORY, mode=0o700, exist_ok=True)
+    note = {'restart_required': sorted(set(restart_parameters) | set(_read_pending(runner) or ())),
+            'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+    atomic_file.write_atomic(runner.module, _pending_path(runner), json.dumps(note).encode(), mode=0o600)
+
+
+def _forget_pending(runner):
+    atomic_file.remove_quietly(_pending_path(runner))
 
 
 def reload(runner):
     """Make a running master re-read main.cf and master.cf."""
     _postfix(runner, 'reload')
+    _forget_pending(runner)
 
 
 def _systemctl(runner, systemctl, verb):
@@ -102,11 +155,13 @@ def _check_running(runner, what):
 def start(runner):
     """Start a stopped instance; raise PostfixCommandError unless it then runs."""
     _control(runner, 'start', ['start'])
+    _forget_pending(runner)
 
 
 def restart(runner):
     """Stop and start the instance: needed for inet_interfaces and inet_protocols."""
     _control(runner, 'restart', ['stop', 'start'])
+    _forget_pending(runner)
 
 
 def stop(runner):

@@ -182,16 +182,14 @@ def _explain(problems, table_type, path, content, secret, aliases):
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 
 
-def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, backup=False,
-        aliases=False):
+def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, aliases=False):
     """Stage the table, let Postfix judge it and, unless in check mode, install it.
 
     First removes the staged files that interrupted runs left (the caller
     holds the table's lock). Postfix judges the new table in check mode too,
     so that check mode fails where the real run would. ``source_changed``
     false rebuilds only the compiled files; ``aliases``: an aliases(5) table,
-    built with postalias. Returns (removed leftovers, the backup of the
-    previous source or None).
+    built with postalias. Returns the removed leftovers.
     """
     removed = [] if module.check_mode else remove_leftovers(table_type, path)
     staged = build(module, runner, table_type, path, content, attributes, secret=secret, aliases=aliases)
@@ -199,10 +197,9 @@ def put(module, runner, table_type, path, content, attributes, source_changed=Tr
         module.warn(warning)
     if module.check_mode:
         discard(staged)
-        return removed, None
-    backup_file = atomic_file.backup(module, path) if backup and source_changed and os.path.exists(path) else None
+        return removed
     install(staged, source_changed)
-    return removed, backup_file
+    return removed
 
 
 def remove(module, table_type, path):
@@ -215,15 +212,28 @@ def remove(module, table_type, path):
     return files
 
 
-def install(staged, source_changed):
-    """Rename the staged files over the live ones: compiled files first, then the source (if it changed)."""
+def install(staged, source_changed, installation=None):
+    """Rename the staged files over the live ones: compiled files first, then the source (if it changed).
+
+    Through ``installation`` (atomic_file.Installation), the caller's run can
+    put the previous files back later; without one, a failure puts back the
+    files of this table installed so far.
+    """
+    own = installation is None
+    installation = atomic_file.Installation() if own else installation
     try:
         for staged_path, live in staged.compiled:
-            atomic_file.install(staged_path, live)
+            installation.install(staged_path, live)
         if source_changed:
-            atomic_file.install(staged.source, staged.source_path)
+            installation.install(staged.source, staged.source_path)
+    except BaseException:
+        if own:
+            installation.undo()
+        raise
     finally:
         discard(staged)
+    if own:
+        installation.done()
 
 
 def discard(staged):

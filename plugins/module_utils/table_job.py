@@ -36,6 +36,25 @@ RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'action': {'type': 'raw', 'required': True},
 }}
 
+
+def mask_secrets(module, secret_entries):
+    """Hide the values of a table's secret_entries everywhere, and show its keys.
+
+    Ansible hides every string of a no_log option: the keys too, and, of
+    entries given as text (ad-hoc key=value arguments), only the whole text.
+    postfix_map's secret_entries and those of postconf's tables go through here.
+    """
+    if isinstance(secret_entries, dict):
+        pairs = list(secret_entries.items())
+    elif isinstance(secret_entries, list):
+        pairs = [(item.get('key'), item.get('value')) for item in secret_entries if isinstance(item, dict)]
+    else:
+        return
+    module.no_log_values.difference_update(key for key, dummy in pairs if isinstance(key, str))
+    for dummy, value in pairs:
+        module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
+                                    if item is not None)
+
 # A table job's parameters, as postfix_map's options name them; postconf's
 # tables give path, type, entries, rules and format, and take the rest from here.
 DEFAULTS = {'entries': None, 'rules': None, 'secret_entries': None, 'exclusive': True, 'remove_keys': None,
@@ -112,18 +131,19 @@ def stage(module, runner, table_type, params, plan):
     return Staged(files, removed)
 
 
-def install(module, table_type, params, plan, staged, backup=False):
-    """Put the staged table live and fix file attributes; in check mode discard it. Returns the backup or None."""
+def install(module, table_type, params, plan, staged, backup=False, installation=None):
+    """Put the staged table live (not in check mode) and fix file attributes. Returns the backup or None.
+
+    ``installation`` (atomic_file.Installation): the caller's run, which can put the previous files back.
+    """
     path = params['path']
-    if module.check_mode:
-        if staged.files:
-            table_build.discard(staged.files)
-        return None
     backup_file = None
     if staged.files:
         if backup and plan.content is not None and os.path.exists(path):
-            backup_file = atomic_file.backup(module, path)
-        table_build.install(staged.files, plan.content is not None)
+            # A backup of a secret table gets the table's enforced mode (0600), not the old file's.
+            backup_file = atomic_file.backup(module, path, plan.attributes if plan.secret else None,
+                                             params.get('backup_keep'))
+        table_build.install(staged.files, plan.content is not None, installation)
     for candidate in table_build.existing_files(table_type, path):
         if file_attributes.differs(os.stat(candidate), plan.attributes):
             file_attributes.apply(candidate, plan.attributes)
@@ -160,11 +180,19 @@ def report(result, table_type, params, plan, diff):
         result['diff'] = build_diff(result['table'], plan.changes, notes, plan.secret)
 
 
-def diff_lines(pairs, side, secret):
+def diff_lines(pairs, side, secret, changed=0):
+    """One line per entry of ``pairs`` (before, after) on one side; the first ``changed`` pairs are changed entries.
+
+    A changed secret shows as MASK on both sides: the after side says that it
+    changed, so that the diff shows which keys get a new value.
+    """
     lines = []
-    for pair in pairs:
+    for number, pair in enumerate(pairs):
         entry = pair[side]
-        lines.append('%s %s\n' % (shown_key(entry, secret), MASK if secret else entry.value))
+        value = entry.value
+        if secret:
+            value = MASK + (' (changed)' if side == 1 and number < changed else '')
+        lines.append('%s %s\n' % (shown_key(entry, secret), value))
     if len(lines) > DIFF_ENTRY_LIMIT:
         lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
     return ''.join(lines)
@@ -172,7 +200,7 @@ def diff_lines(pairs, side, secret):
 
 def build_diff(table, changes, notes, secret):
     before = diff_lines(changes.removed + changes.changed, 0, secret)
-    after = diff_lines(changes.changed + changes.added, 1, secret)
+    after = diff_lines(changes.changed + changes.added, 1, secret, changed=len(changes.changed))
     if changes.reordered:
         before, after = before + '# rules in the previous order\n', after + '# rules in the new order\n'
     for note_before, note_after in notes:

@@ -131,7 +131,8 @@ options:
         then the tables are installed, then master.cf and main.cf, and Postfix is reloaded once (a V(texthash),
         V(regexp), V(pcre) or V(cidr) table needs the reload even when main.cf did not change). A table that fails
         leaves every file as it was.
-      - Tables holding secrets (C(sasl_passwd)) belong in M(mailops.postfix.postfix_map)'s O(mailops.postfix.postfix_map#module:secret_entries).
+      - A table holding secrets (C(sasl_passwd)) gives them in O(tables[].secret_entries), so that new credentials go
+        live in the same transaction as the settings that use them, under the same lock.
     type: list
     elements: dict
     suboptions:
@@ -149,6 +150,13 @@ options:
       entries:
         description: For key-value tables, a mapping of key to value (a list value is joined with V(, )), or a list of
           C(key)/C(value) items. As for M(mailops.postfix.postfix_map).
+        type: raw
+      secret_entries:
+        description:
+          - Instead of O(tables[].entries), for a table whose values are secrets (C(smtp_sasl_password_maps)), in the
+            same form. As with M(mailops.postfix.postfix_map)'s
+            O(mailops.postfix.postfix_map#module:secret_entries), the values never appear in results, diffs (they
+            show as V(********)), error messages or logs; the keys stay visible. The files get mode V(0600).
         type: raw
       rules:
         description: For V(cidr), V(pcre) and V(regexp) tables, the ordered rules.
@@ -316,12 +324,28 @@ reload_needed:
   description: A change was made that a running Postfix has not picked up yet (O(reload=false)).
   returned: always
   type: bool
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Every run checks for it, also one that changes nothing itself.
+  returned: always
+  type: bool
 restart_required:
   description: Changed parameters that take effect only after a restart, not a reload.
   returned: always
   type: list
   elements: str
   sample: [inet_interfaces]
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Every run checks for it, also when it changes nothing itself.
+  returned: always
+  type: bool
 postfix_warnings:
   description: Warnings from C(postfix check) on the new configuration.
   returned: when something changed
@@ -381,7 +405,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
     structured,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes, go_live
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze import plan_suspension_first, plan_while_frozen
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
@@ -420,6 +444,20 @@ SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'options': {'type': 'dict'},
     'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
 }}
+
+
+# tables: each one as a postfix_map job (table_job), in the same transaction.
+TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
+               'options': {
+                   'name': {'type': 'str'},
+                   'path': {'type': 'path', 'required': True},
+                   'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+                   'entries': {'type': 'raw'},
+                   'secret_entries': {'type': 'raw', 'no_log': True},
+                   'rules': table_job.RULES_SPEC,
+                   'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                   'access': {'type': 'bool', 'default': False},
+               }}
 
 
 def requested_parameters(params):
@@ -581,9 +619,9 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
             staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
             job.result['removed_leftovers'] = staged[-1].removed_leftovers
 
-        def install_tables():
+        def install_tables(installation):
             for job, table in zip(jobs, staged):
-                table_job.install(module, job.table_type, job.params, job.plan, table)
+                table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
 
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
@@ -591,11 +629,14 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
             if checks.access_tables or checks.allow_open_relay:
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
-            install_tables()
-            if any(table_job.needs_reload(job.table_type, job.plan) for job in jobs):
-                result.update(postfix_control.reload_plan(runner, params['reload']))
-                if not module.check_mode:
-                    postfix_control.carry_out(runner, result)
+            # Also when nothing changed: an earlier run's files may be live without their reload.
+            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
+                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
+            result.update(plan)
+            if not module.check_mode:
+                go_live(runner, result, plan, install_tables)
+        # Making up for an earlier run's reload is a change of this run.
+        result['changed'] = result['changed'] or result['pending_reload']
     except BaseException:
         if thaw_saved is not None:
             freeze_state.restore(module)
@@ -613,7 +654,8 @@ def apply_config(module, runner, result, checks, install_tables):
                       if value is not None} for spec in params['services'] or []]
     apply_changes(module, runner, result['changes'], result['service_changes'], result,
                   option_values=option_values, user_defined=params['user_defined_parameters'],
-                  reload=params['reload'], backup=params['backup'], checks=checks.check,
+                  reload=params['reload'], backup=params['backup'], backup_keep=params['backup_keep'],
+                  checks=checks.check,
                   before_install=install_tables)
     result['changed'] = True
 
@@ -667,15 +709,7 @@ def main():
         remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
-        tables={'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules')], 'options': {
-            'name': {'type': 'str'},
-            'path': {'type': 'path', 'required': True},
-            'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
-            'entries': {'type': 'raw'},
-            'rules': table_job.RULES_SPEC,
-            'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
-            'access': {'type': 'bool', 'default': False},
-        }},
+        tables=TABLES_SPEC,
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -686,7 +720,9 @@ def main():
     )
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    summarized = ('access_tables', 'tables.entries', 'tables.rules')
+    summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries')
+    for table in params['tables'] or []:
+        table_job.mask_secrets(module, table['secret_entries'])
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
                   invocation=invocation(params, summarized))
     locks = Locks(module, result)

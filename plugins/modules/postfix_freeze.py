@@ -152,6 +152,14 @@ reload_needed:
   description: A change was made to a running Postfix that was not reloaded (O(reload=false)).
   returned: always
   type: bool
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Checked when this run changes something that needs a reload; M(mailops.postfix.postconf) checks on every run.
+  returned: always
+  type: bool
 diff:
   description: With --diff, the main.cf parameters and suspension entries that change.
   returned: when changed and in diff mode

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
+import errno
+import os
+
+from ansible_collections.mailops.postfix.plugins.module_utils import module_errors
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError, os_error_text
 
 import pytest
 
@@ -46,14 +50,30 @@ def test_command_error_carries_the_command_and_its_output():
                               'stdout': '', 'stderr': 'fatal: x', 'changed': False}
 
 
-def test_missing_permission_says_what_and_that_root_is_needed():
+def test_missing_permission_says_what_and_that_root_is_needed(monkeypatch):
+    monkeypatch.setattr(module_errors.os, 'geteuid', lambda: 1000)
     module = FakeModule()
     with pytest.raises(Failed):
         with reported_failures(module, {'changed': False}):
             raise PermissionError(13, 'Permission denied', '/etc/postfix/.main.cf.x1y2z3a4.tmp')
     assert module.failure == {
-        'msg': 'Permission denied: /etc/postfix/.main.cf.x1y2z3a4.tmp; changing a Postfix configuration or queue '
-               'needs root (become: true)', 'changed': False}
+        'msg': 'Permission denied: /etc/postfix/.main.cf.x1y2z3a4.tmp (changing a Postfix configuration or queue '
+               'needs root (become: true))', 'changed': False}
+
+
+def test_root_refused_names_the_real_causes_not_become(monkeypatch):
+    monkeypatch.setattr(module_errors.os, 'geteuid', lambda: 0)
+    text = os_error_text(PermissionError(1, 'Operation not permitted', '/etc/postfix/.main.cf.x1y2z3a4.tmp',
+                                         None, '/etc/postfix/main.cf'), '/etc/postfix/main.cf')
+    assert text.startswith('Operation not permitted: /etc/postfix/main.cf (')
+    assert 'immutable' in text and 'chattr -i' in text
+    assert 'become' not in text and '.tmp' not in text
+
+
+@pytest.mark.parametrize('number, cause', [(errno.EROFS, 'mounted read-only'), (errno.ENOSPC, 'file system is full')])
+def test_file_system_causes_are_named(number, cause):
+    text = os_error_text(OSError(number, os.strerror(number), '/etc/postfix/access'))
+    assert text.startswith('%s: /etc/postfix/access (' % os.strerror(number)) and cause in text
 
 
 def test_missing_directory_names_the_file():

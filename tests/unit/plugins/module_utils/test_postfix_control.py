@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils import config_stage, postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, config_stage, postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError, PostfixCommandError
+
+
+@pytest.fixture(autouse=True)
+def note_directory(monkeypatch, tmp_path):
+    """The notes of pending reloads go to a directory of the test's own, not /run/mailops-postfix."""
+    directory = tmp_path / 'notes'
+    monkeypatch.setattr(postfix_control, 'NOTE_DIRECTORY', str(directory))
+    return directory
 
 
 class SimulatedPostfix:
@@ -41,8 +49,26 @@ class SimulatedPostfix:
         raise AssertionError(command)
 
 
+class FakeInstallation:
+    """atomic_file.Installation over the simulated Postfix: undo() puts the good configuration back."""
+
+    def __init__(self):
+        self.runner = None
+        self.names = []
+
+    def installed(self):
+        return list(self.names)
+
+    def undo(self):
+        self.runner.bad_config = False
+        return []
+
+    def done(self):
+        pass
+
+
 class FakeStage:
-    """StagedConfig without files: install() puts the bad configuration live, restore() the good one."""
+    """StagedConfig without files: install() puts the bad configuration live, the installation's undo() the good one."""
 
     postfix = None
 
@@ -58,11 +84,10 @@ class FakeStage:
     def changed_files(self):
         return ['main.cf']
 
-    def install(self, names):
+    def install(self, names, installation):
         self.runner.bad_config = True
-
-    def restore(self, names):
-        self.runner.bad_config = False
+        installation.runner = self.runner
+        installation.names += names
 
     def cleanup(self):
         pass
@@ -74,6 +99,7 @@ class FakeModule:
 
 def restart_inet_interfaces(monkeypatch, runner):
     monkeypatch.setattr(config_stage, 'StagedConfig', FakeStage)
+    monkeypatch.setattr(atomic_file, 'Installation', FakeInstallation)
     result = {}
     with pytest.raises(PostfixCommandError) as raised:
         config_stage.apply_changes(FakeModule(), runner, {'inet_interfaces': {'before': 'all', 'after': '192.0.2.9'}},
@@ -96,7 +122,8 @@ def test_failed_restart_restores_the_files_and_starts_postfix_with_them(monkeypa
     assert runner.running
     assert not runner.bad_config
     assert 'postfix start failed' in message
-    assert message.endswith('the previous main.cf restored, and Postfix started with them')
+    assert message.endswith('nothing of this run is live (the previous main.cf put back), and Postfix started with them')
+    assert result['changed'] is False
     # Stop and start of the restart, then one start with the old files; no second stop of a stopped Postfix.
     assert [command for command in runner.commands if command != 'status'] == ['stop', 'start', 'start']
 
@@ -106,7 +133,8 @@ def test_failed_restart_says_when_postfix_stays_down(monkeypatch):
     runner.start_always_fails = True
     message, dummy = restart_inet_interfaces(monkeypatch, runner)
     assert not runner.running
-    assert 'the previous main.cf restored; starting Postfix with them failed too, so POSTFIX IS NOT RUNNING' in message
+    assert ('(the previous main.cf put back); starting Postfix with them failed too, so POSTFIX IS NOT RUNNING'
+            in message)
 
 
 def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
@@ -147,13 +175,13 @@ def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
 def test_reload_plan(running, allowed, restart_parameters, expected):
     runner = SimulatedPostfix()
     runner.running = running
-    assert postfix_control.reload_plan(runner, allowed, restart_parameters) == expected
+    assert postfix_control.reload_plan(runner, allowed, restart_parameters) == dict(expected, pending_reload=False)
 
 
 @pytest.mark.parametrize('plan, commands', [
-    ({'reloaded': True, 'restarted': False}, ['reload']),
-    ({'reloaded': False, 'restarted': True}, ['stop', 'start', 'status']),
-    ({'reloaded': False, 'restarted': False}, []),
+    ({'reloaded': True, 'restarted': False, 'reload_needed': False}, ['reload']),
+    ({'reloaded': False, 'restarted': True, 'reload_needed': False}, ['stop', 'start', 'status']),
+    ({'reloaded': False, 'restarted': False, 'reload_needed': False}, []),
 ])
 def test_carry_out_does_what_the_plan_says(plan, commands):
     runner = SimulatedPostfix()
@@ -165,7 +193,7 @@ def test_no_reload_is_a_new_dict_each_time():
     first = postfix_control.no_reload()
     first['restart_required'].append('x')
     assert postfix_control.no_reload() == {'reloaded': False, 'restarted': False, 'reload_needed': False,
-                                           'restart_required': []}
+                                           'restart_required': [], 'pending_reload': False}
 
 
 # ---------------------------------------------------------------------------
@@ -177,7 +205,7 @@ class OrderStage(FakeStage):
     def changed_files(self):
         return ['main.cf', 'master.cf']
 
-    def install(self, names):
+    def install(self, names, installation):
         OrderStage.installed = list(names)
 
 
@@ -225,18 +253,25 @@ def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path)
     runner.running = False
     real_write = config_stage.write_atomic
 
-    def write_failing_main_cf(module, path, content, mtime=None):
+    def write_failing_main_cf(module, path, content, mtime=None, installation=None):
         if path.endswith('/main.cf') and content == b'new main.cf\n':
             raise OSError(28, 'No space left on device', path)
-        real_write(module, path, content, mtime=mtime)
+        real_write(module, path, content, mtime=mtime, installation=installation)
 
     monkeypatch.setattr(config_stage, 'write_atomic', write_failing_main_cf)
     monkeypatch.setattr(config_stage, 'StagedConfig', EditedStage)
-    with pytest.raises(OSError, match='No space left on device'):
+    result = {}
+    with pytest.raises(MailopsError) as raised:
         config_stage.apply_changes(FilesModule(str(tmp_path)), runner, {'myhostname': {'before': 'a', 'after': 'b'}},
-                                   {'x/unix': {'before': None, 'after': 'x unix - - n - - smtp'}}, {})
+                                   {'x/unix': {'before': None, 'after': 'x unix - - n - - smtp'}}, result)
+    assert str(raised.value) == (
+        'No space left on device: %s/main.cf (the file system is full); nothing of this run is live '
+        '(the previous %s/master.cf put back)' % (live, live))
+    assert result['changed'] is False
     assert (live / 'master.cf').read_text() == 'old master.cf\n'
     assert (live / 'main.cf').read_text() == 'old main.cf\n'
+    # Nothing left next to them: the kept previous master.cf went back into place.
+    assert sorted(path.name for path in live.iterdir()) == ['main.cf', 'master.cf']
 
 
 class PostmultiRunner:
@@ -256,3 +291,35 @@ def test_instances_from_postmulti():
         {'name': '-', 'group': None, 'enabled': True, 'config_dir': '/etc/postfix'},
         {'name': 'postfix-out', 'group': 'mta', 'enabled': False, 'config_dir': '/etc/postfix-out'}]
     assert postfix_control.instances(PostmultiRunner(rc=1, out='')) == []
+
+
+# ---------------------------------------------------------------------------
+# A run stopped between its change and its handler: the next run reloads
+
+def test_a_reload_left_to_the_handler_is_noted_and_planned_by_the_next_run(note_directory):
+    runner = SimulatedPostfix()
+    runner.module = FilesModule(str(note_directory.parent))
+    plan = postfix_control.reload_plan(runner, False, {'inet_interfaces'})
+    postfix_control.carry_out(runner, plan)  # the files are live; the handler never runs
+    assert [path.name for path in note_directory.iterdir()] == ['reload-%2Fetc%2Fpostfix-test.json']
+    # The next run changes nothing itself, and still plans the restart the change needed.
+    later = postfix_control.reload_plan(runner, True, needed=False)
+    assert later == {'running': True, 'reloaded': False, 'restarted': True, 'reload_needed': False,
+                     'restart_required': ['inet_interfaces'], 'pending_reload': True}
+    postfix_control.carry_out(runner, later)
+    assert list(note_directory.iterdir()) == []
+    assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=True)
+
+
+def test_a_pending_reload_of_a_stopped_postfix_is_not_planned(note_directory):
+    runner = SimulatedPostfix()
+    runner.module = FilesModule(str(note_directory.parent))
+    postfix_control.carry_out(runner, postfix_control.reload_plan(runner, False))
+    runner.running = False  # it reads the new files when it starts
+    assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=False)
+
+
+def test_nothing_changed_and_nothing_pending_plans_nothing():
+    runner = SimulatedPostfix()
+    assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=True)
+    assert runner.commands == ['status']
