@@ -36,6 +36,7 @@ TOOL_OPTIONS = {
         'master': '-M',          # master.cf service entries
         'master_params': '-P',   # master.cf -o parameters
         'non_default': '-n',     # explicit settings only
+        'override': '-o',        # ('override', 'name=value'): read as if main.cf said so
         'remove': '-X',          # remove parameters or entries
     },
     'postalias': {               # aliases(5) tables; the same options as postmap
@@ -89,15 +90,20 @@ class PostfixRunner:
         return self._paths[tool]
 
     def argv(self, tool, options=(), args=(), config_dir=None):
-        """Build the argv for ``tool`` with logical ``options`` and plain ``args``."""
+        """Build the argv for ``tool`` with logical ``options`` and plain ``args``.
+
+        An option is a name, or (name, value) for a flag that takes a value.
+        """
         known = TOOL_OPTIONS[tool]
-        unknown = [name for name in options if name not in known]
+        named = [(option, None) if isinstance(option, str) else option for option in options]
+        unknown = [name for name, dummy in named if name not in known]
         if unknown:
             raise ValueError('unknown %s option(s): %s' % (tool, ', '.join(unknown)))
         cmd = [self._tool_path(tool)]
         if tool not in _WITHOUT_CONFIG_DIR:
             cmd.extend(['-c', config_dir or self.config_dir])
-        cmd.extend(known[name] for name in options)
+        for name, value in named:
+            cmd.extend([known[name]] if value is None else [known[name], value])
         cmd.extend(args)
         return cmd
 

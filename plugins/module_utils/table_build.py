@@ -182,26 +182,6 @@ def _explain(problems, table_type, path, content, secret, aliases):
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 
 
-def put(module, runner, table_type, path, content, attributes, source_changed=True, secret=False, aliases=False):
-    """Stage the table, let Postfix judge it and, unless in check mode, install it.
-
-    First removes the staged files that interrupted runs left (the caller
-    holds the table's lock). Postfix judges the new table in check mode too,
-    so that check mode fails where the real run would. ``source_changed``
-    false rebuilds only the compiled files; ``aliases``: an aliases(5) table,
-    built with postalias. Returns the removed leftovers.
-    """
-    removed = [] if module.check_mode else remove_leftovers(table_type, path)
-    staged = build(module, runner, table_type, path, content, attributes, secret=secret, aliases=aliases)
-    for warning in staged.other_warnings:
-        module.warn(warning)
-    if module.check_mode:
-        discard(staged)
-        return removed
-    install(staged, source_changed)
-    return removed
-
-
 def remove(module, table_type, path):
     """Remove the table's files unless in check mode; return the ones that exist(ed)."""
     files = existing_files(table_type, path)

@@ -324,14 +324,6 @@ reload_needed:
   description: A change was made that a running Postfix has not picked up yet (O(reload=false)).
   returned: always
   type: bool
-pending_reload:
-  description:
-    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
-      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
-      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
-    - Every run checks for it, also one that changes nothing itself.
-  returned: always
-  type: bool
 restart_required:
   description: Changed parameters that take effect only after a restart, not a reload.
   returned: always
