@@ -113,19 +113,74 @@ def _pending_path(runner):
 
 
 def _read_pending(runner):
-    """The restart parameters of a pending reload noted for the instance, or None."""
+    """The restart parameters of a reload noted for the instance and not done since, or None.
+
+    This collection's reload(), restart() and start() remove the note. A
+    reload or restart by other means (systemctl, a handler of one's own)
+    shows in the processes: a restart starts a new master, and a reload
+    restarts the queue manager, which otherwise runs as long as master does.
+    """
     try:
         with open(_pending_path(runner), 'rb') as handle:
-            return json.loads(handle.read().decode('utf-8')).get('restart_required', [])
-    except (OSError, ValueError, AttributeError):
+            note = json.loads(handle.read().decode('utf-8'))
+        restart_required, written = list(note['restart_required']), float(note['time'])
+    except (OSError, ValueError, TypeError, KeyError):
         return None
+    return None if _reloaded_since(runner, written) else restart_required
 
 
 def _note_pending(runner, restart_parameters):
     os.makedirs(NOTE_DIRECTORY, mode=0o700, exist_ok=True)
-    note = {'restart_required': sorted(set(restart_parameters) | set(_read_pending(runner) or ())),
-            'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+    now = time.time()
+    note = {'restart_required': sorted(set(restart_parameters) | set(_read_pending(runner) or ())), 'time': now,
+            'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now))}
     atomic_file.write_atomic(runner.module, _pending_path(runner), json.dumps(note).encode(), mode=0o600)
+
+
+def _reloaded_since(runner, when):
+    """Whether the instance's master, or its queue manager, started after ``when`` (seconds since the epoch).
+
+    False when that cannot be told (no pid file; a frozen host has no queue
+    manager): the reload is then done once more.
+    """
+    queue_directory = runner.run('postconf', ['hide_names'], ['queue_directory'])[1].strip()
+    try:
+        with open(os.path.join(queue_directory, 'pid', 'master.pid'), 'rb') as handle:
+            master = int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    processes = process_starts()
+    if master in processes and processes[master][2] > when:
+        return True
+    return any(parent == master and name == 'qmgr' and started > when
+               for parent, name, started in processes.values())
+
+
+def process_starts(proc='/proc'):
+    """Every process: pid -> (parent pid, command name, start in seconds since the epoch), from /proc."""
+    try:
+        with open(os.path.join(proc, 'stat'), 'rb') as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith(b'btime '))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return {}
+    ticks = os.sysconf('SC_CLK_TCK')
+    processes = {}
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, 'stat'), 'rb') as handle:
+                text = handle.read().decode('utf-8', 'replace')
+        except OSError:
+            continue  # ended meanwhile
+        # pid (comm) state ppid ... starttime (field 22); comm may hold spaces and parentheses.
+        name = text[text.find('(') + 1:text.rfind(')')]
+        fields = text[text.rfind(')') + 2:].split()
+        try:
+            processes[int(entry)] = (int(fields[1]), name, boot + int(fields[19]) / ticks)
+        except (ValueError, IndexError):
+            continue
+    return processes
 
 
 def _forget_pending(runner):

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file, config_stage, postfix_control
@@ -30,6 +32,10 @@ class SimulatedPostfix:
         self.start_always_fails = False
         self.commands = []
         self.module = None
+
+    def run(self, tool, options=(), args=()):
+        # postconf -h queue_directory: one without master's pid file, so nothing tells of a reload by other means.
+        return 0, '/nonexistent/queue\n', ''
 
     def run_with_terminal(self, tool, args=(), config_dir=None):
         command = args[0]
@@ -323,3 +329,50 @@ def test_nothing_changed_and_nothing_pending_plans_nothing():
     runner = SimulatedPostfix()
     assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=True)
     assert runner.commands == ['status']
+
+
+def fake_proc(directory, processes, boot=1700000000):
+    """A /proc with stat files: pid -> (ppid, comm, start in seconds after boot)."""
+    directory.mkdir()
+    (directory / 'stat').write_text('cpu  1 2 3\nbtime %d\n' % boot)
+    for pid, (ppid, comm, start) in processes.items():
+        (directory / str(pid)).mkdir()
+        fields = ['S', str(ppid)] + ['0'] * 17 + [str(start * os.sysconf('SC_CLK_TCK'))] + ['0'] * 5
+        (directory / str(pid) / 'stat').write_text('%d (%s) %s\n' % (pid, comm, ' '.join(fields)))
+    (directory / 'self').mkdir()
+
+
+def test_process_starts_reads_parents_names_and_start_times(tmp_path):
+    fake_proc(tmp_path / 'proc', {310: (1, 'master', 100), 329: (310, 'qmgr', 160), 400: (1, 'odd) name (x', 5)})
+    assert postfix_control.process_starts(str(tmp_path / 'proc')) == {
+        310: (1, 'master', 1700000100.0), 329: (310, 'qmgr', 1700000160.0), 400: (1, 'odd) name (x', 1700000005.0)}
+
+
+class QueueRunner(SimulatedPostfix):
+    """postconf -h queue_directory, for a queue directory with master's pid file."""
+
+    def __init__(self, queue_directory):
+        super().__init__()
+        self.queue_directory = queue_directory
+
+    def run(self, tool, options=(), args=()):
+        assert (tool, list(options), list(args)) == ('postconf', ['hide_names'], ['queue_directory'])
+        return 0, '%s\n' % self.queue_directory, ''
+
+
+@pytest.mark.parametrize('processes, reloaded', [
+    pytest.param({310: (1, 'master', 100), 312: (310, 'qmgr', 100)}, False, id='nothing-since'),
+    pytest.param({310: (1, 'master', 100), 329: (310, 'qmgr', 160)}, True, id='reloaded-by-someone-else'),
+    pytest.param({410: (1, 'master', 160), 411: (410, 'qmgr', 160)}, True, id='restarted-by-someone-else'),
+    pytest.param({310: (1, 'master', 100), 330: (310, 'pickup', 160)}, False, id='frozen-no-qmgr'),
+    pytest.param({310: (1, 'master', 100), 329: (999, 'qmgr', 160)}, False, id='another-instance-qmgr'),
+])
+def test_a_reload_by_other_means_is_seen_in_the_processes(tmp_path, monkeypatch, processes, reloaded):
+    fake_proc(tmp_path / 'proc', processes)
+    master = min(pid for pid, (ppid, comm, start) in processes.items() if comm == 'master')
+    (tmp_path / 'pid').mkdir()
+    (tmp_path / 'pid' / 'master.pid').write_text('%11d\n' % master)
+    real_starts = postfix_control.process_starts
+    monkeypatch.setattr(postfix_control, 'process_starts', lambda: real_starts(str(tmp_path / 'proc')))
+    # The note was written 150 s after boot.
+    assert postfix_control._reloaded_since(QueueRunner(str(tmp_path)), 1700000150) is reloaded
