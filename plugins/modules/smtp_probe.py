@@ -15,7 +15,7 @@ description:
     each recipient, DATA with the message, and QUIT.
   - Each reply is checked against the codes expected of its step (O(expect), O(rcpt_expect)), so that a refusal can
     be the outcome the task asks for. An open-relay probe, for example, expects any refusal at RCPT, V([4xx, 5xx]),
-    and fails when the server answers C(250): Postfix refuses with C(554) under C(reject_unauth_destination), and
+    and fails when the server answers C(250). Postfix refuses with C(554) under C(reject_unauth_destination), and
     with C(454) under C(defer_unauth_destination), its default in C(smtpd_relay_restrictions).
   - The task fails at the first step whose reply is not expected, or that gets no reply; the result still has every
     reply, the TLS details and, in RV(failed_step), the step that failed with the exit code swaks would have given.
