@@ -17,9 +17,27 @@ from ansible_collections.mailops.postfix.plugins.module_utils.module_errors impo
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import DEFAULT_CONFIG_DIR
 
 
+# What postfix-script says of a stopped instance (Postfix 3.7 and 3.10, on a terminal).
+_NOT_RUNNING = 'the Postfix mail system is not running'
+
+
 def is_running(runner):
-    """Whether the instance's master process runs (``postfix status`` exit code)."""
-    return runner.run_with_terminal('postfix', ['status'])[0] == 0
+    """Whether the instance's master process runs (``postfix status``).
+
+    Raise PostfixCommandError when postfix status cannot tell: it fails the
+    same way (exit code 1) for a configuration directory without main.cf,
+    a main.cf it cannot read, or a user who is not root, and none of them
+    means that Postfix is stopped.
+    """
+    rc, output = runner.run_with_terminal('postfix', ['status'])
+    if rc == 0:
+        return True
+    if _NOT_RUNNING in output:
+        return False
+    hint = '; it needs root (become: true)' if 'reserved for the superuser' in output else ''
+    raise PostfixCommandError('postfix status failed (rc=%d), so whether Postfix runs is unknown: %s%s'
+                              % (rc, output.strip() or 'no message', hint), cmd=['postfix', 'status'], rc=rc,
+                              stderr=output)
 
 
 def instances(runner):

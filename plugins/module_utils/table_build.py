@@ -235,13 +235,26 @@ def remove_leftovers(table_type, path):
     return found
 
 
+# Berkeley DB creates a file under a temporary name, "__db." before its own, and
+# renames it when done; a full disk leaves that temporary file behind, empty.
+_BERKELEY_DB_TYPES = frozenset(['btree', 'hash'])
+
+
 def leftovers(table_type, path):
-    """Staged files of this table that an interrupted run left behind."""
+    """Staged files of this table that an interrupted run left behind.
+
+    The staged source (.NAME.XXXXXXXX.tmp), what postmap built from it
+    (.NAME.XXXXXXXX.tmp.db), and for Berkeley DB types the temporary file
+    of that build (__db..NAME.XXXXXXXX.tmp.db); nothing else.
+    """
     found = set()
+    suffixes = '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'
     for named in sorted({path, os.path.realpath(path)}):
         directory, name = os.path.split(named)
-        pattern = re.compile(r'\.%s\.[A-Za-z0-9_]{8}\.tmp(?:%s)?' % (
-            re.escape(name), '|'.join(re.escape(suffix) for suffix, dummy in _suffixed(table_type, path)) or '(?!)'))
+        staged = r'\.%s\.[A-Za-z0-9_]{8}\.tmp' % re.escape(name)
+        built = r'%s(?:%s)' % (staged, suffixes)
+        ours = [staged, built] + ([r'__db\.' + built] if table_type in _BERKELEY_DB_TYPES else [])
+        pattern = re.compile('|'.join(ours))
         try:
             names = os.listdir(directory or '.')
         except FileNotFoundError:

@@ -41,7 +41,7 @@ class SimulatedPostfix:
         command = args[0]
         self.commands.append(command)
         if command in ('status', 'reload'):
-            return (0 if self.running else 1), ''
+            return (0, '') if self.running else (1, 'postfix/postfix-script: the Postfix mail system is not running\n')
         if command == 'stop':
             if not self.running:
                 return 1, 'postfix/postfix-script: fatal: the Postfix mail system is not running\n'

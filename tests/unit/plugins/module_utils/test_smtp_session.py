@@ -89,9 +89,10 @@ class FakeSmtpServer:
     """
 
     def __init__(self, tls_context=None, implicit_tls=False, xclient=True, open_relay=False, echo_auth=False,
-                 replies=None):
+                 replies=None, relay_code=554):
         self.tls_context, self.implicit_tls, self.xclient = tls_context, implicit_tls, xclient
         self.open_relay, self.echo_auth, self.replies = open_relay, echo_auth, replies or {}
+        self.relay_code = relay_code
         self.commands = []
         self.messages = []
         self.listener = socket.create_server(('127.0.0.1', 0))
@@ -202,7 +203,8 @@ class Dialogue:
             self.accepted += 1
             self.send('RCPT', '250 2.1.5 Ok')
         else:
-            self.send('RCPT', '554 5.7.1 <%s>: Relay access denied' % address)
+            code = self.server.relay_code
+            self.send('RCPT', '%d %d.7.1 <%s>: Relay access denied' % (code, code // 100, address))
 
     def do_DATA(self, _argument):
         if not self.accepted:

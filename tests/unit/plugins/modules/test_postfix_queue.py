@@ -44,7 +44,7 @@ class FakeRunner:
 
     def run_with_terminal(self, tool, args=(), config_dir=None):
         self.calls.append((tool, list(args)))
-        return (0 if self.running else 1), ''
+        return (0, '') if self.running else (1, 'postfix/postfix-script: the Postfix mail system is not running\n')
 
     def version(self):
         return self.version_string
