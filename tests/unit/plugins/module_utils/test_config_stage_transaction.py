@@ -88,10 +88,10 @@ def test_main_cf_goes_live_only_when_the_service_it_names_is_live(tmp_path, live
     seen = []
     real_write = config_stage.write_atomic
 
-    def watching_write(module, path, content, mtime=None):
+    def watching_write(module, path, content, mtime=None, installation=None):
         if path.endswith('/main.cf'):
             seen.append((live / 'master.cf').read_bytes())
-        real_write(module, path, content, mtime=mtime)
+        real_write(module, path, content, mtime=mtime, installation=installation)
 
     monkeypatch.setattr(config_stage, 'write_atomic', watching_write)
     apply_content_filter(tmp_path, Postfix(str(live)))
@@ -104,8 +104,8 @@ def test_a_failed_reload_puts_both_previous_files_back(tmp_path, live):
     with pytest.raises(PostfixCommandError) as raised:
         apply_content_filter(tmp_path, runner)
     assert {name: (live / name).read_bytes() for name in OLD} == OLD
-    assert str(raised.value) == ('postfix reload failed (rc=1): %s; the previous master.cf and main.cf restored'
-                                 % RELOAD_FAILED.strip())
+    assert str(raised.value) == ('postfix reload failed (rc=1): %s; nothing of this run is live (the previous %s/master.cf, '
+                                 '%s/main.cf put back)' % (RELOAD_FAILED.strip(), live, live))
     assert (raised.value.rc, raised.value.stderr) == (1, RELOAD_FAILED)
     assert 'reload' in runner.commands
     assert sorted(path.name for path in live.iterdir()) == ['main.cf', 'master.cf']  # no staged file left

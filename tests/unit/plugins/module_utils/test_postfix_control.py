@@ -12,14 +12,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError, PostfixCommandError
 
 
-@pytest.fixture(autouse=True)
-def note_directory(monkeypatch, tmp_path):
-    """The notes of pending reloads go to a directory of the test's own, not /run/mailops-postfix."""
-    directory = tmp_path / 'notes'
-    monkeypatch.setattr(postfix_control, 'NOTE_DIRECTORY', str(directory))
-    return directory
-
-
 class SimulatedPostfix:
     """postfix status/stop/start as postfix-script answers them. ``bad_config``: start fails while it is set;
     ``start_always_fails``: also with the restored files."""
