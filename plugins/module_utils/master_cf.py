@@ -131,7 +131,8 @@ def entry_brace_problem(entry):
 def malformed_warning(malformed, path):
     """A warning about an entry written by hand, with what to do about it."""
     return ('%s: the entry %r is malformed (%s). Fix it in %s, or replace it with services (give its command and '
-            'args)' % (malformed.key, ' '.join(malformed.line.split()), malformed.problem, path))
+            'args), or remove it (state: absent)' % (malformed.key, ' '.join(malformed.line.split()), malformed.problem,
+                                                     path))
 
 
 def entry_key(entry):
@@ -195,10 +196,12 @@ def normalize_spec(spec):
     if spec.get('args') is not None:
         normalized['args'] = [_field_text('args', arg) for arg in spec['args']]
         for arg in normalized['args']:
-            if not arg.startswith('-'):
+            if not arg.startswith('-') or arg == '--':
                 break  # from here on, -o belongs to the command (pipe's argv=...)
             if arg == '-o':
                 raise ConfigValueError('master.cf entry %s: give -o parameters in options, not in args' % key)
+            if 'o' in arg[1:]:
+                raise ConfigValueError(attached_option_problem(key, arg))
     if spec.get('options') is not None:
         normalized['options'] = {}
         for name, value in spec['options'].items():
@@ -207,6 +210,21 @@ def normalize_spec(spec):
             if normalized['options'][name] is not None:
                 check_braces(name, normalized['options'][name], what='%s -o %s' % (key, name))
     return normalized
+
+
+def attached_option_problem(key, arg):
+    """Why an argument like -osmtpd_relay_restrictions=permit (or -vo) is refused, and what to give instead.
+
+    postconf -M reads such a word the way a daemon's getopt would, but splits it
+    again wherever an "o" follows: -osmtpd_relay_restrictions=permit is written
+    as "-o smtpd_relay_restricti -o ns=permit", which postfix check lets through
+    and which stops smtpd at startup.
+    """
+    name, sep, value = arg[2:].partition('=')
+    example = '%s: %s' % (name, value) if arg.startswith('-o') and sep and name else 'name: value'
+    return ('master.cf entry %s: the argument %r holds a -o parameter, which postconf would split at every further '
+            '"o" (-osmtpd_relay_restrictions=permit becomes "-o smtpd_relay_restricti -o ns=permit", and smtpd does '
+            'not start): give -o parameters in the service\'s options ({%s}), not in args' % (key, arg, example))
 
 
 def desired_entry(current, spec):

@@ -97,7 +97,8 @@ options:
         description:
           - Arguments after the command other than C(-o) parameters, in order, for example V([-v]) or
             pipe(8)'s V([flags=R, user=nobody, argv=/usr/bin/filter, ${recipient}]).
-          - Each argument is one word; C(-o) parameters belong in O(services[].options).
+          - Each argument is one word; C(-o) parameters belong in O(services[].options), also in the attached form
+            C(-oname=value), which C(postconf -M) would split at every further C(o).
           - When given, they replace the entry's current arguments.
         type: list
         elements: str
@@ -108,7 +109,10 @@ options:
           - Values with white space are written as C(-o { name = value }).
         type: dict
       state:
-        description: Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
+        description:
+          - Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
+          - An entry written by hand that cannot be read (a warning names it) can be removed, or replaced whole by
+            giving its O(services[].command).
         type: str
         choices: [present, absent]
         default: present
@@ -510,8 +514,13 @@ def check_unset(changes, names):
                                    '(with the archive role: archive_replace_bcc: true)' % (name, change['before']))
 
 
-def plan_services(current, specs):
-    """master.cf changes: service/type -> {before, after}; after None removes the entry."""
+def plan_services(current, specs, malformed=()):
+    """master.cf changes: service/type -> {before, after}; after None removes the entry.
+
+    ``malformed`` (from parse_entries) holds the entries that cannot be read at
+    all: such an entry can be removed, or replaced whole (its command given).
+    """
+    unreadable = {item.key: item for item in malformed if item.key not in current}
     changes, seen = {}, set()
     for spec in specs:
         normalized = normalize_spec(spec)
@@ -520,11 +529,15 @@ def plan_services(current, specs):
             raise ConfigValueError('master.cf entry %s is given more than once in services' % key)
         seen.add(key)
         existing = current.get(key)
-        before = None if existing is None else render_entry(existing)
+        before = render_entry(existing) if existing is not None else (
+            ' '.join(unreadable[key].line.split()) if key in unreadable else None)
         if spec['state'] == 'absent':
-            if existing is not None:
+            if before is not None:
                 changes[key] = {'before': before, 'after': None}
             continue
+        if key in unreadable and 'command' not in normalized:
+            raise ConfigValueError('master.cf entry %s is malformed (%s): give its command (and args) to replace it '
+                                   'whole, or remove it with state: absent' % (key, unreadable[key].problem))
         entry = desired_entry(existing, normalized)
         if entry != existing:
             changes[key] = {'before': before, 'after': render_entry(entry)}
@@ -588,7 +601,7 @@ def plan(module, runner, result):
         result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
     if params['services']:
         current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
-        result['service_changes'] = plan_services(current_services, params['services'])
+        result['service_changes'] = plan_services(current_services, params['services'], malformed)
         for entry in malformed:
             if entry.key not in result['service_changes']:
                 module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))

@@ -360,6 +360,35 @@ def test_normalize_spec_errors(changes, message):
         normalize_spec(spec)
 
 
+@pytest.mark.parametrize('args, word, example', [
+    # postconf -M splits such a word at every further "o": -o smtpd_relay_restricti -o ns=permit (3.7 and 3.10).
+    pytest.param(['-osmtpd_relay_restrictions=permit'], '-osmtpd_relay_restrictions=permit',
+                 '{smtpd_relay_restrictions: permit}', id='attached'),
+    pytest.param(['-v', '-osyslog_name=postfix/x'], '-osyslog_name=postfix/x', '{syslog_name: postfix/x}',
+                 id='attached-after-v'),
+    # -vo: -v, then -o with the rest as its value (written as -v -o sysl -o g_name=p -o stfix/x).
+    pytest.param(['-vosyslog_name=postfix/x'], '-vosyslog_name=postfix/x', '{name: value}', id='in-a-cluster'),
+    pytest.param(['-vo', 'syslog_name=x'], '-vo', '{name: value}', id='cluster-then-word'),
+])
+def test_normalize_spec_refuses_o_parameters_in_args(args, word, example):
+    spec = {'service': 'relaytest', 'type': 'unix', 'command': 'smtpd', 'args': args}
+    with pytest.raises(ConfigValueError) as error:
+        normalize_spec(spec)
+    assert str(error.value).startswith('master.cf entry relaytest/unix: the argument %r holds a -o parameter' % word)
+    assert str(error.value).endswith("give -o parameters in the service's options (%s), not in args" % example)
+
+
+@pytest.mark.parametrize('args', [
+    ['-v'],
+    ['-D', '-v', '-S'],
+    # After the first word that is not an option, "o" belongs to the command: pipe's argv=... and "--".
+    ['flags=R', 'user=nobody', 'argv=/usr/bin/filter', '-oi', '-f', '${sender}'],
+    ['--', '-oi'],
+])
+def test_normalize_spec_accepts_args_without_o_parameters(args):
+    assert normalize_spec({'service': 'x', 'type': 'unix', 'args': args})['args'] == args
+
+
 def test_normalize_spec_rejects_option_name_with_trailing_newline():
     with pytest.raises(ConfigValueError):
         normalize_spec({'service': 'submission', 'type': 'inet', 'options': {'syslog_name\n': 'x'}})
@@ -511,12 +540,25 @@ def test_parse_entries_reads_past_hand_made_errors_and_reports_each():
     assert 'has no closing "}"' in malformed[2].problem
 
 
+# What postconf -M (3.7 and 3.10) prints after "postconf -Me '127.0.0.1:10026/inet=127.0.0.1:10026 inet n - y - -
+# smtpd -osmtpd_relay_restrictions=permit'": an entry that postfix check lets through and smtpd cannot start with.
+MANGLED = '127.0.0.1:10026 inet n   -       y       -       -       smtpd -o smtpd_relay_restricti -o ns=permit'
+
+
+def test_parse_entries_reports_the_entry_postconf_mangled():
+    entries, malformed = parse_entries('smtp inet n - y - - smtpd\n' + MANGLED + '\n')
+    assert list(entries) == ['smtp/inet']
+    assert [(item.key, item.line) for item in malformed] == [('127.0.0.1:10026/inet', MANGLED)]
+    assert malformed[0].problem == "-o argument without \"=\": 'smtpd_relay_restricti'"
+
+
 def test_malformed_warning_names_the_line_the_problem_and_the_fix():
     item = parse_entries(HAND_MADE)[1][0]
     assert malformed_warning(item, '/etc/postfix/master.cf') == (
         "foo/unix: the entry 'foo unix - n n - - pipe flags=R user=nobody argv=/bin/cat x}' is malformed "
         "(a \"}\" without its \"{\" in the argument 'x}', so Postfix would read the rest of the line as one argument). "
-        "Fix it in /etc/postfix/master.cf, or replace it with services (give its command and args)")
+        "Fix it in /etc/postfix/master.cf, or replace it with services (give its command and args), or remove it "
+        "(state: absent)")
 
 
 @pytest.mark.parametrize('version', VERSIONS)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -254,6 +255,51 @@ def test_plan_services_refuses_o_in_args():
     # "-o name=value" in args would be read back as an option and never settle.
     with pytest.raises(ConfigValueError, match='give -o parameters in options'):
         plan_services({}, [service(service='submission', type='inet', command='smtpd', args=['-v', '-o', 'smtpd_fooo=2'])])
+
+
+@pytest.mark.parametrize('args', [['-osmtpd_relay_restrictions=permit'], ['-v', '-vosyslog_name=x']])
+def test_plan_services_refuses_attached_o_in_args(args):
+    # postconf -M would write "-o smtpd_relay_restricti -o ns=permit": postfix check passes, smtpd does not start.
+    with pytest.raises(ConfigValueError, match="give -o parameters in the service's options"):
+        plan_services({}, [service(service='relaytest', type='inet', command='smtpd', args=args)])
+
+
+# What postconf -M prints for an entry written by "postconf -Me" with an attached -o (3.7 and 3.10).
+MANGLED = '127.0.0.1:10026 inet n   -       y       -       -       smtpd -o smtpd_relay_restricti -o ns=permit'
+MANGLED_KEY = '127.0.0.1:10026/inet'
+
+
+def services_with_mangled(version):
+    return parse_entries(fixture_text(version, 'postconf-M.txt') + MANGLED + '\n')
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_plan_services_removes_an_entry_it_cannot_read(version):
+    current, malformed = services_with_mangled(version)
+    assert MANGLED_KEY not in current and [item.key for item in malformed] == [MANGLED_KEY]
+    specs = [service(service='127.0.0.1:10026', type='inet', state='absent')]
+    changes = plan_services(current, specs, malformed)
+    assert changes == {MANGLED_KEY: {'before': '127.0.0.1:10026 inet n - y - - smtpd -o smtpd_relay_restricti -o '
+                                               'ns=permit', 'after': None}}
+    # Removed, it is gone from what postconf -M prints: the second run changes nothing.
+    assert plan_services(current_services(version), specs, []) == {}
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_plan_services_replaces_an_entry_it_cannot_read_only_whole(version):
+    current, malformed = services_with_mangled(version)
+    fixed = service(service='127.0.0.1:10026', type='inet', private=False, chroot=True, command='smtpd',
+                    options={'smtpd_relay_restrictions': 'permit_mynetworks, reject'})
+    changes = plan_services(current, [fixed], malformed)
+    assert changes[MANGLED_KEY]['before'].endswith('smtpd -o smtpd_relay_restricti -o ns=permit')
+    assert changes[MANGLED_KEY]['after'] == ('127.0.0.1:10026 inet n - y - - smtpd '
+                                             '-o { smtpd_relay_restrictions = permit_mynetworks, reject }')
+    assert plan_services(dict(current, **{MANGLED_KEY: parse_entry(changes[MANGLED_KEY]['after'])}), [fixed], []) == {}
+    # Without its command, a change would have to keep the unreadable rest.
+    with pytest.raises(ConfigValueError, match=re.escape(
+            'master.cf entry 127.0.0.1:10026/inet is malformed (-o argument without "=": \'smtpd_relay_restricti\'): '
+            'give its command (and args) to replace it whole, or remove it with state: absent')):
+        plan_services(current, [service(service='127.0.0.1:10026', type='inet', chroot=False)], malformed)
 
 
 @pytest.mark.parametrize('version', VERSIONS)
