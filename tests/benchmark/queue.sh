@@ -3,13 +3,15 @@
 # sender pattern and deletes it. Next to it, the floor measured on the same
 # queue in the same run: the raw pipeline postqueue -j | python3 (json, re) |
 # postsuper -d -. Prints the wall time and the peak RSS of both (medians of RUNS
-# runs, each on the same queue files) and their ratios.
+# runs, each on the same queue files) and their ratios. Then what matching
+# costs per message and what the deadline on it (match_timeout) adds
+# (queue-match.py, in the controller's Python, next to a bare re.search loop).
 # Not a test: it asserts nothing, it reports. Target: time ratio <= 2.
 # Usage: tests/benchmark/queue.sh   (after `make images`); COUNT=50000 RUNS=3 IMAGE=bookworm
 COUNT=${COUNT:-50000}
 RUNS=${RUNS:-3}
 IMAGE=${IMAGE:-bookworm}
-NAME=mailops-bench-queue
+NAME=${MAILOPS_TESTBED_PREFIX:-mailops}-bench-queue
 # Ansible runs the module under queue-measure.py, which records its time and peak memory.
 BENCH_PYTHON=/usr/local/bin/measured-python3
 # shellcheck source=tests/benchmark/container.sh
@@ -88,3 +90,5 @@ print("  module on an empty queue (baseline):                       %6.2f s   pe
       % (base_s, base_kb / 1024, (module_kb - base_kb) / 1024))
 print("  the whole ad-hoc ansible run of the module:               %6.2f s   ratio to floor %.2f" % (ansible_s, ansible_s / floor_s))
 ' "$COUNT"
+
+PYTHONPATH=$PWD/.build/collections python3 tests/benchmark/queue-match.py
