@@ -158,9 +158,10 @@ def tag(kind, number):
     return 'readme_%s_%d' % (kind, number)
 
 
-def example_block(example, spec, tasks):
+def example_block(example, tasks):
     """The example's tasks in a block: its setup first (a block of its own), then the example, then its
     handlers; a rescue, so that the next example runs."""
+    spec = example.spec
     setup = [{'name': 'Set up %s' % name, 'ansible.builtin.include_tasks': os.path.join(HERE, 'setup', name + '.yml')}
              for name in spec.get('setup', [])]
     block = []
@@ -189,15 +190,14 @@ def plays_for(path, examples, group):
     """The plays that run one file's examples: consecutive task examples share a play."""
     plays = []
     for example in examples:
-        spec = example.spec
         if example.kind == 'play':
             play = {key: value for key, value in example.body.items() if key not in ('hosts', 'roles', 'tasks')}
             unknown = {'pre_tasks', 'post_tasks', 'import_playbook'} & set(play)
             if unknown:
                 raise ValueError('%s: a play with %s: the stage does not run those yet' % (example.where, unknown))
             tasks = [role_task(entry) for entry in example.body.get('roles', [])] + example.body.get('tasks', [])
-            play.update(hosts=group, tasks=[example_block(example, spec, tasks)])
-            play['handlers'] = play.get('handlers', []) + spec.get('handlers', [])
+            play.update(hosts=group, tasks=[example_block(example, tasks)])
+            play['handlers'] = play.get('handlers', []) + example.spec.get('handlers', [])
             plays.append(play)
             continue
         if example.kind == 'role':
@@ -207,8 +207,8 @@ def plays_for(path, examples, group):
             tasks = [example.body]
         if not plays or plays[-1].get('name') != path:
             plays.append({'name': path, 'hosts': group, 'gather_facts': False, 'tasks': [], 'handlers': []})
-        plays[-1]['tasks'].append(example_block(example, spec, tasks))
-        plays[-1]['handlers'] += spec.get('handlers', [])
+        plays[-1]['tasks'].append(example_block(example, tasks))
+        plays[-1]['handlers'] += example.spec.get('handlers', [])
     plays.append({'name': 'Put the demo host back after %s' % path, 'hosts': group, 'gather_facts': False,
                   'tasks': [{'name': 'Restore', 'tags': ['readme_restore'],
                              'ansible.builtin.include_tasks': os.path.join(HERE, 'setup', 'restore.yml')}]})
@@ -218,11 +218,10 @@ def plays_for(path, examples, group):
 # ---------------------------------------------------------------------------
 # Running and judging
 
-def apply_list(examples):
-    """Give each example what examples.yml says of it; return the problems with examples.yml itself: an
-    entry that names no example, or a name that several examples of the file have (use HEADING > NAME)."""
-    with open(os.path.join(HERE, 'examples.yml'), encoding='utf-8') as handle:
-        data = yaml.safe_load(handle)
+def apply_list(examples, data):
+    """Give each example what examples.yml (``data``) says of it; return the problems with examples.yml
+    itself: an entry that names no example, or a name that several examples of the file have (use
+    HEADING > NAME)."""
     problems = []
     for section, attribute in (('examples', 'spec'), ('known_failures', 'known'), ('not_run', 'not_run')):
         for path, named in (data.get(section) or {}).items():
@@ -232,7 +231,7 @@ def apply_list(examples):
                     problems.append('%s: %s: "%s" names %s' % (section, path, name, 'no example there' if not matching
                                     else '%d examples; name one as "HEADING > NAME"' % len(matching)))
                     continue
-                setattr(matching[0], attribute, value or {} if attribute == 'spec' else value)
+                setattr(matching[0], attribute, (value or {}) if attribute == 'spec' else value)
     return problems
 
 
@@ -269,14 +268,16 @@ def inventory_for(demo_inventory):
 def main():
     listing = '--list' in sys.argv[1:]
     arguments = [argument for argument in sys.argv[1:] if argument != '--list']
-    shown = yaml.safe_load(open(os.path.join(HERE, 'examples.yml'), encoding='utf-8')).get('not_examples') or {}
+    with open(os.path.join(HERE, 'examples.yml'), encoding='utf-8') as handle:
+        data = yaml.safe_load(handle)
+    shown = data.get('not_examples') or {}
     roles = role_variables()
     examples, shown_used = [], set()
     for path in sources():
         examples += examples_of(path, roles, shown, shown_used)
     for number, example in enumerate(examples, 1):
         example.number = number
-    problems = apply_list(examples) + ['not_examples: %s: no YAML block there starts with "%s"' % key for key in sorted(
+    problems = apply_list(examples, data) + ['not_examples: %s: no YAML block there starts with "%s"' % key for key in sorted(
         {(path, first) for path, firsts in shown.items() for first in firsts} - shown_used)]
     if listing:
         for example in examples:
@@ -303,6 +304,7 @@ def main():
                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
                    ANSIBLE_CONNECTION_PLUGINS=os.path.join(ROOT, 'tests', 'testbed', 'connection_plugins'))
         log_path = os.environ.get('README_EXAMPLES_LOG', os.path.join(ROOT, '.build', 'readme-examples.log'))
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
         with open(log_path, 'w', encoding='utf-8') as log:
             run = subprocess.run(['ansible-playbook', '-i', inventory, '-e', 'readme_root=' + ROOT, playbook], stdout=log, stderr=subprocess.STDOUT, env=env,
                                  check=False, cwd=ROOT)
