@@ -24,8 +24,9 @@ must not fail. examples.yml also lists the known failures (each with its issue;
 they must fail, and one that passes must be taken off the list), the examples
 that cannot run here, and the YAML blocks that show output rather than an example.
 
-Usage: yaml_examples.py DEMO_INVENTORY | --list   (from any directory; the demo
-container must be up; --list lists the examples and what examples.yml gives them).
+Usage: yaml_examples.py DEMO_INVENTORY [FILE...] | --list   (from any directory;
+the demo container must be up; FILE: run only the examples of these files, as
+while fixing one; --list lists the examples and what examples.yml gives them).
 The playbook's output goes to .build/readme-examples.log ($README_EXAMPLES_LOG). Prints one line per example and a summary; exits 1 if
 any example did not do what it should, or examples.yml names one that does not exist.
 """
@@ -288,6 +289,8 @@ def main():
     plays = [{'name': 'Record the demo host as the stage found it', 'hosts': GROUP, 'gather_facts': False,
               'tasks': [{'name': 'Baseline', 'ansible.builtin.include_tasks': os.path.join(HERE, 'setup',
                                                                                           'baseline.yml')}]}]
+    only = arguments[1:]
+    examples = [example for example in examples if not only or example.path in only]
     for path in sources():
         runnable = [example for example in examples if example.path == path and not example.not_run]
         if runnable:
