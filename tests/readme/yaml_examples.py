@@ -278,17 +278,18 @@ def main():
         examples += examples_of(path, roles, shown, shown_used)
     for number, example in enumerate(examples, 1):
         example.number = number
-    problems = apply_list(examples, data) + ['not_examples: %s: no YAML block there starts with "%s"' % key for key in sorted(
-        {(path, first) for path, firsts in shown.items() for first in firsts} - shown_used)]
+    unused = {(path, first) for path, firsts in shown.items() for first in firsts} - shown_used
+    problems = apply_list(examples, data) + ['not_examples: %s: no YAML block there starts with "%s"' % key
+                                             for key in sorted(unused)]
     if listing:
         for example in examples:
             print('%-4s %-5s %s  %s  %s' % (example.number, example.kind, example.where, example.name,
-                                          example.spec or example.known or example.not_run or ''))
+                                            example.spec or example.known or example.not_run or ''))
         print('\n'.join(problems))
         return 1 if problems else 0
+    baseline = {'name': 'Baseline', 'ansible.builtin.include_tasks': os.path.join(HERE, 'setup', 'baseline.yml')}
     plays = [{'name': 'Record the demo host as the stage found it', 'hosts': GROUP, 'gather_facts': False,
-              'tasks': [{'name': 'Baseline', 'ansible.builtin.include_tasks': os.path.join(HERE, 'setup',
-                                                                                          'baseline.yml')}]}]
+              'tasks': [baseline]}]
     only = arguments[1:]
     examples = [example for example in examples if not only or example.path in only]
     for path in sources():
@@ -320,7 +321,7 @@ def main():
         good, got, note = judge(example, outcomes.get(str(example.number)))
         failures += not good
         rows.append('%-4s %-13s %s  %s%s' % ('ok' if good else 'FAIL', got, example.where, example.name,
-                                           '\n     %s' % note if note else ''))
+                                             '\n     %s' % note if note else ''))
     rows += ['FAIL examples.yml: %s' % problem for problem in problems]
     restore = outcomes.get('restore') or {}
     if restore.get('failed'):
