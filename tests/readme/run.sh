@@ -34,7 +34,9 @@ ansible -i playbooks/inventory/demo.yml mx -b -m mailops.postfix.postfix_freeze 
 ansible -i playbooks/inventory/demo.yml mx -b -m mailops.postfix.postfix_queue -a 'action=delete all_messages=true' \
     >/dev/null
 
+commands_seconds=$SECONDS
 python3 tests/readme/yaml_examples.py playbooks/inventory/demo.yml || status=$?
+echo "readme: the commands took $commands_seconds s, the YAML examples $((SECONDS - commands_seconds)) s"
 
 # The examples changed the host in many ways (certificates, a stand-in journalctl, ...): start it afresh.
 tests/testbed/testbed.sh demo-up
