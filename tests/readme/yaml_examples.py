@@ -304,7 +304,9 @@ def main():
             yaml.safe_dump(plays, handle, sort_keys=False, width=120)
         with open(inventory, 'w', encoding='utf-8') as handle:
             yaml.safe_dump(inventory_for(arguments[0]), handle)
-        env = dict(os.environ, README_EXAMPLES_RESULTS=results, ANSIBLE_CALLBACKS_ENABLED='readme_examples',
+        # Callbacks the caller enabled (ansible.posix.profile_tasks, to see where the time goes) stay enabled.
+        callbacks = ','.join(filter(None, [os.environ.get('ANSIBLE_CALLBACKS_ENABLED'), 'readme_examples']))
+        env = dict(os.environ, README_EXAMPLES_RESULTS=results, ANSIBLE_CALLBACKS_ENABLED=callbacks,
                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
                    ANSIBLE_CONNECTION_PLUGINS=os.path.join(ROOT, 'tests', 'testbed', 'connection_plugins'))
         log_path = os.environ.get('README_EXAMPLES_LOG', os.path.join(ROOT, '.build', 'readme-examples.log'))
