@@ -8,16 +8,22 @@ Everything here takes text or records and returns data; nothing runs a command.
 The records arrive as an iterable and are looked at one at a time, so that a
 50,000-message queue costs one record of memory plus what is kept on purpose:
 the queue IDs already listed (see parse_records), the counters of the summary,
-the queue IDs to act on and the first ``limit`` selected records.
+the queue IDs to act on and the first ``limit`` selected records. The one
+outside effect: MatchDeadline sets a timer signal while the selection matches,
+since Python's regular expressions have no time limit of their own.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import functools
 import heapq
 import json
 import re
+import signal
 import sys
+import time
 
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError
 
@@ -50,6 +56,21 @@ _DURATION = re.compile(r'(?:\d+[smhdw])+')
 
 class QueueError(MailopsError):
     """Bad input (a selector, a duration, a queue ID) or queue output that makes no sense; says how to fix it."""
+
+
+class MatchTimeout(QueueError):
+    """The selection's patterns took longer than match_timeout to match; names the pattern and how to fix it."""
+
+
+class DeadlinePassed(Exception):
+    """MatchDeadline's timer went off while matching; scan() turns it into a MatchTimeout.
+
+    ``option`` is the pattern being matched at the time, when Selector.matches() knows it.
+    """
+
+    def __init__(self):
+        super().__init__('match_timeout passed')
+        self.option = None
 
 
 QueueAction = collections.namedtuple('QueueAction', 'name queues postsuper_option done_word total_label')
@@ -186,6 +207,8 @@ def jmespath_true(value):
 
 SELECTOR_OPTIONS = ('queue_ids', 'queues', 'sender', 'recipient', 'site', 'delay_reason', 'older_than', 'newer_than',
                     'query')
+# The selectors whose matching time depends on what they are given (see MatchDeadline).
+PATTERN_OPTIONS = ('sender', 'recipient', 'delay_reason', 'query')
 
 
 def check_site(value, option='site'):
@@ -235,6 +258,8 @@ class Selector:
             for name in ('older_than', 'newer_than'))
         self.query_text = criteria.get('query')
         self.query = None if self.query_text is None else compile_query(self.query_text)
+        # The options whose matching can take long: what a MatchDeadline watches.
+        self.patterns = {name: criteria[name] for name in PATTERN_OPTIONS if criteria.get(name) is not None}
 
     @classmethod
     def from_params(cls, params):
@@ -242,34 +267,116 @@ class Selector:
         return cls(**{name: params[name] for name in SELECTOR_OPTIONS})
 
     def matches(self, record, now):
-        """Whether the record is selected; ``now`` is the time its age is measured at."""
-        if self.queue_ids is not None and record['queue_id'] not in self.queue_ids:
-            return False
-        if self.queues is not None and record['queue_name'] not in self.queues:
-            return False
-        if self.sender is not None and not self.sender.search(record['sender']):
-            return False
-        recipients = record['recipients']
-        if self.recipient is not None and not any(self.recipient.search(rcpt['address']) for rcpt in recipients):
-            return False
-        if self.site is not None and not any(
-                at_site(recipient_domain(rcpt['address']), (self.site,)) for rcpt in recipients):
-            return False
-        if self.delay_reason is not None and not any(
-                self.delay_reason.search(rcpt['delay_reason']) for rcpt in recipients if 'delay_reason' in rcpt):
-            return False
-        age = now - record['arrival_time']
-        if self.older_than is not None and not age > self.older_than:
-            return False
-        if self.newer_than is not None and not age < self.newer_than:
-            return False
-        return self.query is None or jmespath_true(self._search(record))
+        """Whether the record is selected; ``now`` is the time its age is measured at.
+
+        ``pattern`` names the pattern being matched, for the message when a
+        MatchDeadline stops it (a local variable: it costs nothing).
+        """
+        pattern = None
+        try:
+            if self.queue_ids is not None and record['queue_id'] not in self.queue_ids:
+                return False
+            if self.queues is not None and record['queue_name'] not in self.queues:
+                return False
+            pattern = 'sender'
+            if self.sender is not None and not self.sender.search(record['sender']):
+                return False
+            recipients = record['recipients']
+            pattern = 'recipient'
+            if self.recipient is not None and not any(self.recipient.search(rcpt['address']) for rcpt in recipients):
+                return False
+            pattern = None
+            if self.site is not None and not any(
+                    at_site(recipient_domain(rcpt['address']), (self.site,)) for rcpt in recipients):
+                return False
+            pattern = 'delay_reason'
+            if self.delay_reason is not None and not any(
+                    self.delay_reason.search(rcpt['delay_reason']) for rcpt in recipients if 'delay_reason' in rcpt):
+                return False
+            pattern = None
+            age = now - record['arrival_time']
+            if self.older_than is not None and not age > self.older_than:
+                return False
+            if self.newer_than is not None and not age < self.newer_than:
+                return False
+            pattern = 'query'
+            return self.query is None or jmespath_true(self._search(record))
+        except DeadlinePassed as passed:
+            passed.option = pattern
+            raise
+
+    def too_slow(self, option, record, seconds):
+        """The MatchTimeout for a pattern (or any of them: ``option`` None) that was stopped on ``record``."""
+        named = {option: self.patterns[option]} if option in self.patterns else self.patterns
+        what = ', '.join('%s=%s' % item for item in named.items())
+        if list(named) == ['query']:
+            advice = ('Simplify the query, or select with sender, recipient, site, delay_reason, older_than or '
+                      'newer_than')
+        else:
+            advice = ('A pattern with a repetition inside a repetition, such as (a+)+ or (a|aa)*, takes time that '
+                      'doubles with every character of a text it almost matches. Use a simpler pattern: drop the '
+                      'nested repetition (a+ matches what (a+)+ matches), anchor it with ^ and $, or match the text '
+                      'literally (a backslash before . + * ? ( ) [ ] and |)')
+        return MatchTimeout(
+            '%s: matching took longer than match_timeout=%gs and was stopped at message %s; nothing was changed. '
+            '%s. Raise match_timeout only for a pattern that is slow but finishes'
+            % (what, seconds, record['queue_id'], advice))
 
     def _search(self, record):
         try:
             return self.query.search(record)
         except jmespath.exceptions.JMESPathError as error:
             raise QueueError('query=%s failed on message %s: %s' % (self.query_text, record['queue_id'], error))
+
+
+class MatchDeadline:
+    """A limit on the time the selection's patterns take to match, summed over one pass over the queue.
+
+    Python's regular expressions have no time limit, and a pattern with a
+    repetition inside a repetition backtracks exponentially: sender=(a+)+$ on a
+    sender of 34 a's runs for hours. CPython's matcher looks for signals every
+    few thousand steps, so a SIGALRM handler can stop it, and the JMESPath query
+    is Python code. The timer is set once, for the whole pass: when it goes off
+    while the queue is being read rather than matched, the handler sets it again
+    for the matching time that is left, so a large queue that takes long to list
+    is not taken for a slow pattern. Two clock readings per message are the cost.
+    Use it as a context manager around the pass, with matches() in place of
+    Selector.matches(); past the limit, matches() raises DeadlinePassed.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.spent = 0.0
+        self.started = None
+        self._previous_handler = None
+
+    def __enter__(self):
+        self._previous_handler = signal.signal(signal.SIGALRM, self._alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc_info):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self._previous_handler)
+
+    def _alarm(self, signum, frame):
+        spent = self.spent
+        if self.started is not None:
+            spent += time.monotonic() - self.started
+            if spent >= self.seconds:
+                raise DeadlinePassed()
+        # Not matching now, or not long enough yet: wait for the rest (a little, if a match
+        # that just ended used it up: the next one is stopped).
+        signal.setitimer(signal.ITIMER_REAL, max(self.seconds - spent, 0.001))
+
+    def matches(self, selector, record, now):
+        """selector.matches(record, now), timed."""
+        self.started = time.monotonic()
+        try:
+            return selector.matches(record, now)
+        finally:
+            self.spent += time.monotonic() - self.started
+            self.started = None
 
 
 def acts_on(action, record):
@@ -365,30 +472,41 @@ def summarize(records, now, top=10):
     return summary.result()
 
 
-def scan(records, selector, now, action='list', limit=100, top=10):
+def scan(records, selector, now, action='list', limit=100, top=10, match_timeout=None):
     """One pass over the queue for a module run.
 
     Returns the summary of the whole queue, the number of selected messages,
     the first ``limit`` selected records, the IDs of the selected messages that
     ``action`` would change (all of them; they go to postsuper), and the
     requested queue_ids that are not in the queue at all.
+
+    With ``match_timeout`` (seconds) and a selector with patterns, matching
+    them may take that long in all (see MatchDeadline); past it, MatchTimeout
+    names the pattern.
     """
+    deadline = MatchDeadline(match_timeout) if match_timeout is not None and selector.patterns else None
     summary = QueueSummary(now, top)
     selected = 0
     messages = []
     targets = []
     found = set()
-    for record in records:
-        summary.add(record)
-        if selector.queue_ids is not None and record['queue_id'] in selector.queue_ids:
-            found.add(record['queue_id'])
-        if not selector.matches(record, now):
-            continue
-        selected += 1
-        if len(messages) < limit:
-            messages.append(record)
-        if action != 'list' and acts_on(action, record):
-            targets.append(record['queue_id'])
+    record = None
+    matches = selector.matches if deadline is None else functools.partial(deadline.matches, selector)
+    with deadline or contextlib.nullcontext():
+        try:
+            for record in records:
+                summary.add(record)
+                if selector.queue_ids is not None and record['queue_id'] in selector.queue_ids:
+                    found.add(record['queue_id'])
+                if not matches(record, now):
+                    continue
+                selected += 1
+                if len(messages) < limit:
+                    messages.append(record)
+                if action != 'list' and acts_on(action, record):
+                    targets.append(record['queue_id'])
+        except DeadlinePassed as passed:
+            raise selector.too_slow(passed.option, record, match_timeout) from None
     return {
         'summary': summary.result(),
         'selected': selected,

@@ -45,11 +45,11 @@ EXAMPLES = r'''
     keys:
       - spammer@example.net
       - friend@example.org
-  register: lookup
+  register: answers
 
 - name: Fail unless the spammer is rejected
   ansible.builtin.assert:
-    that: lookup.matches['spammer@example.net'] is match('REJECT')
+    that: answers.matches['spammer@example.net'] is match('REJECT')
 
 - name: Query a table kept in MySQL
   mailops.postfix.postfix_lookup:

@@ -6,16 +6,19 @@ postqueue -j and postsuper output (see fixtures/capture-queue.sh)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import tempfile
 import threading
+import time
 
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
     ACTIONS,
     QUEUE_NAMES,
+    MatchTimeout,
     PostsuperReport,
     QueueError,
     Selector,
@@ -367,6 +370,86 @@ def test_scan_one_pass(version):
 def test_scan_list_has_no_targets():
     view = scan(records('3.7'), Selector(), 0, limit=0)
     assert view == dict(view, selected=8, messages=[], targets=[], not_found=[])
+
+
+# ---------------------------------------------------------------------------
+# The deadline on matching
+
+def message(queue_id, sender, recipient='x@remote-one.example', reason=None):
+    rcpt = {'address': recipient}
+    if reason is not None:
+        rcpt['delay_reason'] = reason
+    return {'queue_name': 'deferred', 'queue_id': queue_id, 'arrival_time': 0, 'message_size': 300,
+            'forced_expire': False, 'sender': sender, 'recipients': [rcpt]}
+
+
+# (a+)+$ tries 2**34 ways to split 34 a's before it fails on the @: hours.
+SLOW_SENDER = 'a' * 34 + '@testbed.example'
+
+
+def timer_untouched():
+    return signal.getsignal(signal.SIGALRM) is signal.SIG_DFL and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize('criteria, named', [
+    ({'sender': '(a+)+$'}, 'sender=(a+)+$'),
+    ({'sender': '^a', 'recipient': '(a|a)+$'}, 'recipient=(a|a)+$'),
+    ({'delay_reason': '(a+)+b'}, 'delay_reason=(a+)+b'),
+])
+def test_the_deadline_stops_a_catastrophic_pattern_and_names_it(criteria, named):
+    assert timer_untouched()
+    queue = [message('1A2B3C4D5E', 'alice@testbed.example'),
+             message('4F1A2B3C4D', SLOW_SENDER, recipient=SLOW_SENDER, reason='a' * 34)]
+    start = time.monotonic()
+    with pytest.raises(MatchTimeout) as error:
+        scan(iter(queue), Selector(**criteria), 0, action='delete', match_timeout=0.2)
+    assert time.monotonic() - start < 5  # without the deadline: hours
+    assert str(error.value).startswith('%s: matching took longer than match_timeout=0.2s and was stopped at message '
+                                       '4F1A2B3C4D; nothing was changed. A pattern with a repetition inside a '
+                                       'repetition' % named)
+    assert 'Use a simpler pattern' in str(error.value)
+    assert timer_untouched()  # the signal handler and the timer are put back
+
+
+def test_the_deadline_counts_matching_time_not_reading_time():
+    def slow_listing():
+        for number in range(5):
+            time.sleep(0.1)  # postqueue taking its time: 0.5 s in all
+            yield message('1A2B3C4D%02X' % number, 'spam@testbed.example')
+
+    view = scan(slow_listing(), Selector(sender='^spam@'), 0, action='delete', match_timeout=0.2)
+    assert view['selected'] == 5
+    assert timer_untouched()
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('criteria', [
+    {'sender': 'testbed'},
+    {'recipient': 'remote-one', 'queue_ids': ['A1B2C3D4E5']},
+    {'delay_reason': 'connection refused', 'older_than': '1s'},
+    {'queues': ['deferred']},
+    {},
+])
+def test_the_deadline_leaves_the_selection_as_it_was(version, criteria):
+    untimed = scan(iter(records(version)), Selector(**criteria), 2 ** 31, action='hold', limit=3, top=2)
+    timed = scan(iter(records(version)), Selector(**criteria), 2 ** 31, action='hold', limit=3, top=2,
+                 match_timeout=10)
+    assert timed == untimed
+    assert timer_untouched()
+
+
+def test_no_timer_without_patterns():
+    handlers = []
+
+    def listing():
+        for record in records('3.7'):
+            handlers.append(signal.getsignal(signal.SIGALRM))
+            yield record
+
+    scan(listing(), Selector(queues=['deferred'], older_than='1s'), 2 ** 31, match_timeout=10)
+    assert set(handlers) == {signal.SIG_DFL}
+    scan(listing(), Selector(sender='x'), 2 ** 31, match_timeout=10)
+    assert handlers[-1] is not signal.SIG_DFL
 
 
 # ---------------------------------------------------------------------------
