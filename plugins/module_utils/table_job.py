@@ -55,6 +55,7 @@ def mask_secrets(module, secret_entries):
         module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
                                     if item is not None)
 
+
 # A table job's parameters, as postfix_map's options name them; postconf's
 # tables give path, type, entries, rules and format, and take the rest from here.
 DEFAULTS = {'entries': None, 'rules': None, 'secret_entries': None, 'exclusive': True, 'remove_keys': None,

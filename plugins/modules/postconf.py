@@ -444,16 +444,14 @@ SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
 
 # tables: each one as a postfix_map job (table_job), in the same transaction.
 TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
-               'options': {
-                   'name': {'type': 'str'},
-                   'path': {'type': 'path', 'required': True},
-                   'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
-                   'entries': {'type': 'raw'},
-                   'secret_entries': {'type': 'raw', 'no_log': True},
-                   'rules': table_job.RULES_SPEC,
-                   'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
-                   'access': {'type': 'bool', 'default': False},
-               }}
+               'options': {'name': {'type': 'str'},
+                           'path': {'type': 'path', 'required': True},
+                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+                           'entries': {'type': 'raw'},
+                           'secret_entries': {'type': 'raw', 'no_log': True},
+                           'rules': table_job.RULES_SPEC,
+                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                           'access': {'type': 'bool', 'default': False}}}
 
 
 def requested_parameters(params):
