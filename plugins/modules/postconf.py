@@ -588,7 +588,7 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
         else:
-            if checks.access_tables or checks.allow_open_relay:
+            if checks.written_tables or checks.allow_open_relay:
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
             install_tables()
@@ -701,7 +701,7 @@ def main():
                                    lambda path: held.enter_context(locks.hold('table', path)))
         access_tables.update(table_job.access_entries(jobs))
         checks = RestrictionChecks(runner, version_tuple(result['version']), access_tables,
-                                   params['allow_open_relay'])
+                                   params['allow_open_relay'], table_job.planned_entries(jobs))
         freeze_state, thaw_saved = plan(module, runner, result)
         apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
         report(module, runner, result, jobs)
