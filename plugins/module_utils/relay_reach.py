@@ -68,8 +68,8 @@ def network(text):
 def prefix_network(key):
     """The network an access table key such as "192.0.2" stands for (smtpd looks up address prefixes), or None."""
     labels = key.split('.')
-    if not 1 <= len(labels) <= 3 or not all(label.isascii() and label.isdigit() and int(label) < 256
-                                           for label in labels):
+    numbers = all(label.isascii() and label.isdigit() and int(label) < 256 for label in labels)
+    if not numbers or not 1 <= len(labels) <= 3:
         return None
     return ipaddress.ip_network('%s/%d' % ('.'.join(labels + ['0'] * (4 - len(labels))), 8 * len(labels)))
 

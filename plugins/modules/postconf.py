@@ -15,8 +15,9 @@ description:
     nothing is written when they already match.
   - Changes are first made to a staged copy of main.cf and master.cf and checked there. Parameter names
     that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
-    and C(postfix check) must pass. Only then are the files renamed into place, atomically. A change that
-    fails these checks leaves the live files untouched.
+    restriction lists and C(*_maps) settings that name a file table that does not exist (and that O(tables) does
+    not write) are refused, and C(postfix check) must pass. Only then are the files renamed into place,
+    atomically. A change that fails these checks leaves the live files untouched.
   - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
     (O(reload)).
 author:
@@ -117,7 +118,12 @@ options:
       - Before anything is written, the resulting C(smtpd_relay_restrictions) and C(smtpd_recipient_restrictions)
         (and each smtpd service's C(-o) overrides of them) are evaluated, in Postfix's order, for an unauthenticated
         client outside C(mynetworks) that sends to a domain that is not ours. A configuration that lets such mail
-        through is refused, naming the element that opens the relay.
+        through is refused, naming the element that opens the relay. So is one the check cannot decide (a pattern it
+        cannot read, a table it cannot see into, a policy service before the destination check), and the error says
+        why and how to make it decidable.
+      - The check follows C(relay_domains) (whose domains C(reject_unauth_destination) lets through), the patterns of
+        C(regexp) and C(pcre) tables, the host's own domains for recipient access keys, and the sum of the networks
+        that C(mynetworks) lists. What it cannot read it asks Postfix about, with one C(postmap -q) per table.
       - V(true) applies it anyway, for the rare host that must relay for everyone, with a warning on every run.
     type: bool
     default: false
@@ -219,7 +225,7 @@ EXAMPLES = r'''
 # Ad hoc, on many hosts at once:
 #   ansible mx -m mailops.postfix.postconf -a 'name=relayhost value=[smtp.example.net]:587'
 
-- name: Configure main.cf
+- name: Configure main.cf, with the access table it names
   mailops.postfix.postconf:
     parameters:
       myhostname: mx1.example.com
@@ -232,12 +238,24 @@ EXAMPLES = r'''
         - permit_mynetworks
         - reject_unauth_destination
         - check_sender_access hash:/etc/postfix/rejected_addresses
+    tables:
+      - path: /etc/postfix/rejected_addresses
+        type: hash
+        access: true
+        entries:
+          spammer@example.net: REJECT compromised account
 
-- name: Restriction class from the seed how-to (restricted_recipient is user-defined)
+- name: Restriction class from the seed how-to (restricted_recipient is user-defined), with its table
   mailops.postfix.postconf:
     parameters:
       smtpd_restriction_classes: restricted_recipient
-      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender
+      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender, reject
+    tables:
+      - path: /etc/postfix/privileged_sender
+        type: hash
+        access: true
+        entries:
+          boss@example.com: OK
 
 - name: Remove parameters, back to their defaults
   mailops.postfix.postconf:

@@ -124,8 +124,9 @@ queue:
                                    bounce_next_queue_id: 4F2B81C3A2}}}
 relay:
   description:
-    - The open-relay check on the live configuration, for an outside client sending to a foreign domain: the same code
-      and the same verdict as M(mailops.postfix.postconf)'s guard, which refuses a change whose verdict is open.
+    - The open-relay check on the live configuration, for an outside client sending to a foreign domain. It is the same
+      code, and gives the same verdict, as the guard of M(mailops.postfix.postconf), which refuses a change whose
+      verdict is open.
     - C(open) is true when such a client can relay, and also when the check cannot tell (C(decided) false, for
       example a pattern it cannot read or a table it cannot see into, which postconf refuses as well); C(reason) then
       says what it cannot tell and how to make it decidable.
