@@ -355,7 +355,7 @@ class _Relay:
             return client_pattern_reach(key)
         if syntax == CIDR and key.startswith('!'):
             return '%s matches every client outside %s' % (key, key[1:].strip())
-        net = network(key) or (prefix_network(key) if access and syntax == KEY_VALUE else None)
+        net = self.client_network(syntax, key, access)
         if net is not None:
             return too_wide(net, key)
         if syntax == CIDR:
@@ -366,6 +366,13 @@ class _Relay:
         if '.' in name or ':' in name or name.isdigit():
             return ''
         return tld_reach(name, '%s matches every client hostname in that top-level domain' % key)
+
+    @staticmethod
+    def client_network(syntax, key, access=True):
+        """The network a client table key stands for (an access table's too: "192.0.2"), or None."""
+        if key is None or syntax == REGEXP or key.startswith('!'):
+            return None
+        return network(key) or (prefix_network(key) if access and syntax == KEY_VALUE else None)
 
     def probed_clients(self, table, access):
         """The outside clients ("name[address]", value) that ``table`` answers for, as Postfix looks them up for an
@@ -559,15 +566,14 @@ class _Relay:
             results = outcomes[value]
             if key is not None and not any(result.end == _PERMIT for result in results):
                 continue  # a rejecting or neutral entry: no way through that the empty lookup does not give
-            why = self.reach(subject, syntax, key)
+            net = self.client_network(syntax, key) if subject == CLIENT else None
+            why = too_wide(net, key) if net else self.reach(subject, syntax, key)
             if isinstance(why, CannotTell):
                 unsure = unsure or _cause(trail, element, '%s answers "%s" for %s: %s' % (
                     element.argument, value, key, why))
                 unreadable = unreadable or syntax == REGEXP
                 continue
             if why == '':
-                net = network(key) if subject == CLIENT and syntax != REGEXP else None
-                net = net or (prefix_network(key) if subject == CLIENT and syntax == KEY_VALUE else None)
                 networks += [net] if net else []
                 continue
             answers = '%s answers "%s" for ' % (element.argument, value)

@@ -219,15 +219,25 @@ class RestrictionChecks:
         self.warnings.append('%s; allowed by allow_open_relay' % message)
 
     def _tables(self, values):
-        """Contents of the file tables the relay settings name: as the run writes them, else from the file."""
-        named = ' '.join(values.get(name, '') for name in
-                         RELAY_SETTINGS + tuple(split_list(values.get('smtpd_restriction_classes', ''))))
+        """Contents of the file tables the relay settings name: as the run writes them, else from the file.
+
+        The files of mydestination's and the virtual domains' tables are not
+        read: the guard asks Postfix about the few domains it needs (a virtual
+        alias table can be large).
+        """
+        classes = split_list(values.get('smtpd_restriction_classes', ''))
+
+        def named(settings):
+            return set('%s:%s' % found for name in settings for found in _FILE_TABLE.findall(values.get(name, '')))
+
+        read = named([name for name in RELAY_SETTINGS + tuple(classes)
+                      if name not in OWN_DOMAIN_LISTS or name == 'relay_domains'])
         tables = {}
-        for table_type, path in _FILE_TABLE.findall(named):
-            name = '%s:%s' % (table_type, path)
+        for name in sorted(named(RELAY_SETTINGS + tuple(classes))):
+            table_type, dummy, path = name.partition(':')
             if name in self.written_tables:
                 tables[name] = self.written_tables[name]
-            elif table_type in MANAGED_TYPES and os.path.isfile(path):
+            elif name in read and table_type in MANAGED_TYPES and os.path.isfile(path):
                 with open(path, 'rb') as handle:
                     text = handle.read().decode('utf-8', 'surrogateescape')
                 tables[name] = [(entry.key, entry.value)

@@ -289,3 +289,19 @@ def test_postfix_info_closed_verdict_for_the_defaults():
     verdicts = RestrictionChecks(FakeRunner({}), (3, 10)).relay_verdicts('/etc/postfix')
     assert [(where, verdict.open, verdict.decided) for where, verdict in verdicts] == [
         ('main.cf', False, True), ('master.cf service submission/inet', False, True)]
+
+
+def test_own_domain_tables_are_asked_of_postfix_not_read(tmp_path):
+    domains = tmp_path / 'vdomains'
+    domains.write_text('# not read: Postfix answers\n')
+    name = 'hash:%s' % domains
+    explicit = {'virtual_mailbox_domains': name,
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
+    runner = FakeRunner(explicit, found={name: {'x.example': 'OK'}})
+    RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert runner.queries == [(name, ['.example', '.x.example', 'example', 'x.example'])]
+    # Not one of ours: refused, after the same one lookup.
+    runner = FakeRunner(explicit, found={name: {}})
+    with pytest.raises(ConfigValueError, match="x.example is not one of this host's own domains"):
+        RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert len(runner.queries) == 1
