@@ -184,9 +184,10 @@ options:
       - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
         mapping of the table as main.cf names it (V(hash:/etc/postfix/rejected_senders)) to its entries (a mapping of
         key to value). Their values are checked as access(5) results or restriction lists, and the open-relay check
-        reads them instead of the files, so that check mode predicts the run exactly.
-      - Tables not listed here are read from their files; tables that are not files (V(mysql:), V(ldap:)) cannot be
-        seen into, which the check says in a warning.
+        reads them instead of the files, so that check mode predicts the run exactly. They count as existing for the
+        check of missing tables.
+      - Tables not listed here are read from their files; for tables that are not files (V(mysql:), V(ldap:)) the
+        check asks Postfix (C(postmap -q)), and refuses the change where that does not decide.
     type: raw
   if_unset:
     description:
