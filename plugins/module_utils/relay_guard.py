@@ -51,7 +51,7 @@ Judgment calls:
   networks that one client access table answers OK for, are summed per
   family, and more than one /8 (IPv4) or one /16 (IPv6) is too wide, as one
   such network would be. Public means reachable from the Internet: IPv4
-  without the special-purpose networks of _NOT_PUBLIC (private, loopback,
+  without the special-purpose networks of relay_reach.NOT_PUBLIC (private, loopback,
   link-local, shared, documentation, multicast, reserved); IPv6 within
   2000::/3, without 2001:db8::/32. A site's own 10/8, 172.16/12 and
   192.168/16 therefore cost nothing. Exceptions ("!network") are not
@@ -66,10 +66,11 @@ Judgment calls:
   (/example\\.com$/) matches names anyone can register (badexample.com).
 - Patterns are read when they are made of literal text, "^", "$" and ".",
   ".*" or ".+", with no flag but "i"; anything else (classes, groups,
-  alternatives, other flags) is asked of Postfix with probe keys
-  (_CLIENT_PROBES, _DOMAIN_PROBES, _RECIPIENT_PROBES). A probe that matches
-  decides; one that does not proves nothing, and the pattern stays
-  undecided. Rules inside if/endif are judged as if outside (stricter).
+  alternatives, other flags) is asked of Postfix with fixed probe keys
+  (relay_reach.CLIENT_PROBES, DOMAIN_PROBES, RECIPIENT_PROBES), and only
+  when the verdict is otherwise undecided. A probe that matches decides; one
+  that does not proves nothing, and the pattern stays undecided. Rules
+  inside if/endif are judged as if outside (stricter).
 - relay_domains opens the relay when it matches every domain, or a
   top-level domain (a key "com" where parent_domain_matches_subdomains names
   relay_domains, ".com" always), or names an outsider can register (a
@@ -93,8 +94,8 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import split_list
 from ansible_collections.mailops.postfix.plugins.module_utils.relay_reach import (
     CLIENT_PROBES, DOMAIN_PROBES, IPV4_PREFIX, IPV6_PREFIX, PATTERN_TYPES, READABLE_PATTERN, RECIPIENT_PROBES,
-    CONTAINS, EVERY, EXACT, PREFIX, SUFFIX, CannotTell, address_prefixes, client_pattern_reach, domain_list_reach, domain_reach, network, parents,
-    prefix_network, shape, shape_matches, summed_too_wide, tld_reach, too_wide,
+    CONTAINS, EVERY, EXACT, PREFIX, SUFFIX, CannotTell, address_prefixes, client_pattern_reach, domain_list_reach,
+    domain_reach, network, parents, prefix_network, shape, shape_matches, summed_too_wide, tld_reach, too_wide,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.restriction_lists import parse_restrictions
 from ansible_collections.mailops.postfix.plugins.module_utils.restriction_names import (
@@ -413,9 +414,9 @@ class _Relay:
             if not isinstance(probed, CannotTell) and probed:
                 return _PERMITS_MYNETWORKS + '%s matches the outside client %s (Postfix looked it up)' % (
                     entry, probed[0][0])
-            unsure = unsure or CannotTell('%s (in mynetworks): %s; list the networks in mynetworks, or use a cidr table '
-                                          'whose file the guard can read' % (
-                                              entry, unreadable or 'cannot see inside it; ' + _UNSEEN_RISK[CLIENT]))
+            why = unreadable or 'cannot see inside it; ' + _UNSEEN_RISK[CLIENT]
+            unsure = unsure or CannotTell('%s (in mynetworks): %s; list the networks in mynetworks, or use a cidr '
+                                          'table whose file the guard can read' % (entry, why))
         summed = summed_too_wide(networks, 'mynetworks lists')
         if summed:
             return _PERMITS_MYNETWORKS + summed
@@ -515,9 +516,9 @@ class _Relay:
             return [stopped]
         item, why = opened
         passed = going._replace(end=None if record.when == FOREIGN_RECIPIENT else _PERMIT)
-        cause = ('relay_domains', item, 'relay_domains = %s: %s; %s (in %s) takes the domains relay_domains matches for '
-                 "this host's own, so mail to them goes through: list by name only the domains this host relays for"
-                 % (self.values.get('relay_domains', ''), why, element.name, _where(trail)))
+        cause = ('relay_domains', item, 'relay_domains = %s: %s; %s (in %s) takes the domains relay_domains matches '
+                 "for this host's own, so mail to them goes through: list by name only the domains this host relays "
+                 'for' % (self.values.get('relay_domains', ''), why, element.name, _where(trail)))
         if isinstance(why, CannotTell):
             return [stopped, passed._replace(unsure=way.unsure or cause)]
         return [passed._replace(cause=way.cause or cause)]
