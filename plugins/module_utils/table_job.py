@@ -249,3 +249,12 @@ def access_entries(jobs):
     """The access tables among the jobs as the restriction checks take them: "type:path" -> [(key, value)]."""
     return {job.result['table']: [(entry.key, entry.value) for entry in job.plan.entries]
             for job in jobs if job.params.get('access')}
+
+
+def planned_entries(jobs):
+    """Every table of the jobs as the run leaves it, for the restriction checks: "type:path" -> [(key, value)].
+
+    A secret table's values are left out (an empty list): no check reads them.
+    """
+    return {job.result['table']: [] if job.plan.secret else [(entry.key, entry.value) for entry in job.plan.entries]
+            for job in jobs}

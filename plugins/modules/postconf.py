@@ -15,8 +15,9 @@ description:
     nothing is written when they already match.
   - Changes are first made to a staged copy of main.cf and master.cf and checked there. Parameter names
     that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
-    and C(postfix check) must pass. Only then are the files renamed into place, atomically. A change that
-    fails these checks leaves the live files untouched.
+    restriction lists and C(*_maps) settings that name a file table that does not exist (and that O(tables) does
+    not write) are refused, and C(postfix check) must pass. Only then are the files renamed into place,
+    atomically. A change that fails these checks leaves the live files untouched.
   - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
     (O(reload)).
 author:
@@ -121,7 +122,12 @@ options:
       - Before anything is written, the resulting C(smtpd_relay_restrictions) and C(smtpd_recipient_restrictions)
         (and each smtpd service's C(-o) overrides of them) are evaluated, in Postfix's order, for an unauthenticated
         client outside C(mynetworks) that sends to a domain that is not ours. A configuration that lets such mail
-        through is refused, naming the element that opens the relay.
+        through is refused, naming the element that opens the relay. So is one the check cannot decide (a pattern it
+        cannot read, a table it cannot see into, a policy service before the destination check), and the error says
+        why and how to make it decidable.
+      - The check follows C(relay_domains) (whose domains C(reject_unauth_destination) lets through), the patterns of
+        C(regexp) and C(pcre) tables, the host's own domains for recipient access keys, and the sum of the networks
+        that C(mynetworks) lists. What it cannot read it asks Postfix about, with one C(postmap -q) per table.
       - V(true) applies it anyway, for the rare host that must relay for everyone, with a warning on every run.
     type: bool
     default: false
@@ -190,9 +196,10 @@ options:
       - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
         mapping of the table as main.cf names it (V(hash:/etc/postfix/rejected_senders)) to its entries (a mapping of
         key to value). Their values are checked as access(5) results or restriction lists, and the open-relay check
-        reads them instead of the files, so that check mode predicts the run exactly.
-      - Tables not listed here are read from their files; tables that are not files (V(mysql:), V(ldap:)) cannot be
-        seen into, which the check says in a warning.
+        reads them instead of the files, so that check mode predicts the run exactly. They count as existing for the
+        check of missing tables.
+      - Tables not listed here are read from their files; for tables that are not files (V(mysql:), V(ldap:)) the
+        check asks Postfix (C(postmap -q)), and refuses the change where that does not decide.
     type: raw
   if_unset:
     description:
@@ -231,7 +238,7 @@ EXAMPLES = r'''
 # Ad hoc, on many hosts at once:
 #   ansible mx -m mailops.postfix.postconf -a 'name=relayhost value=[smtp.example.net]:587'
 
-- name: Configure main.cf
+- name: Configure main.cf, with the access table it names
   mailops.postfix.postconf:
     parameters:
       myhostname: mx1.example.com
@@ -244,12 +251,24 @@ EXAMPLES = r'''
         - permit_mynetworks
         - reject_unauth_destination
         - check_sender_access hash:/etc/postfix/rejected_addresses
+    tables:
+      - path: /etc/postfix/rejected_addresses
+        type: hash
+        access: true
+        entries:
+          spammer@example.net: REJECT compromised account
 
-- name: Restriction class from the seed how-to (restricted_recipient is user-defined)
+- name: Restriction class from the seed how-to (restricted_recipient is user-defined), with its table
   mailops.postfix.postconf:
     parameters:
       smtpd_restriction_classes: restricted_recipient
-      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender
+      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender, reject
+    tables:
+      - path: /etc/postfix/privileged_sender
+        type: hash
+        access: true
+        entries:
+          boss@example.com: OK
 
 - name: Remove parameters, back to their defaults
   mailops.postfix.postconf:
@@ -629,7 +648,7 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
         else:
-            if checks.access_tables or checks.allow_open_relay:
+            if checks.written_tables or checks.allow_open_relay:
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
             # Also when nothing changed: an earlier run's files may be live without their reload.
@@ -740,7 +759,7 @@ def main():
                                    lambda path: held.enter_context(locks.hold('table', path)))
         access_tables.update(table_job.access_entries(jobs))
         checks = RestrictionChecks(runner, version_tuple(result['version']), access_tables,
-                                   params['allow_open_relay'])
+                                   params['allow_open_relay'], table_job.planned_entries(jobs))
         freeze_state, thaw_saved = plan(module, runner, result)
         apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
         report(module, runner, result, jobs)

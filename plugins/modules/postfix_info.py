@@ -74,7 +74,7 @@ EXAMPLES = r'''
   mailops.postfix.postfix_info:
   register: postfix
 
-- name: Fail where the configuration is an open relay
+- name: Fail where the configuration is an open relay, or may be (relay.decided false)
   ansible.builtin.assert:
     that: not postfix.relay.open
     fail_msg: "{{ postfix.relay.element }}: {{ postfix.relay.reason }}"
@@ -158,12 +158,17 @@ queue:
                                    bounce_next_queue_id: 4F2B81C3A2}}}
 relay:
   description:
-    - The open-relay check on the live configuration, for an outside client sending to a foreign domain.
-    - C(open), C(where) (main.cf or a master.cf service), C(parameter), C(element) (what lets it relay, null when
-      both lists run out), C(reason), C(warnings) (what the check cannot see into).
+    - The open-relay check on the live configuration, for an outside client sending to a foreign domain. It is the same
+      code, and gives the same verdict, as the guard of M(mailops.postfix.postconf), which refuses a change whose
+      verdict is open.
+    - C(open) is true when such a client can relay, and also when the check cannot tell (C(decided) false, for
+      example a pattern it cannot read or a table it cannot see into, which postconf refuses as well); C(reason) then
+      says what it cannot tell and how to make it decidable.
+    - C(where) (main.cf or a master.cf service), C(parameter), C(element) (what lets it relay, null when both lists
+      run out), C(reason), C(warnings) (other risks).
   returned: when gathered (O(gather) V(all) or V(relay))
   type: dict
-  sample: {open: false, where: null, parameter: null, element: null, reason: "...", warnings: []}
+  sample: {open: false, decided: true, where: null, parameter: null, element: null, reason: "...", warnings: []}
 tls_certificate:
   description: The smtpd certificate (C(smtpd_tls_chain_files) or C(smtpd_tls_cert_file)) - file, subject, issuer,
     not_after and days_left; null when smtpd has none.
@@ -205,11 +210,12 @@ GATHER = ['all', 'status', 'settings', 'table_types', 'freeze', 'queue', 'relay'
 
 
 def relay_report(runner, version):
-    """The first open verdict (main.cf, then each smtpd service's overrides), or main.cf's closed one."""
+    """postconf's open-relay verdict on the live configuration: the first open one (main.cf, then each smtpd
+    service's overrides; one the guard decided before one it cannot tell about), or main.cf's closed one."""
     verdicts = RestrictionChecks(runner, version_tuple(version)).relay_verdicts(runner.config_dir)
-    where, verdict = next(((where, verdict) for where, verdict in verdicts if verdict.open), verdicts[0])
-    return {'open': verdict.open, 'where': where if verdict.open else None, 'parameter': verdict.parameter,
-            'element': verdict.element, 'reason': verdict.reason,
+    where, verdict = min(verdicts, key=lambda judged: (not judged[1].open, not judged[1].decided))
+    return {'open': verdict.open, 'decided': verdict.decided, 'where': where if verdict.open else None,
+            'parameter': verdict.parameter, 'element': verdict.element, 'reason': verdict.reason,
             'warnings': ['%s: %s' % (place, warning) for place, judged in verdicts for warning in judged.warnings]}
 
 

@@ -1,57 +1,54 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for postfix_info's expand and assume: the host's settings as a pending change will leave them."""
+"""Tests for postfix_info's relay report: postconf's verdicts, the open one first."""
 
 from __future__ import annotations
 
-import pytest
+from ansible_collections.mailops.postfix.plugins.module_utils.relay_guard import Verdict
+from ansible_collections.mailops.postfix.plugins.modules import postfix_info
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError
-from ansible_collections.mailops.postfix.plugins.modules.postfix_info import expanded
-
-
-class RecordingRunner:
-    """postconf as it answers -d and -x, recording the options it was given."""
-
-    def __init__(self):
-        self.calls = []
-
-    def run(self, tool, options=(), args=()):
-        self.calls.append((tool, list(options), list(args)))
-        if options == ['defaults']:
-            return 0, ''.join('%s = $myhostname, localhost.$mydomain, localhost\n' % name for name in args), ''
-        return 0, ''.join('%s = value of %s\n' % (name, name) for name in args), ''
+CLOSED = Verdict(False, True, None, None, 'rejected', ['main warning'], {})
+UNDECIDED = Verdict(True, False, 'smtpd_relay_restrictions', 'check_policy_service inet:127.0.0.1:1',
+                    'the open-relay guard cannot tell whether an outside client can relay: ...', [], {})
+OPEN = Verdict(True, True, 'smtpd_recipient_restrictions', 'permit', 'permit accepts every request', [], {})
 
 
-def test_assumed_settings_are_postconf_overrides_in_one_command():
-    runner = RecordingRunner()
-    values = expanded(runner, ['mydestination', 'virtual_alias_domains'],
-                      {'myhostname': 'mx2.example.com', 'mydestination': ['$myhostname', 'localhost'],
-                       'smtpd_helo_required': True})
-    assert values == {'mydestination': 'value of mydestination', 'virtual_alias_domains': 'value of virtual_alias_domains'}
-    assert runner.calls == [('postconf', ['expand', ('override', 'mydestination=$myhostname, localhost'),
-                                          ('override', 'myhostname=mx2.example.com'),
-                                          ('override', 'smtpd_helo_required=yes')],
-                             ['mydestination', 'virtual_alias_domains'])]
+class FakeChecks:
+    """RestrictionChecks whose relay_verdicts() gives ``verdicts``."""
+
+    verdicts = []
+
+    def __init__(self, runner, version):
+        self.version = version
+
+    def relay_verdicts(self, config_dir):
+        return self.verdicts
 
 
-def test_a_removed_setting_is_assumed_at_its_default():
-    runner = RecordingRunner()
-    expanded(runner, ['mydestination'], {'mydestination': None})
-    assert runner.calls[0] == ('postconf', ['defaults'], ['mydestination'])
-    assert runner.calls[1][1] == ['expand', ('override', 'mydestination=$myhostname, localhost.$mydomain, localhost')]
+class FakeRunner:
+    config_dir = '/etc/postfix'
 
 
-def test_nothing_to_expand_runs_nothing():
-    runner = RecordingRunner()
-    assert expanded(runner, [], {'myhostname': 'x'}) == {}
-    assert runner.calls == []
+def report(monkeypatch, verdicts):
+    monkeypatch.setattr(postfix_info, 'RestrictionChecks', FakeChecks)
+    monkeypatch.setattr(FakeChecks, 'verdicts', verdicts)
+    return postfix_info.relay_report(FakeRunner(), '3.10.13')
 
 
-@pytest.mark.parametrize('names, assume', [(['mydestination\nrelayhost'], {}), (['mydestination'], {'a b': 'x'}),
-                                           (['mydestination'], {'myhostname': 'mx\nrelayhost = evil'})])
-def test_bad_names_and_values_are_refused_before_postconf_runs(names, assume):
-    runner = RecordingRunner()
-    with pytest.raises(ConfigValueError):
-        expanded(runner, names, assume)
-    assert runner.calls == []
+def test_closed(monkeypatch):
+    assert report(monkeypatch, [('main.cf', CLOSED)]) == {
+        'open': False, 'decided': True, 'where': None, 'parameter': None, 'element': None, 'reason': 'rejected',
+        'warnings': ['main.cf: main warning']}
+
+
+def test_undecided_is_reported_open_and_not_decided(monkeypatch):
+    result = report(monkeypatch, [('main.cf', CLOSED), ('master.cf service submission/inet', UNDECIDED)])
+    assert (result['open'], result['decided'], result['where']) == (True, False, 'master.cf service submission/inet')
+    assert result['reason'].startswith('the open-relay guard cannot tell')
+
+
+def test_a_decided_open_verdict_comes_before_an_undecided_one(monkeypatch):
+    result = report(monkeypatch, [('main.cf', UNDECIDED), ('master.cf service 2525/inet', OPEN),
+                                  ('master.cf service submission/inet', OPEN)])
+    assert (result['open'], result['decided'], result['where'], result['element']) == (
+        True, True, 'master.cf service 2525/inet', 'permit')
