@@ -8,7 +8,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # A dot-string local part (RFC 5321) without "$": the address is the result of a regexp or pcre rule, where "$"
 # starts a substitution. Quoted local parts are not taken.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import MergeError, merge, report
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import MergeError, merge, report
 
 STAGES = ('before_qmgr', 'in_qmgr', 'conn_setup', 'transmission')
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # Where a table lives when its definition gives no path, and its type when it gives none.
 _DIRECTORY = '/etc/postfix'

@@ -9,7 +9,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # smtp_tls_policy_maps levels; those below "encrypt" may send in the clear.
 TLS_LEVELS = ('none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure')

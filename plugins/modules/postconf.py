@@ -411,20 +411,21 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_job
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
     common_argument_spec,
     invocation,
     structured,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes, go_live
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze import plan_suspension_first, plan_while_frozen
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import plan_suspension_first, plan_while_frozen
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
     ConfigValueError,
     check_braces,
     check_name,
@@ -432,16 +433,16 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     render_value,
     values_equal,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import (
     desired_entry,
     malformed_warning,
     normalize_spec,
     parse_entries,
     render_entry,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
-from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
 
 
 # services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first

@@ -173,16 +173,17 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     changes_argument_spec,
     common_argument_spec,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes, go_live
-from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import SUSPENSION_TABLE, FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import resolve
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import SUSPENSION_TABLE, FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import (
     FreezeError,
     is_frozen,
     plan_freeze,
@@ -191,19 +192,19 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     qmgr_entry,
     suspension_value,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     at_site,
     check_site,
     parse_records,
     recipient_domain,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
 
 
 class Instance:

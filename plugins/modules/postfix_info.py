@@ -186,23 +186,23 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.certificates import certificate_details, pem_certificates
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze import is_frozen
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.smtp.certificates import certificate_details, pem_certificates
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import is_frozen
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
     check_name,
     parse_parameters,
     render_value,
     split_list,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import entry_key, parse_entries, render_entry
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import check_site
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import entry_key, parse_entries, render_entry
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import check_site
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
 
 
 # What gather can ask for; 'all' first.

@@ -249,15 +249,15 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_lines
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import LogStats, merge, report
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import (
+from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import LogStats, merge, report
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import (
     MailopsError,
     PostfixCommandError,
     reported_failures,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 
 STANDARD_PATHS = ('/var/log/mail.log', '/var/log/maillog')
 OPENERS = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}

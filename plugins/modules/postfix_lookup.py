@@ -77,10 +77,10 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.table_build import TableError, query
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.build import TableError, query
 
 
 def check_keys(keys):

@@ -271,8 +271,10 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build, table_job
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
     common_argument_spec,
@@ -280,13 +282,13 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
     invocation,
     structured,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import go_live
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
-from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
 
 
 def references(runner, path):

@@ -317,10 +317,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     ACTIONS,
     DESTRUCTIVE,
     EXPIRE_MIN_VERSION,
@@ -331,8 +331,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue_records impo
     scan,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
 
 
 def check_request(params, selector, version):

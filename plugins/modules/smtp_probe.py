@@ -381,8 +381,8 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError, reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.smtp_session import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError, reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.smtp.session import (
     DEFAULT_EXPECT,
     ProbeSettings,
     ProbeSettingsError,

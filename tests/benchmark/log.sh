@@ -84,7 +84,7 @@ PY
 
 PYTHONPATH="$work/collections" "$PYTHON" - "$work" "$log" <<'PY'
 import json, os, re, sys
-from ansible_collections.mailops.postfix.plugins.module_utils import log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
 
 work, log = sys.argv[1], sys.argv[2]
 size = os.path.getsize(log) / 1e6

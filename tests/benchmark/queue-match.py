@@ -17,7 +17,7 @@ import re
 import sys
 import time
 
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import MatchDeadline, Selector
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import MatchDeadline, Selector
 
 COUNT = int(os.environ.get('MATCH_COUNT', 200000))
 RUNS = int(os.environ.get('MATCH_RUNS', 5))

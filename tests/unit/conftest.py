@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import re
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, current_values, parse_parameters
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries, parse_entry
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError, current_values, parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries, parse_entry
 from ansible_collections.mailops.postfix.plugins.modules.postconf import (
     TABLES_SPEC,
     check_unset,

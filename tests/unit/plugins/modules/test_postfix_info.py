@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.relay_guard import Verdict
+from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.relay_guard import Verdict
 from ansible_collections.mailops.postfix.plugins.modules import postfix_info
 
 CLOSED = Verdict(False, True, None, None, 'rejected', ['main warning'], {})

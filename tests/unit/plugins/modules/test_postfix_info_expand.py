@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError
 from ansible_collections.mailops.postfix.plugins.modules.postfix_info import expanded
 
 

@@ -18,8 +18,9 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_stats
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_log
 
 LOGS = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'log')

@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     KEY_VALUE,
     compare,
     entries_of,
     parse_source,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.table_job import build_diff, mask_secrets, summarize_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import build_diff, mask_secrets, summarize_changes
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
 BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'

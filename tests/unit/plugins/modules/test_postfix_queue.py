@@ -11,14 +11,14 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import queue_actions
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.queue import actions as queue_actions
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     QueueError,
     Selector,
     parse_records,
     scan,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 

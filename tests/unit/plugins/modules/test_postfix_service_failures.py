@@ -14,8 +14,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_service
 
 NOT_RUNNING = 'postfix/postfix-script: the Postfix mail system is not running\r\n'

@@ -20,7 +20,7 @@ import yaml
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.postfix.plugins.modules import smtp_probe
-from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.test_smtp_session import fake_smtp_servers, verbs
+from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.smtp.test_smtp_session import fake_smtp_servers, verbs
 
 DOCS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'docs', 'smtp_probe.md')
 

@@ -1,0 +1,222 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests for the report structures of postfix_log: the log-bucket histogram and its error bound, the merge
+(merging two raw forms gives the raw form of the union of their lines), the bounded tables and the report."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import os
+import random
+
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
+
+LOGS = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'log')
+REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
+
+
+def log_bytes(name):
+    with open(os.path.join(LOGS, name), 'rb') as handle:
+        return handle.read()
+
+
+def raw_of(*blocks, max_keys=log_stats.DEFAULT_MAX_KEYS):
+    stats = log_stats.LogStats(max_keys)
+    for block in blocks:
+        stats.read(block, log_lines.StampReader(REFERENCE))
+    return stats.to_raw()
+
+
+def delivery_line(number, status, domain, relay, delays, reason='250 2.0.0 Ok'):
+    """A delivery line as smtp(8) logs it; ``delays`` are the four stages as Postfix prints them."""
+    total = sum(float(value) for value in delays)
+    return ('Dec  1 10:%02d:%02d mx postfix/smtp[%d]: %010X: to=<user%d@%s>, relay=%s[192.0.2.%d]:25, delay=%s, '
+            'delays=%s, dsn=2.0.0, status=%s (%s)\n' % (
+                number // 60 % 60, number % 60, 1000 + number % 7, number, number, domain, relay, number % 250,
+                postfix_delay(total), '/'.join(delays), status, reason)).encode()
+
+
+def postfix_delay(seconds):
+    """Two significant digits, at most two decimals, as Postfix logs delays."""
+    if seconds >= 10:
+        return '%d' % seconds
+    if seconds >= 1:
+        return ('%.1f' % seconds).rstrip('0').rstrip('.')
+    return ('%.2f' % seconds).rstrip('0').rstrip('.') if seconds >= 0.005 else '0'
+
+
+def random_lines(seed, count, domains=5):
+    rng = random.Random(seed)
+    lines = []
+    for number in range(count):
+        delays = [postfix_delay(rng.lognormvariate(-2, 1.5)), postfix_delay(rng.expovariate(50)),
+                  postfix_delay(rng.lognormvariate(-1, 1)), postfix_delay(rng.lognormvariate(-1.5, 1.2))]
+        status = rng.choice(['sent', 'sent', 'sent', 'deferred', 'bounced'])
+        domain = 'domain%d.example' % rng.randrange(domains)
+        reason = 'host mx.%s[192.0.2.%d] said: 450 4.2.1 try again in %d seconds' % (domain, number % 250, number)
+        lines.append(delivery_line(number, status, domain, 'mx.' + domain, delays,
+                                   '250 2.0.0 Ok' if status == 'sent' else reason))
+    return lines
+
+
+def same_raw(left, right):
+    """Equal raw forms, also after JSON (the way they travel between hosts)."""
+    assert json.loads(json.dumps(left)) == json.loads(json.dumps(right))
+
+
+# ---------------------------------------------------------------------------
+# The histogram and its error bound
+
+def test_every_value_is_within_the_relative_error_of_its_bucket():
+    rng = random.Random(1)
+    for dummy in range(20000):
+        value = 10 ** rng.uniform(-2, 6)
+        index = log_stats.bucket_of(value)
+        assert log_stats.GAMMA ** (index - 1) < value <= log_stats.GAMMA ** index * (1 + 1e-12)
+        assert abs(log_stats.bucket_value(index) - value) <= log_stats.RELATIVE_ERROR * value * (1 + 1e-9)
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_percentiles_are_within_the_error_bound_of_the_exact_ones(seed):
+    rng = random.Random(seed)
+    values = [rng.lognormvariate(0, 2) for dummy in range(5000)] + [0.0] * 300
+    dist = log_stats.new_distribution()
+    for value in values:
+        log_stats.add_value(dist, value, log_stats.bucket_of(value) if value else None, 1)
+    ordered = sorted(values)
+    for fraction in (0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1):
+        exact = ordered[int(fraction * (len(ordered) - 1))]
+        assert log_stats.quantile(dist, fraction) == pytest.approx(exact, rel=log_stats.RELATIVE_ERROR, abs=1e-12)
+    assert log_stats.quantile(dist, 1) == max(values)
+    assert log_stats.quantile(log_stats.new_distribution(), 0.5) is None
+
+
+# ---------------------------------------------------------------------------
+# Merging
+
+@pytest.mark.parametrize('seed', range(3))
+def test_the_merge_of_two_is_the_histogram_of_the_union(seed):
+    lines = random_lines(seed, 3000)
+    random.Random(seed).shuffle(lines)
+    cut = len(lines) // 3
+    first, second = b''.join(lines[:cut]), b''.join(lines[cut:])
+    merged = log_stats.merge(raw_of(first), raw_of(second))
+    union = raw_of(first + second)
+    merged['first'], merged['last'] = union['first'], union['last']  # the lines were shuffled: times are not in order
+    same_raw(merged, union)
+
+
+@pytest.mark.parametrize('name', ['postfix-3.7.log', 'postfix-3.10.log'])
+def test_captured_logs_merge_exactly_block_by_block_and_file_by_file(name):
+    data = log_bytes(name)
+    cut = data.index(b'\n', len(data) // 2) + 1
+    same_raw(log_stats.merge(raw_of(data[:cut]), raw_of(data[cut:])), raw_of(data))
+    same_raw(raw_of(data[:cut], data[cut:]), raw_of(data))
+    both = log_stats.merge(raw_of(log_bytes('postfix-3.7.log')), raw_of(log_bytes('postfix-3.10.log')))
+    assert both['lines'] == 469 + 473
+
+
+def test_merge_is_pure_and_takes_json():
+    left, right = raw_of(log_bytes('postfix-3.7.log')), raw_of(log_bytes('postfix-3.10.log'))
+    before = json.dumps([left, right], sort_keys=True)
+    merged = log_stats.merge(json.loads(json.dumps(left)), json.loads(json.dumps(right)))
+    assert json.dumps([left, right], sort_keys=True) == before
+    same_raw(merged, log_stats.merge(left, right))
+    assert log_stats.merge(left) == json.loads(json.dumps(left))
+
+
+def test_merge_refuses_another_error_bound():
+    other = dict(raw_of(b''), relative_error=0.02)
+    with pytest.raises(log_stats.MergeError, match='relative error 0.02'):
+        log_stats.merge(raw_of(b''), other)
+
+
+def test_merge_of_nothing():
+    assert log_stats.merge()['lines'] == 0
+
+
+# ---------------------------------------------------------------------------
+# Bounded memory: max_keys
+
+def test_keys_beyond_max_keys_are_folded_into_other_with_exact_totals():
+    data = b''.join(random_lines(7, 2000, domains=60))
+    raw = raw_of(data, max_keys=10)
+    for status, per_status in raw['deliveries'].items():
+        for dimension in log_stats.DIMENSIONS:
+            table = per_status[dimension]
+            assert len(table) <= 10
+            assert sum(group['count'] for group in table.values()) == per_status['all']['count']
+        assert log_stats.OTHER in per_status['domain']
+    whole = raw_of(data, max_keys=100)
+    assert {status: per_status['all'] for status, per_status in raw['deliveries'].items()} == \
+        {status: per_status['all'] for status, per_status in whole['deliveries'].items()}
+
+
+def test_merged_hosts_keep_max_keys():
+    left = raw_of(b''.join(random_lines(1, 500, domains=8)), max_keys=8)
+    right = raw_of(b''.join(random_lines(2, 500, domains=8)).replace(b'domain', b'other'), max_keys=8)
+    merged = log_stats.merge(left, right)
+    assert len(merged['deliveries']['sent']['domain']) == 8
+    assert merged['deliveries']['sent']['all']['count'] == \
+        left['deliveries']['sent']['all']['count'] + right['deliveries']['sent']['all']['count']
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+def test_report_of_the_3_10_capture():
+    summary = log_stats.report(raw_of(log_bytes('postfix-3.10.log')), top=3)
+    counts = summary['counts']
+    assert counts['delivered'] == counts['sent'] - counts['forwarded']
+    assert counts['forwarded'] == 1
+    assert counts['expired'] == summary['delivery']['expired']['count'] == 10
+    assert summary['delivery']['expired']['forced'] == 2
+    sent = summary['delivery']['sent']
+    assert set(sent) >= {'count', 'delay', 'before_qmgr', 'in_qmgr', 'conn_setup', 'transmission', 'dominant_stage',
+                         'stage_share', 'by_relay', 'by_domain', 'by_transport'}
+    assert set(sent['delay']) == {'p50', 'p90', 'p99', 'max'}
+    assert sent['dominant_stage'] == max(sent['stage_share'], key=sent['stage_share'].get)
+    assert sum(sent['stage_share'].values()) == pytest.approx(1, abs=0.01)
+    assert len(sent['by_transport']) == 3 and sent['by_transport'][0]['name'] == 'local'
+    assert summary['deferral_reasons'][:2] == [
+        {'reason': 'connect to HOST: Connection refused', 'count': 12},
+        {'reason': 'Host or domain name not found. Name service error for name=DOMAIN type=MX: Host not found, try '
+                   'again', 'count': 11}]
+    assert summary['tls']['inbound']['level'] == {'Anonymous': 11}
+    assert summary['tls']['outbound']['level'] == {'Untrusted': 5, 'Trusted': 1, 'Verified': 1}
+    rejects = summary['rejects']
+    # smtpd (main, strict, relayin) and cleanup's header_checks; DISCARD and HOLD from access tables and headers
+    assert rejects['by_action'] == {'reject': 16, 'discard': 2, 'hold': 2, 'reject_warning': 1}
+    assert rejects['total'] == 21 and counts['rejected'] == 16
+
+
+def test_report_of_nothing():
+    summary = log_stats.report(raw_of(b''))
+    assert summary['counts'] == {'sent': 0, 'deferred': 0, 'bounced': 0, 'received': 0, 'forwarded': 0,
+                                 'delivered': 0, 'expired': 0, 'rejected': 0}
+    assert summary['tls']['inbound']['share'] is None
+    assert summary['period'] == {'first': None, 'last': None}
+    # A quiet host: postfix_log's EXAMPLE reads log.delivery.sent.delay.p99 and dominant_stage.
+    for status in ('sent', 'deferred', 'bounced'):
+        quiet = summary['delivery'][status]
+        assert quiet['count'] == 0 and quiet['by_relay'] == [] and quiet['dominant_stage'] is None
+        for stage in log_stats.STAGES:
+            assert quiet[stage] == {'p50': None, 'p90': None, 'p99': None, 'max': None}
+
+
+def test_percentiles_in_the_report_match_the_lines():
+    lines = random_lines(3, 4000)
+    summary = log_stats.report(raw_of(b''.join(lines)))
+    delays = sorted(float(line.split(b' delay=')[1].split(b',')[0]) for line in lines if b'status=sent' in line)
+    for name, fraction in log_stats.PERCENTILES:
+        exact = delays[int(fraction * (len(delays) - 1))]
+        assert summary['delivery']['sent']['delay'][name] == pytest.approx(exact, rel=0.011, abs=0.001)
+    assert summary['delivery']['sent']['delay']['max'] == max(delays)
+    assert math.isclose(sum(item['count'] for item in summary['deferral_reasons']),
+                        sum(1 for line in lines if b'status=deferred' in line))
+    assert summary['deferral_reasons'][0]['reason'] == 'host HOST said: 450 4.2.1 try again in N seconds'
