@@ -14,7 +14,7 @@ restriction_lists and relay_guard to it:
   and restriction classes) and in master.cf -o overrides, must name
   restrictions this Postfix version knows, classes that exist, and table
   types this host supports;
-- every file table those lists and the ``*_maps`` settings the change sets
+- every file table those lists and the ``*_maps`` and ``*_checks`` settings the change sets
   name must exist: its source, and its compiled file where the type has one,
   unless the same run writes it;
 - the values of access tables the caller writes must be access(5) results
@@ -59,6 +59,8 @@ RELAY_SETTINGS = ('smtpd_relay_restrictions', 'smtpd_recipient_restrictions', 'm
 # Domain and network lists, whose "/file/name" elements Postfix reads as more elements.
 _LISTS_WITH_FILES = ('mynetworks', 'permit_mx_backup_networks') + OWN_DOMAIN_LISTS
 # Other settings a change to which changes the meaning of the ones above.
+# Settings that name lookup tables besides restriction lists: transport_maps, header_checks, smtp_body_checks...
+_TABLE_SETTINGS = ('_maps', '_checks')
 _RELAY_INPUTS = frozenset(RELAY_SETTINGS) | frozenset(['mynetworks_style', 'virtual_alias_maps',
                                                        'virtual_mailbox_maps', 'myhostname', 'mydomain'])
 # A table named in a restriction list: type:path, also inside proxy: and { ... } groups.
@@ -99,7 +101,7 @@ class RestrictionChecks:
         for name in sorted(changed):
             if is_restriction_parameter(name, classes):
                 self.warnings += check_restrictions(name, values.get(name, ''), self.version, classes, table_types)
-            if is_restriction_parameter(name, classes) or name.endswith('_maps'):
+            if is_restriction_parameter(name, classes) or name.endswith(_TABLE_SETTINGS):
                 named.append((name, values.get(name, '')))
         overrides = self._overrides(config_dir, service_changes)
         for service, options in sorted(overrides.items()):
@@ -107,7 +109,7 @@ class RestrictionChecks:
                 where = '%s -o %s' % (service, name)
                 if is_restriction_parameter(name, classes):
                     self.warnings += check_restrictions(where, value, self.version, classes, table_types)
-                if is_restriction_parameter(name, classes) or name.endswith('_maps'):
+                if is_restriction_parameter(name, classes) or name.endswith(_TABLE_SETTINGS):
                     named.append((where, value))
         self._check_tables_exist(named)
         for table, entries in sorted(self.access_tables.items()):

@@ -187,6 +187,17 @@ def test_maps_settings_the_change_sets_must_name_existing_tables(tables_dir):
         RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(transport_maps='x'), {})
 
 
+@pytest.mark.parametrize('setting', ['header_checks', 'body_checks', 'smtp_header_checks', 'milter_header_checks'])
+def test_checks_settings_the_change_sets_must_name_existing_tables(tables_dir, setting):
+    # cleanup (or smtp) cannot open a missing header_checks table and defers every message.
+    explicit = {setting: 'regexp:%s/missing_checks' % tables_dir}
+    with pytest.raises(ConfigValueError, match='^%s names the table regexp:%s/missing_checks, but its file'
+                       % (setting, tables_dir)):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+    present = {setting: 'pcre:%s/rules' % tables_dir}
+    RestrictionChecks(FakeRunner(present), (3, 7)).check('/stage', changes(**present), {})
+
+
 def test_a_restriction_class_naming_a_missing_table_is_refused(tables_dir):
     # The restriction class example of postconf's documentation, before it created its table.
     explicit = {'smtpd_restriction_classes': 'restricted_recipient',
