@@ -15,6 +15,13 @@ options:
       - Use it for secondary instances on multi-instance hosts.
     type: path
     default: /etc/postfix
+attributes:
+  action_group:
+    description: Use C(group/mailops.postfix.postfix) in C(module_defaults) to set defaults for this module, such as
+      O(config_dir) for a second instance, once for every module of the group.
+    support: full
+    membership:
+      - mailops.postfix.postfix
 '''
 
     # Options of every module that changes configuration.
