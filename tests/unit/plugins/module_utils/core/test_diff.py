@@ -1,0 +1,105 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The diffs postconf, postfix_freeze and postfix_map show, pinned byte for byte."""
+
+from __future__ import annotations
+
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import KEY_VALUE, REGEXP, compare, entries_of, parse_source
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import build_diff as table_diff
+from ansible_collections.mailops.postfix.plugins.modules.postconf import build_diff as postconf_diff
+from ansible_collections.mailops.postfix.plugins.modules.postfix_freeze import build_diff as freeze_diff
+
+
+def test_postconf_main_cf_and_master_cf():
+    parameters = {'relayhost': {'before': '[old]:25', 'after': ''},
+                  'mynetworks': {'before': None, 'after': '127.0.0.0/8, [::1]/128'},
+                  'smtpd_banner': {'before': '$myhostname ESMTP', 'after': None}}
+    services = {'submission/inet': {'before': None, 'after': 'submission inet n - y - - smtpd -o syslog_name=sub'},
+                'pickup/unix': {'before': 'pickup unix n - y 60 1 pickup', 'after': None}}
+    assert postconf_diff('/etc/postfix', parameters, services) == [
+        {'before_header': '/etc/postfix/main.cf (changed entries)',
+         'after_header': '/etc/postfix/main.cf (changed entries)',
+         'before': 'relayhost = [old]:25\nsmtpd_banner = $myhostname ESMTP\n',
+         'after': 'mynetworks = 127.0.0.0/8, [::1]/128\nrelayhost =\n'},
+        {'before_header': '/etc/postfix/master.cf (changed entries)',
+         'after_header': '/etc/postfix/master.cf (changed entries)',
+         'before': 'pickup unix n - y 60 1 pickup\n',
+         'after': 'submission inet n - y - - smtpd -o syslog_name=sub\n'}]
+    assert postconf_diff('/etc/postfix', {}, {}) == []
+
+
+def suspension(before_text, suspend, resume, text='Delivery suspended'):
+    request = make_request('hash', dict.fromkeys(suspend, 'retry:4.4.1 ' + text), None, False, resume)
+    return plan_content(request, before_text, '/etc/postfix/mailops-suspended')
+
+
+def test_postfix_freeze_main_cf_and_suspension_table():
+    changes = {'master_service_disable': {'before': None, 'after': 'qmgr/unix'},
+               'in_flow_delay': {'before': '1s', 'after': '0'},
+               'transport_maps': {'before': 'hash:/etc/postfix/transport',
+                                  'after': 'hash:/etc/postfix/mailops-suspended, hash:/etc/postfix/transport'}}
+    table = suspension('old.example retry:4.4.1 Delivery suspended\nkept.example retry:4.4.1 Old text\n',
+                       ['new.example', 'kept.example'], ['old.example'])
+    assert freeze_diff('/etc/postfix', changes, table, 'hash:/etc/postfix/mailops-suspended') == [
+        {'before_header': '/etc/postfix/main.cf (changed entries)',
+         'after_header': '/etc/postfix/main.cf (changed entries)',
+         'before': 'in_flow_delay = 1s\ntransport_maps = hash:/etc/postfix/transport\n',
+         'after': 'in_flow_delay = 0\nmaster_service_disable = qmgr/unix\n'
+                  'transport_maps = hash:/etc/postfix/mailops-suspended, hash:/etc/postfix/transport\n'},
+        {'before_header': 'hash:/etc/postfix/mailops-suspended',
+         'after_header': 'hash:/etc/postfix/mailops-suspended',
+         'before': 'old.example retry:4.4.1 Delivery suspended\nkept.example retry:4.4.1 Old text\n',
+         'after': 'kept.example retry:4.4.1 Delivery suspended\nnew.example retry:4.4.1 Delivery suspended\n'}]
+
+
+def test_postfix_freeze_table_unchanged_shows_main_cf_only():
+    table = suspension('a.example retry:4.4.1 Delivery suspended\n', ['a.example'], [])
+    assert table.content is None
+    thaw = {'master_service_disable': {'before': 'qmgr/unix', 'after': None},
+            'in_flow_delay': {'before': '0', 'after': None}}
+    assert freeze_diff('/srv/postfix-out', thaw, table, 'hash:/srv/postfix-out/mailops-suspended') == [
+        {'before_header': '/srv/postfix-out/main.cf (changed entries)',
+         'after_header': '/srv/postfix-out/main.cf (changed entries)',
+         'before': 'in_flow_delay = 0\nmaster_service_disable = qmgr/unix\n', 'after': ''}]
+
+
+def changes_between(before, after):
+    return compare(entries_of(parse_source(before, KEY_VALUE)), entries_of(parse_source(after, KEY_VALUE)), KEY_VALUE)
+
+
+def test_table_entries_with_notes():
+    changes = changes_between('a OK\nb REJECT\nc OK\n', 'b DISCARD\nc OK\nd OK\n')
+    notes = [('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'),
+             ('attributes of /etc/postfix/access differ', 'owner root, mode 0644')]
+    assert table_diff('hash:/etc/postfix/access', changes, notes, secret=False) == {
+        'before_header': 'hash:/etc/postfix/access (changed entries)',
+        'after_header': 'hash:/etc/postfix/access (changed entries)',
+        'before': 'a OK\nb REJECT\n# the file holds duplicate, malformed or if/endif lines\n'
+                  '# attributes of /etc/postfix/access differ\n',
+        'after': 'b DISCARD\nd OK\n# the file holds exactly the entries\n# owner root, mode 0644\n'}
+
+
+def test_table_entries_of_a_secret_table():
+    changes = changes_between('[a]:587 u:Old\n[b]:587 u:Gone\n', '[a]:587 u:New\n[c]:587 u:Added\n')
+    assert table_diff('hash:/etc/postfix/sasl_passwd', changes, [], secret=True) == {
+        'before_header': 'hash:/etc/postfix/sasl_passwd (changed entries)',
+        'after_header': 'hash:/etc/postfix/sasl_passwd (changed entries)',
+        'before': '[b]:587 ********\n[a]:587 ********\n',
+        'after': '[a]:587 ******** (changed)\n[c]:587 ********\n'}
+
+
+def test_table_entries_beyond_the_limit_are_counted():
+    changes = changes_between('', ''.join('k%04d OK\n' % number for number in range(1003)))
+    diff = table_diff('lmdb:/srv/big', changes, [], secret=False)
+    assert diff['before'] == ''
+    assert diff['after'] == ''.join('k%04d OK\n' % number for number in range(1000)) + '# ... and 3 more\n'
+
+
+def test_rules_in_a_new_order():
+    syntax = REGEXP
+    before = entries_of(parse_source('/a/ OK\n/b/ REJECT\n', syntax))
+    after = entries_of(parse_source('/b/ REJECT\n/a/ OK\n', syntax))
+    diff = table_diff('regexp:/etc/postfix/checks', compare(before, after, syntax), [], secret=False)
+    assert diff['before'] == '# rules in the previous order\n'
+    assert diff['after'] == '# rules in the new order\n'
