@@ -420,6 +420,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
     invocation,
     structured,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import config_diffs
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import plan_suspension_first, plan_while_frozen
@@ -441,6 +442,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf i
     render_entry,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
 
@@ -584,26 +586,6 @@ def keep_freeze(module, runner, current, changes, result):
     return changes, state, saved
 
 
-def diff_text(changes, render):
-    return ''.join(render(key, value) + '\n' for key, value in sorted(changes.items()) if value is not None)
-
-
-def build_diff(config_dir, parameter_changes, service_changes):
-    diffs = []
-    for name, changes, render in (
-            ('main.cf', parameter_changes, lambda key, value: ('%s = %s' % (key, value)).rstrip()),
-            ('master.cf', service_changes, lambda key, value: value)):
-        if changes:
-            path = os.path.join(config_dir, name)
-            diffs.append({
-                'before_header': '%s (changed entries)' % path,
-                'after_header': '%s (changed entries)' % path,
-                'before': diff_text({k: v['before'] for k, v in changes.items()}, render),
-                'after': diff_text({k: v['after'] for k, v in changes.items()}, render),
-            })
-    return diffs
-
-
 def plan(module, runner, result):
     """Fill the result's changes and service_changes; return the FreezeState and the thaw's new settings (or None)."""
     params = module.params
@@ -685,7 +667,7 @@ def apply_config(module, runner, result, checks, install_tables):
 
 def report(module, runner, result, jobs):
     """Each table's result, whether anything changed, and the diff of main.cf, master.cf and the tables."""
-    diffs = build_diff(runner.config_dir, result['changes'], result['service_changes']) if result['changed'] else []
+    diffs = config_diffs(runner.config_dir, result['changes'], result['service_changes']) if result['changed'] else []
     result['tables'] = []
     for job in jobs:
         table_job.report(job.result, job.table_type, job.params, job.plan, module._diff)
@@ -745,7 +727,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries')
     for table in params['tables'] or []:
-        table_job.mask_secrets(module, table['secret_entries'])
+        hide_table_values(module, table['secret_entries'])
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
                   invocation=invocation(params, summarized))
     locks = Locks(module, result)

@@ -179,6 +179,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
     changes_argument_spec,
     common_argument_spec,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import config_diffs, table_diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
 from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import resolve
@@ -324,23 +325,7 @@ def requeue_deferred(module, runner, domains):
 
 def build_diff(config_dir, changes, table, table_name):
     """One diff for the changed main.cf parameters, one for the suspension entries."""
-    def parameters(side):
-        return ''.join('%s = %s\n' % (name, change[side]) for name, change in sorted(changes.items())
-                       if change[side] is not None)
-
-    def entries(pairs, side):
-        return ''.join('%s %s\n' % (pair[side].key, pair[side].value) for pair in pairs)
-
-    diffs = []
-    if changes:
-        path = os.path.join(config_dir, 'main.cf')
-        diffs.append({'before_header': '%s (changed entries)' % path, 'after_header': '%s (changed entries)' % path,
-                      'before': parameters('before'), 'after': parameters('after')})
-    if table.content is not None:
-        diffs.append({'before_header': table_name, 'after_header': table_name,
-                      'before': entries(table.changes.removed + table.changes.changed, 0),
-                      'after': entries(table.changes.changed + table.changes.added, 1)})
-    return diffs
+    return config_diffs(config_dir, changes) + ([table_diff(table_name, table.changes)] if table.content is not None else [])
 
 
 def report(instance, changes, table, result):

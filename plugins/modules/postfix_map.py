@@ -284,8 +284,10 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
 from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import removed_files_diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
@@ -340,8 +342,7 @@ def absent(module, runner, table_type, result):
                                'or Postfix daemons would fail to open it' % (result['table'], ', '.join(still_used)))
     result['removed_files'] = table_build.remove(module, table_type, path)
     if module._diff:
-        result['diff'] = {'before_header': result['table'], 'after_header': result['table'],
-                          'before': ''.join('%s\n' % name for name in result['removed_files']), 'after': ''}
+        result['diff'] = removed_files_diff(result['table'], result['removed_files'])
     result['changed'] = True
 
 
@@ -372,7 +373,7 @@ def main():
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
         params['secret_entries'] = structured(params, 'secret_entries')
-        table_job.mask_secrets(module, params['secret_entries'])
+        hide_table_values(module, params['secret_entries'])
         params['entries'] = structured(params, 'entries')
         params['rules'] = structured(params, 'rules', table_job.RULES_SPEC)
         result['invocation'] = invocation(params, summarized=('entries', 'rules', 'secret_entries'))

@@ -16,7 +16,6 @@ from ansible_collections.mailops.postfix.plugins.modules.postconf import (
     TABLES_SPEC,
     check_unset,
     access_table_entries,
-    build_diff,
     plan_parameters,
     plan_removals,
     plan_services,
@@ -309,52 +308,6 @@ def test_plan_services_second_run_changes_nothing(version, specs):
     changes = plan_services(current, specs)
     assert changes
     assert plan_services(apply(current, changes), specs) == {}
-
-
-# ---------------------------------------------------------------------------
-# build_diff
-
-def test_build_diff_nothing_changed():
-    assert build_diff('/etc/postfix', {}, {}) == []
-
-
-@pytest.mark.parametrize('version', VERSIONS)
-def test_build_diff_main_cf(version):
-    changes = plan_parameters(current_parameters(version), {
-        'relayhost': '[smtp.example.net]:587', 'biff': False, 'message_size_limit': 52428800,
-        'inet_interfaces': 'loopback-only', 'mailbox_size_limit': 0}, 'present')
-    changes.update(plan_parameters(current_parameters(version), {'recipient_delimiter': None}, 'absent'))
-    assert build_diff('/etc/postfix', changes, {}) == [{
-        'before_header': '/etc/postfix/main.cf (changed entries)',
-        'after_header': '/etc/postfix/main.cf (changed entries)',
-        'before': 'inet_interfaces = all\nrecipient_delimiter = +\nrelayhost =\n',
-        'after': 'inet_interfaces = loopback-only\nmessage_size_limit = 52428800\nrelayhost = [smtp.example.net]:587\n',
-    }]
-
-
-def test_build_diff_both_files():
-    parameter_changes = {'relayhost': {'before': '[old]:25', 'after': ''}}
-    service_changes = {
-        'submission/inet': {'before': None, 'after': 'submission inet n - y - - smtpd'},
-        'pickup/unix': {'before': 'pickup unix n - y 60 1 pickup', 'after': None},
-        'smtp/inet': {'before': 'smtp inet n - y - - smtpd', 'after': 'smtp inet n - n - - smtpd'},
-    }
-    diff = build_diff('/srv/postfix-out', parameter_changes, service_changes)
-    assert [item['before_header'] for item in diff] == ['/srv/postfix-out/main.cf (changed entries)',
-                                                        '/srv/postfix-out/master.cf (changed entries)']
-    assert all(set(item) == {'before', 'after', 'before_header', 'after_header'} for item in diff)
-    assert all(item['before_header'] == item['after_header'] for item in diff)
-    assert diff[0]['before'] == 'relayhost = [old]:25\n'
-    assert diff[0]['after'] == 'relayhost =\n'
-    assert diff[1]['before'] == 'pickup unix n - y 60 1 pickup\nsmtp inet n - y - - smtpd\n'
-    assert diff[1]['after'] == 'smtp inet n - n - - smtpd\nsubmission inet n - y - - smtpd\n'
-
-
-def test_build_diff_master_cf_only():
-    diff = build_diff('/etc/postfix', {}, {'pickup/unix': {'before': 'pickup unix n - y 60 1 pickup', 'after': None}})
-    assert diff == [{'before_header': '/etc/postfix/master.cf (changed entries)',
-                     'after_header': '/etc/postfix/master.cf (changed entries)',
-                     'before': 'pickup unix n - y 60 1 pickup\n', 'after': ''}]
 
 
 def test_plan_removals_in_the_same_run():
