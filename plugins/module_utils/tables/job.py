@@ -24,6 +24,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths impor
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import (
+    MANAGED_TYPES,
     READ_AT_START,
     check_supported,
     compiled_paths,
@@ -32,11 +33,23 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.types impor
 CHANGED_KEYS_LIMIT = 100
 
 # rules as AnsibleModule would check them; postfix_map declares them raw, so that
-# ad-hoc text is read first (common_args.structured).
+# ad-hoc text is read first (core.arguments.structured).
 RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'pattern': {'type': 'str', 'required': True},
     'action': {'type': 'raw', 'required': True},
 }}
+
+# postconf's tables: each one a job, in the same transaction as main.cf; its
+# fields are postfix_map's options of the same names.
+TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
+               'options': {'name': {'type': 'str'},
+                           'path': {'type': 'path', 'required': True},
+                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+                           'entries': {'type': 'raw'},
+                           'secret_entries': {'type': 'raw', 'no_log': True},
+                           'rules': RULES_SPEC,
+                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                           'access': {'type': 'bool', 'default': False}}}
 
 
 # A table job's parameters, as postfix_map's options name them; postconf's

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import plan_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import KEY_VALUE, REGEXP, compare, entries_of, parse_source
 from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import (
@@ -16,7 +17,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import (
     removed_files_diff,
     table_diff,
 )
-from ansible_collections.mailops.postfix.plugins.modules.postconf import plan_parameters
 from ansible_collections.mailops.postfix.plugins.modules.postfix_freeze import build_diff as freeze_diff
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 

@@ -1,6 +1,6 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for the pure planning functions of the postconf module, on real postconf output."""
+"""Tests for plan.py: the pure planning functions of a postconf run, on real postconf output."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import copy
 import re
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError, current_values, parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries, parse_entry
-from ansible_collections.mailops.postfix.plugins.modules.postconf import (
-    TABLES_SPEC,
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import (
     check_unset,
     access_table_entries,
     plan_parameters,
@@ -344,22 +342,3 @@ def test_if_unset_refuses_to_replace_a_value_set_by_someone_else():
     # Already the requested value: nothing to change, nothing to refuse.
     check_unset(plan_parameters({'sender_bcc_maps': 'pcre:/x'}, {'sender_bcc_maps': 'pcre:/x'}, 'present'),
                 ['sender_bcc_maps'])
-
-
-# ---------------------------------------------------------------------------
-# tables[].secret_entries: the credentials in the transaction, hidden as postfix_map hides them
-
-def test_secret_entries_of_tables_are_hidden_by_ansible():
-    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
-        {'path': '/etc/postfix/sasl_passwd', 'secret_entries': {'[smtp.example.net]:587': 'relay:Secret1'}},
-        {'path': '/etc/postfix/relay_transport', 'entries': {'example.com': 'smtp:[mx.example.net]:587'}}]})
-    assert not validated.error_messages
-    assert 'relay:Secret1' in validated._no_log_values
-    # Only the secret values: the other tables' values stay visible.
-    assert 'smtp:[mx.example.net]:587' not in validated._no_log_values
-
-
-def test_tables_take_entries_or_rules_or_secret_entries():
-    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
-        {'path': '/etc/postfix/sasl_passwd', 'entries': {}, 'secret_entries': {}}]})
-    assert any('mutually exclusive' in message for message in validated.error_messages)
