@@ -17,7 +17,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import (
     removed_files_diff,
     table_diff,
 )
-from ansible_collections.mailops.postfix.plugins.modules.postfix_freeze import build_diff as freeze_diff
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.freeze import build_diff as freeze_diff
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
 
@@ -130,6 +130,14 @@ def test_postfix_freeze_table_unchanged_shows_main_cf_only():
         {'before_header': '/srv/postfix-out/main.cf (changed entries)',
          'after_header': '/srv/postfix-out/main.cf (changed entries)',
          'before': 'in_flow_delay = 0\nmaster_service_disable = qmgr/unix\n', 'after': ''}]
+
+
+def test_postfix_freeze_shows_an_empty_value_as_postconf_does():
+    # in_flow_delay set empty in main.cf by hand: "name =", as postconf -n and postconf's own diff show it.
+    changes = {'in_flow_delay': {'before': '', 'after': '0'}}
+    table = suspension(None, [], [])
+    assert freeze_diff('/etc/postfix', changes, table, 'hash:/etc/postfix/mailops-suspended')[0]['before'] == (
+        'in_flow_delay =\n')
 
 
 def changes_between(before, after):
