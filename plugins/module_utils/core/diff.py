@@ -54,7 +54,7 @@ def config_diffs(config_dir, parameters, services=None):
 
 
 def table_diff(header, changes, secret=False, notes=(), limit=None):
-    """A table's changed entries (tables.source.Changes): the removed and changed ones before, the changed and added after.
+    """A table's changed entries (tables.source.Changes): removed and changed ones before, changed and added after.
 
     A changed secret shows as MASK on both sides, and the after side says that
     it changed, so that the diff shows which keys get a new value. ``notes``

@@ -136,7 +136,10 @@ def apply(module, instance, changes, table, result):
 
 def build_diff(config_dir, changes, table, table_name):
     """One diff for the changed main.cf parameters, one for the suspension entries."""
-    return config_diffs(config_dir, changes) + ([table_diff(table_name, table.changes)] if table.content is not None else [])
+    diffs = config_diffs(config_dir, changes)
+    if table.content is not None:
+        diffs.append(table_diff(table_name, table.changes))
+    return diffs
 
 
 def report(instance, changes, table, result):

@@ -62,6 +62,7 @@ def present(module, runner, table_type, result):
 
 
 def absent(module, runner, table_type, result):
+    """Remove the table's files (not in check mode), once nothing names the table any more."""
     path = module.params['path']
     if not table_build.existing_files(table_type, path):
         return
