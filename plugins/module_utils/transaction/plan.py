@@ -167,7 +167,6 @@ def plan(module, runner, result):
     return freeze_state, thaw_saved
 
 
-
 def access_table_entries(tables):
     """access_tables as "type:path" -> [(key, value)], values as the table will hold them."""
     if tables is None:

@@ -19,7 +19,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
-from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import fixture_text
 
 DONE_WORDS = {'-d': 'removed', '-h': 'placed on hold', '-H': 'released from hold', '-r': 'requeued', '-e': 'expired'}
 TOTALS = {'-d': 'Deleted', '-h': 'Placed on hold', '-H': 'Released from hold', '-r': 'Requeued', '-e': 'Force-expired'}
