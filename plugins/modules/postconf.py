@@ -406,13 +406,11 @@ diff:
   elements: dict
 '''
 
-import os
 from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
@@ -421,32 +419,17 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
     structured,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import plan_suspension_first, plan_while_frozen
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
-    ConfigValueError,
-    check_braces,
-    check_name,
-    current_values,
-    render_value,
-    values_equal,
-)
-from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import (
-    desired_entry,
-    malformed_warning,
-    normalize_spec,
-    parse_entries,
-    render_entry,
-)
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import access_table_entries, plan
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.run import apply, report
 
 
 # services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
-# (common_args.structured).
+# (core.arguments.structured).
 SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'service': {'type': 'str', 'required': True},
     'type': {'type': 'str', 'required': True, 'choices': ['inet', 'unix', 'unix-dgram', 'fifo', 'pass']},
@@ -460,261 +443,6 @@ SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'options': {'type': 'dict'},
     'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
 }}
-
-
-# tables: each one as a postfix_map job (table_job), in the same transaction.
-TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
-               'options': {'name': {'type': 'str'},
-                           'path': {'type': 'path', 'required': True},
-                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
-                           'entries': {'type': 'raw'},
-                           'secret_entries': {'type': 'raw', 'no_log': True},
-                           'rules': table_job.RULES_SPEC,
-                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
-                           'access': {'type': 'bool', 'default': False}}}
-
-
-def requested_parameters(params):
-    """The main.cf parameters asked for: name -> value (values ignored for absent)."""
-    if params['name'] is not None:
-        return {params['name']: params['value']}
-    requested = params['parameters']
-    if requested is None:
-        return {}
-    if isinstance(requested, dict):
-        return requested
-    if isinstance(requested, list) and params['state'] == 'absent':
-        return dict.fromkeys(requested)
-    raise ConfigValueError('parameters must be a mapping of name to value (a list of names only with state=absent)')
-
-
-def plan_removals(current, names, requested):
-    """main.cf removals asked for with ``remove``: name -> {before, after None}."""
-    both = sorted(set(names) & set(requested))
-    if both:
-        raise ConfigValueError('%s both set and removed: choose one' % ', '.join(both))
-    changes = {}
-    for name in names:
-        check_name(name)
-        if name in current:
-            changes[name] = {'before': current[name], 'after': None}
-    return changes
-
-
-def read_main_cf(config_dir):
-    with open(os.path.join(config_dir, 'main.cf'), 'rb') as handle:
-        return handle.read().decode('utf-8', 'replace')
-
-
-def plan_parameters(current, requested, state):
-    """main.cf changes: name -> {before, after}; after None removes the parameter."""
-    changes = {}
-    for name, value in requested.items():
-        check_name(name)
-        if state == 'absent':
-            if name in current:
-                changes[name] = {'before': current[name], 'after': None}
-        else:
-            text = render_value(name, value)  # validates before anything is compared
-            check_braces(name, text)
-            if not values_equal(current.get(name), value):
-                changes[name] = {'before': current.get(name), 'after': text}
-    return changes
-
-
-def check_unset(changes, names):
-    """Refuse to replace what main.cf already sets for the parameters in ``names`` (the if_unset option)."""
-    for name in names:
-        change = changes.get(name)
-        if change and change['before'] is not None and change['after'] is not None:
-            raise ConfigValueError('%s is set already, to "%s", by someone else: it was left alone, and nothing was '
-                                   'changed (if_unset). Remove it first, or leave it out of if_unset to replace it '
-                                   '(with the archive role: archive_replace_bcc: true)' % (name, change['before']))
-
-
-def plan_services(current, specs, malformed=()):
-    """master.cf changes: service/type -> {before, after}; after None removes the entry.
-
-    ``malformed`` (from parse_entries) holds the entries that cannot be read at
-    all: such an entry can be removed, or replaced whole (its command given).
-    """
-    unreadable = {item.key: item for item in malformed if item.key not in current}
-    changes, seen = {}, set()
-    for spec in specs:
-        normalized = normalize_spec(spec)
-        key = '%s/%s' % (normalized['service'], normalized['type'])
-        if key in seen:
-            raise ConfigValueError('master.cf entry %s is given more than once in services' % key)
-        seen.add(key)
-        existing = current.get(key)
-        before = render_entry(existing) if existing is not None else (
-            ' '.join(unreadable[key].line.split()) if key in unreadable else None)
-        if spec['state'] == 'absent':
-            if before is not None:
-                changes[key] = {'before': before, 'after': None}
-            continue
-        if key in unreadable and 'command' not in normalized:
-            raise ConfigValueError('master.cf entry %s is malformed (%s): give its command (and args) to replace it '
-                                   'whole, or remove it with state: absent' % (key, unreadable[key].problem))
-        entry = desired_entry(existing, normalized)
-        if entry != existing:
-            changes[key] = {'before': before, 'after': render_entry(entry)}
-    return changes
-
-
-def keep_freeze(module, runner, current, changes, result):
-    """A frozen host stays frozen, and suspended domains stay suspended (postfix_freeze).
-
-    Returns the changes as they will go live, the instance's FreezeState (or
-    None), and the new settings for the thaw to restore (or None); the result
-    gets ``thaw_values``, the requested values that wait for the thaw.
-    """
-    if not {'master_service_disable', 'in_flow_delay', 'transport_maps'} & set(changes):
-        return changes, None, None
-    state = FreezeState(runner, current)
-    changes, saved, held = plan_while_frozen(changes, current, state.saved)
-    if held:
-        result['thaw_values'] = {name: (saved or state.saved)[name] for name in held}
-        module.warn('this host is frozen (mailops.postfix.postfix_freeze): %s stay as the freeze set them, and the '
-                    'new values take effect with the thaw (postfix_freeze state=thawed)' % ' and '.join(held))
-    changes, kept_first = plan_suspension_first(changes, state.table, state.suspended_domains())
-    if kept_first:
-        module.warn('domains are suspended (%s): %s stays first in transport_maps until they are resumed '
-                    '(postfix_freeze resume=...)' % (', '.join(state.suspended_domains()), state.table))
-    return changes, state, saved
-
-
-def diff_text(changes, render):
-    return ''.join(render(key, value) + '\n' for key, value in sorted(changes.items()) if value is not None)
-
-
-def build_diff(config_dir, parameter_changes, service_changes):
-    diffs = []
-    for name, changes, render in (
-            ('main.cf', parameter_changes, lambda key, value: ('%s = %s' % (key, value)).rstrip()),
-            ('master.cf', service_changes, lambda key, value: value)):
-        if changes:
-            path = os.path.join(config_dir, name)
-            diffs.append({
-                'before_header': '%s (changed entries)' % path,
-                'after_header': '%s (changed entries)' % path,
-                'before': diff_text({k: v['before'] for k, v in changes.items()}, render),
-                'after': diff_text({k: v['after'] for k, v in changes.items()}, render),
-            })
-    return diffs
-
-
-def plan(module, runner, result):
-    """Fill the result's changes and service_changes; return the FreezeState and the thaw's new settings (or None)."""
-    params = module.params
-    freeze_state, thaw_saved = None, None
-    requested = requested_parameters(params)
-    removals = params['remove'] or []
-    if requested or removals:
-        current = current_values(runner.run('postconf', ['non_default'])[1],
-                                 lambda: read_main_cf(runner.config_dir), list(requested) + removals)
-        result['changes'] = plan_parameters(current, requested, params['state'])
-        check_unset(result['changes'], params['if_unset'])
-        result['changes'].update(plan_removals(current, removals, requested))
-        result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
-    if params['services']:
-        current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
-        result['service_changes'] = plan_services(current_services, params['services'], malformed)
-        for entry in malformed:
-            if entry.key not in result['service_changes']:
-                module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
-    return freeze_state, thaw_saved
-
-
-def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
-    """Stage and judge the tables and the planned changes, then install them all and reload.
-
-    In check mode all but the install. The tables go live after every check
-    passed, just before the main.cf and master.cf that may name them.
-    """
-    params = module.params
-    if thaw_saved is not None:
-        freeze_state.save(module, thaw_saved)
-        result['changed'] = True
-    staged = []
-    try:
-        for job in jobs:
-            staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
-            job.result['removed_leftovers'] = staged[-1].removed_leftovers
-
-        def install_tables(installation):
-            for job, table in zip(jobs, staged):
-                table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
-
-        if result['changes'] or result['service_changes']:
-            apply_config(module, runner, result, checks, install_tables)
-        else:
-            if checks.written_tables or checks.allow_open_relay:
-                # No main.cf to stage: the checks look at the live configuration.
-                checks.check(runner.config_dir, {}, {})
-            # Also when nothing changed: an earlier run's files may be live without their reload.
-            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
-                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
-            result.update(plan)
-            if not module.check_mode:
-                go_live(runner, result, plan, install_tables)
-        # Making up for an earlier run's reload is a change of this run.
-        result['changed'] = result['changed'] or result['pending_reload']
-    except BaseException:
-        if thaw_saved is not None:
-            freeze_state.restore(module)
-        raise
-    finally:
-        for table in staged:
-            table_job.discard(table)
-
-
-def apply_config(module, runner, result, checks, install_tables):
-    """Stage, validate and install main.cf and master.cf; reload."""
-    params = module.params
-    # The -o parameters being set, per service, as they will be written.
-    option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
-                      if value is not None} for spec in params['services'] or []]
-    apply_changes(module, runner, result['changes'], result['service_changes'], result,
-                  option_values=option_values, user_defined=params['user_defined_parameters'],
-                  reload=params['reload'], backup=params['backup'], backup_keep=params['backup_keep'],
-                  checks=checks.check,
-                  before_install=install_tables)
-    result['changed'] = True
-
-
-def report(module, runner, result, jobs):
-    """Each table's result, whether anything changed, and the diff of main.cf, master.cf and the tables."""
-    diffs = build_diff(runner.config_dir, result['changes'], result['service_changes']) if result['changed'] else []
-    result['tables'] = []
-    for job in jobs:
-        table_job.report(job.result, job.table_type, job.params, job.plan, module._diff)
-        result['tables'].append(job.result)
-        diffs += [job.result.pop('diff')] if 'diff' in job.result else []
-    result['changed'] = result['changed'] or any(job.result['changed'] for job in jobs)
-    if module._diff and diffs:
-        result['diff'] = diffs
-
-
-def access_table_entries(tables):
-    """access_tables as "type:path" -> [(key, value)], values as the table will hold them."""
-    if tables is None:
-        return {}
-    if not isinstance(tables, dict):
-        raise ConfigValueError('access_tables must be a mapping of table (type:path) to its entries')
-    result = {}
-    for name, entries in tables.items():
-        if isinstance(entries, dict):
-            items = list(entries.items())
-        elif isinstance(entries, list) and all(isinstance(item, dict) and set(item) == {'key', 'value'}
-                                               for item in entries):
-            items = [(item['key'], item['value']) for item in entries]
-        else:
-            raise ConfigValueError('access_tables: the entries of %s must be a mapping of key to value, or a list '
-                                   'of {key, value} items' % name)
-        result[name] = [(str(key), ', '.join(map(str, value)) if isinstance(value, list) else str(value))
-                        for key, value in items]
-    return result
 
 
 def main():
@@ -732,7 +460,7 @@ def main():
         remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
-        tables=TABLES_SPEC,
+        tables=table_job.TABLES_SPEC,
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -745,7 +473,7 @@ def main():
     runner = PostfixRunner(module, params['config_dir'])
     summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries')
     for table in params['tables'] or []:
-        table_job.mask_secrets(module, table['secret_entries'])
+        hide_table_values(module, table['secret_entries'])
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
                   invocation=invocation(params, summarized))
     locks = Locks(module, result)
@@ -763,11 +491,7 @@ def main():
                                    params['allow_open_relay'], table_job.planned_entries(jobs))
         freeze_state, thaw_saved = plan(module, runner, result)
         apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
-        report(module, runner, result, jobs)
-        if 'running' not in result:
-            result['running'] = postfix_control.is_running(runner)
-        for warning in checks.warnings:
-            module.warn(warning)
+        report(module, runner, result, jobs, checks)
     module.exit_json(**result)
 
 

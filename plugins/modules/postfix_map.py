@@ -266,14 +266,11 @@ diff:
   type: dict
 '''
 
-import re
 from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
@@ -282,67 +279,15 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
     invocation,
     structured,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
-from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
-
-
-def references(runner, path):
-    """main.cf parameters and master.cf -o settings that still name the table's file, under any type.
-
-    Values are read with $name expanded (postconf -x), so hash:$config_directory/x
-    counts; a table may also sit inside unionmap:{...}, pipemap:{...} or proxy:.
-    """
-    pattern = re.compile(r'(?:^|[\s,:{])[\w-]+:%s(?=$|[\s,}])' % re.escape(path), re.M)
-    found = []
-    for options in (['non_default', 'expand'], ['master_params', 'expand']):
-        for line in runner.run('postconf', options)[1].split('\n'):
-            if pattern.search(line.partition('=')[2]):
-                found.append(line.split('=', 1)[0].strip())
-    return found
-
-
-def present(module, runner, table_type, result):
-    """Read, plan, stage, install (unless in check mode) and report the table; reload where daemons need it."""
-    params = module.params
-    current = table_job.read(runner, table_type, params['path'], params['format'] == 'postalias')
-    plan = table_job.plan(params, table_type, current)
-    staged = table_job.stage(module, runner, table_type, params, plan)
-    result['removed_leftovers'] = staged.removed_leftovers
-    reload = postfix_control.no_reload()
-    if table_job.needs_reload(table_type, plan):
-        reload = postfix_control.reload_plan(runner, params['reload'])
-        result.update(reload)
-    if module.check_mode:
-        table_job.discard(staged)
-    else:
-        def install(installation):
-            backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'], installation)
-            if backup_file:
-                result['backup_file'] = backup_file
-
-        # A reload that fails puts the previous table back.
-        go_live(runner, result, reload, install)
-    table_job.report(result, table_type, params, plan, module._diff)
-
-
-def absent(module, runner, table_type, result):
-    path = module.params['path']
-    if not table_build.existing_files(table_type, path):
-        return
-    still_used = references(runner, path)
-    if still_used:
-        raise TableSourceError('%s is still used by %s; remove it from there first (mailops.postfix.postconf), '
-                               'or Postfix daemons would fail to open it' % (result['table'], ', '.join(still_used)))
-    result['removed_files'] = table_build.remove(module, table_type, path)
-    if module._diff:
-        result['diff'] = {'before_header': result['table'], 'after_header': result['table'],
-                          'before': ''.join('%s\n' % name for name in result['removed_files']), 'after': ''}
-    result['changed'] = True
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.table import absent, present
 
 
 def main():
@@ -372,7 +317,7 @@ def main():
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
         params['secret_entries'] = structured(params, 'secret_entries')
-        table_job.mask_secrets(module, params['secret_entries'])
+        hide_table_values(module, params['secret_entries'])
         params['entries'] = structured(params, 'entries')
         params['rules'] = structured(params, 'rules', table_job.RULES_SPEC)
         result['invocation'] = invocation(params, summarized=('entries', 'rules', 'secret_entries'))

@@ -317,68 +317,19 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.plan import check_flush_possible, check_request, plan
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     ACTIONS,
-    DESTRUCTIVE,
-    EXPIRE_MIN_VERSION,
     QUEUE_NAMES,
-    QueueError,
     Selector,
     parse_records,
     scan,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
-
-
-def check_request(params, selector, version):
-    """Refuse what can be refused before the queue is read: option conflicts and missing Postfix features."""
-    for name in ('limit', 'top', 'max_messages'):
-        if params[name] is not None and params[name] < 0:
-            raise QueueError('%s=%d: must be 0 or more' % (name, params[name]))
-    if params['match_timeout'] <= 0:
-        raise QueueError('match_timeout=%g: must be more than 0 seconds' % params['match_timeout'])
-    if params['all_messages'] and selector.given:
-        raise QueueError('all_messages=true acts on every message; it cannot be combined with the selector(s) %s. '
-                         'Remove all_messages to act on the selection, or the selectors to act on everything'
-                         % ', '.join(selector.given))
-    if params['action'] == 'expire' and version_tuple(version) < EXPIRE_MIN_VERSION:
-        raise QueueError('action=expire needs Postfix 3.5 or later (postsuper -e); this host runs Postfix %s. '
-                         'Use action=delete or action=hold instead' % version)
-
-
-def plan(action, view, selector, all_messages, max_messages):
-    """The queue IDs the action will change; QueueError when a safety rule refuses."""
-    if action == 'list':
-        return []
-    if not selector.given and not all_messages:
-        raise QueueError(
-            'action=%s without a selector would act on every message in the queue (%d now). Set all_messages=true to '
-            'allow that, or select messages with queue_ids, queues, sender, recipient, site, delay_reason, '
-            'older_than, newer_than or query' % (action, view['summary']['messages']))
-    total = view['summary']['messages']
-    if (action in DESTRUCTIVE and not all_messages and 'queue_ids' not in selector.given
-            and view['selected'] == total > 1):
-        raise QueueError(
-            'action=%s: the selection (%s) matches every message in the queue, all %d of them; a pattern or age '
-            'that matches everything is usually a mistake, and nothing was changed. Narrow the selection, or use '
-            'all_messages=true without selectors to act on every message' % (action, ', '.join(selector.given), total))
-    targets = view['targets']
-    if max_messages is not None and len(targets) > max_messages:
-        raise QueueError('action=%s would affect %d messages, more than max_messages=%d; nothing was changed. Raise '
-                         'max_messages or narrow the selection' % (action, len(targets), max_messages))
-    return targets
-
-
-def check_flush_possible(runner):
-    """A flush needs a running Postfix; known before anything is done, also in check mode."""
-    if not postfix_control.is_running(runner):
-        raise QueueError('action=flush needs a running Postfix (flush(8) and the queue manager); Postfix is not '
-                         'running here (postfix status). Start it (postfix start); nothing was changed')
 
 
 def queue_records(runner):

@@ -12,7 +12,13 @@ run that fails part way still reports the messages it changed.
 from __future__ import annotations
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import ACTIONS, PostsuperReport
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
+    ACTIONS,
+    PostsuperReport,
+    at_site,
+    parse_records,
+    recipient_domain,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.flush import (
     FLUSH_PARAMETERS,
@@ -64,3 +70,20 @@ def _flush_each(runner, queue_ids, done):
                                       % (error, done['count'], len(queue_ids)), cmd=error.cmd)
         done['count'] += 1
         done['queue_ids'].append(queue_id)
+
+
+def requeue_deferred(module, runner, domains):
+    """Requeue deferred mail for resumed domains, so that it goes now rather than at its next retry.
+
+    One postsuper process for all of them; returns how many messages were
+    requeued, as postsuper counted them (in check mode: would be).
+    """
+    queue_ids = [record['queue_id'] for record in parse_records(runner.stream_lines('postqueue', ['json']))
+                 if record['queue_name'] == 'deferred'
+                 and any(at_site(recipient_domain(recipient['address']), domains)
+                         for recipient in record['recipients'])]
+    if not queue_ids or module.check_mode:
+        return len(queue_ids)
+    done = nothing_done()
+    act(runner, 'requeue', queue_ids, done)
+    return done['count']

@@ -20,9 +20,8 @@ import socket
 import ssl
 import smtplib
 
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import MASK, scrub
 from ansible_collections.mailops.postfix.plugins.module_utils.smtp.certificates import certificate_details
-
-MASK = '********'
 
 # swaks(1), EXIT CODES: the code a swaks run exits with when this step fails. The EHLO sent again after STARTTLS
 # and after XCLIENT has codes of its own, and a connection the server closes is 6 whatever the step.
@@ -185,7 +184,7 @@ class SmtpSession:
             self._converse()
         except StepFailed as failure:
             self.failed_step = {'step': failure.step, 'swaks_code': failure.swaks_code,
-                                'message': self._scrub(str(failure))}
+                                'message': scrub(str(failure), self._secrets)}
             self._quit_after_failure()
         finally:
             self._close()
@@ -378,7 +377,7 @@ class SmtpSession:
             self._close()
             record['text'] = str(error)
             raise StepFailed(step, swaks_code or SWAKS_CODES.get(step), 'no reply at %s: %s' % (step, error)) from None
-        record['text'] = self._scrub(text)
+        record['text'] = scrub(text, self._secrets)
         return record['code'], record['text']
 
     def _check(self, step, code, text, swaks_code=None, what=None):
@@ -412,11 +411,6 @@ class SmtpSession:
     def _note(self, step, text):
         """A step that is no SMTP exchange: the connection, the TLS handshake."""
         self.steps.append({'step': step, 'command': None, 'code': None, 'text': text})
-
-    def _scrub(self, text):
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
 
     def _close(self):
         if self._sock is not None:

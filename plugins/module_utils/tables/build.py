@@ -24,6 +24,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import postmap_output
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_quoted
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     entries_of,
     fold_all,
@@ -42,7 +43,6 @@ _UNSUPPORTED_TYPE = re.compile(r'unsupported dictionary type: (\w+)')
 
 # Staged files of one table: the source and what postmap built from it, each
 # with the live path it will replace, and the symlink postmap built through.
-_QUOTED = re.compile(r'"[^"]*"')
 Staged = namedtuple('Staged', 'source source_path compiled link other_warnings')
 
 
@@ -179,7 +179,7 @@ def _explain(problems, table_type, path, content, secret, aliases):
         where = ('%r (line %d)' % (entry.key, line)) if entry else ('line %d' % line if line else table_name(table_type, path))
         if secret:
             # postmap quotes keys and whole lines ('non-UTF-8 input "..."'), which may hold a password.
-            message = _QUOTED.sub('"(hidden: secret table)"', message)
+            message = hide_quoted(message)
         messages.append('%s: %s' % (where, message))
     return 'Postfix rejects the new %s: %s. Nothing was changed.' % (table_name(table_type, path), '; '.join(messages))
 

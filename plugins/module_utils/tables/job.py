@@ -16,46 +16,40 @@ import os
 from collections import namedtuple
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
+from ansible_collections.mailops.postfix.plugins.module_utils.core import diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError, shown_key
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import (
+    MANAGED_TYPES,
     READ_AT_START,
     check_supported,
     compiled_paths,
 )
 
-MASK = '********'
-DIFF_ENTRY_LIMIT = 1000
 CHANGED_KEYS_LIMIT = 100
 
 # rules as AnsibleModule would check them; postfix_map declares them raw, so that
-# ad-hoc text is read first (common_args.structured).
+# ad-hoc text is read first (core.arguments.structured).
 RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'pattern': {'type': 'str', 'required': True},
     'action': {'type': 'raw', 'required': True},
 }}
 
-
-def mask_secrets(module, secret_entries):
-    """Hide the values of a table's secret_entries everywhere, and show its keys.
-
-    Ansible hides every string of a no_log option: the keys too, and, of
-    entries given as text (ad-hoc key=value arguments), only the whole text.
-    postfix_map's secret_entries and those of postconf's tables go through here.
-    """
-    if isinstance(secret_entries, dict):
-        pairs = list(secret_entries.items())
-    elif isinstance(secret_entries, list):
-        pairs = [(item.get('key'), item.get('value')) for item in secret_entries if isinstance(item, dict)]
-    else:
-        return
-    module.no_log_values.difference_update(key for key, dummy in pairs if isinstance(key, str))
-    for dummy, value in pairs:
-        module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
-                                    if item is not None)
+# postconf's tables: each one a job, in the same transaction as main.cf; its
+# fields are postfix_map's options of the same names.
+TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
+               'options': {'name': {'type': 'str'},
+                           'path': {'type': 'path', 'required': True},
+                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+                           'entries': {'type': 'raw'},
+                           'secret_entries': {'type': 'raw', 'no_log': True},
+                           'rules': RULES_SPEC,
+                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                           'access': {'type': 'bool', 'default': False}}}
 
 
 # A table job's parameters, as postfix_map's options name them; postconf's
@@ -164,8 +158,8 @@ def needs_reload(table_type, plan):
     return plan.content is not None and table_type in READ_AT_START
 
 
-def report(result, table_type, params, plan, diff):
-    """The table's result fields, and with ``diff`` its diff, from the plan."""
+def report(result, table_type, params, plan, with_diff):
+    """The table's result fields, and ``with_diff`` its diff, from the plan."""
     result['entries'] = len(plan.entries)
     summarize_changes(result, plan.changes, plan.secret)
     result['rebuilt'] = bool(compiled_paths(table_type, params['path'])) and plan.build is not None
@@ -179,37 +173,9 @@ def report(result, table_type, params, plan, diff):
     if plan.attribute_fixes:
         notes.append(('attributes of %s differ' % ', '.join(plan.attribute_fixes),
                       file_attributes.describe(plan.attributes)))
-    if diff and result['changed']:
-        result['diff'] = build_diff(result['table'], plan.changes, notes, plan.secret)
-
-
-def diff_lines(pairs, side, secret, changed=0):
-    """One line per entry of ``pairs`` (before, after) on one side; the first ``changed`` pairs are changed entries.
-
-    A changed secret shows as MASK on both sides: the after side says that it
-    changed, so that the diff shows which keys get a new value.
-    """
-    lines = []
-    for number, pair in enumerate(pairs):
-        entry = pair[side]
-        value = entry.value
-        if secret:
-            value = MASK + (' (changed)' if side == 1 and number < changed else '')
-        lines.append('%s %s\n' % (shown_key(entry, secret), value))
-    if len(lines) > DIFF_ENTRY_LIMIT:
-        lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
-    return ''.join(lines)
-
-
-def build_diff(table, changes, notes, secret):
-    before = diff_lines(changes.removed + changes.changed, 0, secret)
-    after = diff_lines(changes.changed + changes.added, 1, secret, changed=len(changes.changed))
-    if changes.reordered:
-        before, after = before + '# rules in the previous order\n', after + '# rules in the new order\n'
-    for note_before, note_after in notes:
-        before, after = before + '# %s\n' % note_before, after + '# %s\n' % note_after
-    return {'before_header': '%s (changed entries)' % table, 'after_header': '%s (changed entries)' % table,
-            'before': before, 'after': after}
+    if with_diff and result['changed']:
+        result['diff'] = diff.table_diff(diff.changed_entries(result['table']), plan.changes, plan.secret, notes,
+                                         limit=diff.ENTRY_LIMIT)
 
 
 def summarize_changes(result, changes, secret):

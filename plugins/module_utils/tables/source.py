@@ -32,6 +32,7 @@ from collections import namedtuple
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import LINE_BREAKING, MAX_VALUE_LENGTH, too_long
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key
 
 KEY_VALUE, ALIASES, REGEXP, CIDR = 'key_value', 'aliases', 'regexp', 'cidr'
 KEYED = frozenset([KEY_VALUE, ALIASES])
@@ -326,18 +327,6 @@ def _syntax_hint(syntax):
         REGEXP: 'a pattern is /regex/flags (or !/regex/), with the closing delimiter and no "if"/"endif" keyword',
         CIDR: 'a pattern is an address or network/prefix without white space',
     }[syntax]
-
-
-def shown_key(entry, secret):
-    """An entry's key as results, diffs and errors show it.
-
-    In a secret table a malformed line (no white space between key and value,
-    or an unbalanced quote that makes the rest of the line part of the key)
-    may hold the password in its key: it is named by its line number only.
-    """
-    if secret and (not entry.value or re.search(r'\s', entry.key)):
-        return '(malformed line%s, hidden)' % ('' if entry.line is None else ' %d' % entry.line)
-    return entry.key
 
 
 def check_unique(entries, syntax, secret=False):

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
@@ -63,3 +64,22 @@ def test_a_cidr_table_that_changed_needs_a_reload_an_indexed_one_does_not(tmp_pa
 def test_tables_postconf_cannot_write_are_refused_before_anything_is_read(specs, error, message):
     with pytest.raises(error, match=message):
         plan_jobs(specs)
+
+
+# ---------------------------------------------------------------------------
+# tables[].secret_entries: the credentials in the transaction, hidden as postfix_map hides them
+
+def test_secret_entries_of_tables_are_hidden_by_ansible():
+    validated = ArgumentSpecValidator({'tables': table_job.TABLES_SPEC}).validate({'tables': [
+        {'path': '/etc/postfix/sasl_passwd', 'secret_entries': {'[smtp.example.net]:587': 'relay:Secret1'}},
+        {'path': '/etc/postfix/relay_transport', 'entries': {'example.com': 'smtp:[mx.example.net]:587'}}]})
+    assert not validated.error_messages
+    assert 'relay:Secret1' in validated._no_log_values
+    # Only the secret values: the other tables' values stay visible.
+    assert 'smtp:[mx.example.net]:587' not in validated._no_log_values
+
+
+def test_tables_take_entries_or_rules_or_secret_entries():
+    validated = ArgumentSpecValidator({'tables': table_job.TABLES_SPEC}).validate({'tables': [
+        {'path': '/etc/postfix/sasl_passwd', 'entries': {}, 'secret_entries': {}}]})
+    assert any('mutually exclusive' in message for message in validated.error_messages)

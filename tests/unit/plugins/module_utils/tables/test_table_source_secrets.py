@@ -1,6 +1,6 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for table_source.shown_key: a hand-made line of a secret table that holds its password in its key.
+"""Tests for secrets.shown_key on table sources: a hand-made line of a secret table that holds its password in its key.
 
 A sasl_passwd line is "[host]:port user:password". Written by hand with the
 whole line quoted, Postfix reads the quoted text, password included, as the
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import build_diff, summarize_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import table_diff
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import summarize_changes
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     KEY_VALUE,
     TableSourceError,
@@ -21,7 +23,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.source impo
     compare,
     entries_of,
     parse_source,
-    shown_key,
 )
 
 GOOD = '[smtp.example.net]:587 relayuser:KeptPassword\n'
@@ -51,7 +52,7 @@ def test_removing_a_quoted_secret_line_shows_no_password():
     changes = compare(before, after, KEY_VALUE)
     result = {}
     summarize_changes(result, changes, secret=True)
-    diff = build_diff('hash:/etc/postfix/sasl_passwd', changes, [], secret=True)
+    diff = table_diff('hash:/etc/postfix/sasl_passwd', changes, secret=True)
     assert result['changed_keys'] == ['(malformed line 2, hidden)']
     assert diff['before'] == '(malformed line 2, hidden) ********\n'
     assert diff['after'] == ''

@@ -1,6 +1,6 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for what postfix_map shows of a table's changes: secret tables show no values, nor malformed lines."""
+"""Tests for secrets.py: secret tables show no values, nor malformed lines, in results and diffs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.source impo
     entries_of,
     parse_source,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import build_diff, mask_secrets, summarize_changes
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import table_diff
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import MASK, hide_table_values, scrub
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import summarize_changes
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
 BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'
@@ -24,7 +26,7 @@ def changes():
 def test_secret_table_shows_neither_values_nor_malformed_lines():
     result = {}
     summarize_changes(result, changes(), secret=True)
-    diff = build_diff('hash:/etc/postfix/sasl_passwd', changes(), [], secret=True)
+    diff = table_diff('hash:/etc/postfix/sasl_passwd', changes(), secret=True)
     shown = repr(result) + repr(diff)
     for secret in ('OldSecret', 'NewSecret', 'HandSecret'):
         assert secret not in shown
@@ -49,7 +51,7 @@ def test_secret_table_names_a_line_without_space_by_number_only():
                       entries_of(parse_source('[smtp.example.net]:587 relayuser:Kept\n', KEY_VALUE)), KEY_VALUE)
     result = {}
     summarize_changes(result, removed, secret=True)
-    diff = build_diff('hash:/etc/postfix/sasl_passwd', removed, [], secret=True)
+    diff = table_diff('hash:/etc/postfix/sasl_passwd', removed, secret=True)
     assert 'SpaceSecret' not in repr(result) + repr(diff)
     assert result['changed_keys'] == ['(malformed line 2, hidden)']
     assert diff['before'] == '(malformed line 2, hidden) ********\n'
@@ -60,17 +62,17 @@ class MaskingModule:
         self.no_log_values = set(no_log_values)
 
 
-def test_mask_secrets_hides_values_and_shows_keys():
+def test_hide_table_values_hides_values_and_shows_keys():
     # As Ansible hands secret_entries over: every string of the no_log option is hidden.
     module = MaskingModule(['[smtp.example.net]:587', 'relay:Secret1', 'u2', 'p2'])
-    mask_secrets(module, {'[smtp.example.net]:587': 'relay:Secret1', '[b.example]:25': ['u2', 'p2']})
+    hide_table_values(module, {'[smtp.example.net]:587': 'relay:Secret1', '[b.example]:25': ['u2', 'p2']})
     assert module.no_log_values == {'relay:Secret1', 'u2', 'p2'}
 
 
-def test_mask_secrets_hides_the_values_of_entries_given_as_text():
+def test_hide_table_values_hides_the_values_of_entries_given_as_text():
     text = '{"[smtp.example.net]:587": "relay:Secret1"}'
     module = MaskingModule([text])
-    mask_secrets(module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
+    hide_table_values(module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
     assert module.no_log_values == {text, 'relay:Secret1'}
 
 
@@ -78,6 +80,12 @@ def test_secret_diff_marks_changed_values_only():
     added_and_changed = compare(
         entries_of(parse_source('[a.example]:587 u:Old\n', KEY_VALUE)),
         entries_of(parse_source('[a.example]:587 u:New\n[b.example]:587 u:Added\n', KEY_VALUE)), KEY_VALUE)
-    diff = build_diff('hash:/etc/postfix/sasl_passwd', added_and_changed, [], secret=True)
+    diff = table_diff('hash:/etc/postfix/sasl_passwd', added_and_changed, secret=True)
     assert diff['before'] == '[a.example]:587 ********\n'
     assert diff['after'] == '[a.example]:587 ******** (changed)\n[b.example]:587 ********\n'
+
+
+def test_scrub_replaces_every_secret_with_the_one_mask():
+    assert MASK == '********'
+    assert scrub('535 5.7.8 AUTH failed for cGFzcw== (pass)', ['pass', 'cGFzcw==']) == (
+        '535 5.7.8 AUTH failed for ******** (********)')

@@ -1,6 +1,6 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for the pure planning functions of the postconf module, on real postconf output."""
+"""Tests for plan.py: the pure planning functions of a postconf run, on real postconf output."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ import copy
 import re
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError, current_values, parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries, parse_entry
-from ansible_collections.mailops.postfix.plugins.modules.postconf import (
-    TABLES_SPEC,
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import (
     check_unset,
     access_table_entries,
-    build_diff,
     plan_parameters,
     plan_removals,
     plan_services,
@@ -311,52 +308,6 @@ def test_plan_services_second_run_changes_nothing(version, specs):
     assert plan_services(apply(current, changes), specs) == {}
 
 
-# ---------------------------------------------------------------------------
-# build_diff
-
-def test_build_diff_nothing_changed():
-    assert build_diff('/etc/postfix', {}, {}) == []
-
-
-@pytest.mark.parametrize('version', VERSIONS)
-def test_build_diff_main_cf(version):
-    changes = plan_parameters(current_parameters(version), {
-        'relayhost': '[smtp.example.net]:587', 'biff': False, 'message_size_limit': 52428800,
-        'inet_interfaces': 'loopback-only', 'mailbox_size_limit': 0}, 'present')
-    changes.update(plan_parameters(current_parameters(version), {'recipient_delimiter': None}, 'absent'))
-    assert build_diff('/etc/postfix', changes, {}) == [{
-        'before_header': '/etc/postfix/main.cf (changed entries)',
-        'after_header': '/etc/postfix/main.cf (changed entries)',
-        'before': 'inet_interfaces = all\nrecipient_delimiter = +\nrelayhost =\n',
-        'after': 'inet_interfaces = loopback-only\nmessage_size_limit = 52428800\nrelayhost = [smtp.example.net]:587\n',
-    }]
-
-
-def test_build_diff_both_files():
-    parameter_changes = {'relayhost': {'before': '[old]:25', 'after': ''}}
-    service_changes = {
-        'submission/inet': {'before': None, 'after': 'submission inet n - y - - smtpd'},
-        'pickup/unix': {'before': 'pickup unix n - y 60 1 pickup', 'after': None},
-        'smtp/inet': {'before': 'smtp inet n - y - - smtpd', 'after': 'smtp inet n - n - - smtpd'},
-    }
-    diff = build_diff('/srv/postfix-out', parameter_changes, service_changes)
-    assert [item['before_header'] for item in diff] == ['/srv/postfix-out/main.cf (changed entries)',
-                                                        '/srv/postfix-out/master.cf (changed entries)']
-    assert all(set(item) == {'before', 'after', 'before_header', 'after_header'} for item in diff)
-    assert all(item['before_header'] == item['after_header'] for item in diff)
-    assert diff[0]['before'] == 'relayhost = [old]:25\n'
-    assert diff[0]['after'] == 'relayhost =\n'
-    assert diff[1]['before'] == 'pickup unix n - y 60 1 pickup\nsmtp inet n - y - - smtpd\n'
-    assert diff[1]['after'] == 'smtp inet n - n - - smtpd\nsubmission inet n - y - - smtpd\n'
-
-
-def test_build_diff_master_cf_only():
-    diff = build_diff('/etc/postfix', {}, {'pickup/unix': {'before': 'pickup unix n - y 60 1 pickup', 'after': None}})
-    assert diff == [{'before_header': '/etc/postfix/master.cf (changed entries)',
-                     'after_header': '/etc/postfix/master.cf (changed entries)',
-                     'before': 'pickup unix n - y 60 1 pickup\n', 'after': ''}]
-
-
 def test_plan_removals_in_the_same_run():
     current = {'relayhost': '[old.example]', 'myhostname': 'mx'}
     assert plan_removals(current, ['relayhost', 'readme_directory'], {'myhostname': 'mx'}) == {
@@ -391,22 +342,3 @@ def test_if_unset_refuses_to_replace_a_value_set_by_someone_else():
     # Already the requested value: nothing to change, nothing to refuse.
     check_unset(plan_parameters({'sender_bcc_maps': 'pcre:/x'}, {'sender_bcc_maps': 'pcre:/x'}, 'present'),
                 ['sender_bcc_maps'])
-
-
-# ---------------------------------------------------------------------------
-# tables[].secret_entries: the credentials in the transaction, hidden as postfix_map hides them
-
-def test_secret_entries_of_tables_are_hidden_by_ansible():
-    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
-        {'path': '/etc/postfix/sasl_passwd', 'secret_entries': {'[smtp.example.net]:587': 'relay:Secret1'}},
-        {'path': '/etc/postfix/relay_transport', 'entries': {'example.com': 'smtp:[mx.example.net]:587'}}]})
-    assert not validated.error_messages
-    assert 'relay:Secret1' in validated._no_log_values
-    # Only the secret values: the other tables' values stay visible.
-    assert 'smtp:[mx.example.net]:587' not in validated._no_log_values
-
-
-def test_tables_take_entries_or_rules_or_secret_entries():
-    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
-        {'path': '/etc/postfix/sasl_passwd', 'entries': {}, 'secret_entries': {}}]})
-    assert any('mutually exclusive' in message for message in validated.error_messages)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries, parse_entry
-from ansible_collections.mailops.postfix.plugins.modules.postconf import plan_services
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import plan_services
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
 SPACED_BEFORE = ('spaced unix - - n - - smtpd -o { smtpd_recipient_restrictions = permit_mynetworks, reject } '

@@ -1,0 +1,155 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""postfix_freeze's run: read an instance, plan a freeze, thaw, suspension or resumption, carry it out, report.
+
+The main.cf changes come from freeze.plan and go live through stage.py, the
+same staged, validated path as postconf's; the suspension table is built and
+judged with the lookup-table code and goes live in the same transaction, just
+before the transport_maps that names it.
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import config_diffs, table_diff
+from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import resolve
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import (
+    is_frozen,
+    plan_freeze,
+    plan_thaw,
+    plan_transport_maps,
+    qmgr_entry,
+    suspension_value,
+)
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import requeue_deferred
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import check_site
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+
+
+class Instance:
+    """What this module reads of one Postfix instance."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.explicit = parse_parameters(runner.run('postconf', ['non_default'])[1])
+        self.state = FreezeState(runner, self.explicit)
+
+
+def plan(module, instance):
+    """main.cf changes, the suspension table's new content (None: unchanged), and warnings."""
+    params = module.params
+    changes = {}
+    warnings = []
+    if params['state'] == 'frozen':
+        qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1])[0])
+        changes.update(plan_freeze(instance.explicit, qmgr))
+    elif params['state'] == 'thawed':
+        changes.update(plan_thaw(instance.explicit, instance.state.saved))
+    suspend = [check_site(domain, 'suspend') for domain in params['suspend']]
+    resume = [check_site(domain, 'resume') for domain in params['resume']]
+    state = instance.state
+    request = make_request(state.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
+                           None, False, resume)
+    table = plan_content(request, state.table_text, state.table_path)
+    transport_maps = plan_transport_maps(instance.explicit, state.table, bool(table.entries))
+    if suspend or resume:
+        changes.update(transport_maps)
+    elif transport_maps:
+        # Someone else rewrote transport_maps; only a suspend or resume puts the table back.
+        warnings.append('transport_maps = %s does not match the suspended domains (%s): repeat a suspend or resume '
+                        'to put %s first again, or to remove it' % (
+                            instance.explicit.get('transport_maps'),
+                            ', '.join(entry.key for entry in table.entries) or 'none', state.table))
+    return changes, table, warnings
+
+
+def stage_table(module, instance, table):
+    """Build the suspension table's new content next to the live one; Postfix judges it, in check mode too.
+
+    First removes the staged files that interrupted runs left (not in check mode).
+    """
+    state = instance.state
+    if not module.check_mode:
+        table_build.remove_leftovers(state.table_type, state.table_path)
+    staged = table_build.build(module, instance.runner, state.table_type, state.table_path, table.content,
+                               resolve(None, None, None, None, 0o644))
+    for warning in staged.other_warnings:
+        module.warn(warning)
+    return staged
+
+
+def apply(module, instance, changes, table, result):
+    params = module.params
+    freezing = 'master_service_disable' in changes and is_frozen(changes['master_service_disable']['after'])
+    if freezing:
+        # Saved before main.cf changes, so that a thaw can always restore it.
+        instance.state.save(module, {
+            'frozen_since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+            'in_flow_delay': instance.explicit.get('in_flow_delay'),
+            'master_service_disable': instance.explicit.get('master_service_disable'),
+            'frozen_with': changes['master_service_disable']['after']})
+    # A new table goes live in the same transaction as main.cf, just before the transport_maps that
+    # names it; a dropped one goes after.
+    staged = stage_table(module, instance, table) if table.content is not None and table.entries else None
+
+    def install_table(installation):
+        if staged:
+            table_build.install(staged, True, installation)
+
+    try:
+        if changes:
+            applied = False
+            try:
+                apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
+                              before_install=install_table)
+                applied = True
+            finally:
+                if freezing and not applied:
+                    instance.state.restore(module)
+        elif table.content is not None:
+            # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
+            reload = postfix_control.reload_plan(instance.runner, params['reload'])
+            result.update(reload)
+            if not module.check_mode:
+                go_live(instance.runner, result, reload, install_table)
+    finally:
+        if staged:
+            table_build.discard(staged)
+    if table.content is not None and not table.entries:
+        table_build.remove(module, instance.state.table_type, instance.state.table_path)
+    resumed = [pair[0].key for pair in table.changes.removed]
+    if resumed:
+        result['requeued'] = requeue_deferred(module, instance.runner, resumed)
+    if 'master_service_disable' in changes and not is_frozen(changes['master_service_disable']['after']):
+        instance.state.remove(module)
+
+
+def build_diff(config_dir, changes, table, table_name):
+    """One diff for the changed main.cf parameters, one for the suspension entries."""
+    diffs = config_diffs(config_dir, changes)
+    if table.content is not None:
+        diffs.append(table_diff(table_name, table.changes))
+    return diffs
+
+
+def report(instance, changes, table, result):
+    """The status after the run (or, in check mode, as the run would leave it)."""
+    disabled = changes.get('master_service_disable', {}).get(
+        'after', instance.explicit.get('master_service_disable'))
+    result['frozen'] = is_frozen(disabled)
+    if result['frozen']:
+        result['frozen_since'] = instance.state.saved.get('frozen_since')
+    result['suspended_domains'] = sorted(entry.key for entry in table.entries)
+    if 'running' not in result:
+        result['running'] = postfix_control.is_running(instance.runner)
+    result['queue'] = queue_status(instance.runner)

@@ -1,0 +1,95 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Carry out and report a postconf run: its tables, main.cf and master.cf in one transaction.
+
+The plan comes from plan.py and the table jobs (tables.job). Every table is
+built and judged, main.cf and master.cf staged and checked (stage.py) before
+anything goes live; then the tables go live just before the files that name
+them, and one reload follows. Check mode does all but the install and the
+reload. The result's diff is built from the plan (core.diff).
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import config_diffs
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import normalize_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+
+
+def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
+    """Stage and judge the tables and the planned changes, then install them all and reload.
+
+    In check mode all but the install. The tables go live after every check
+    passed, just before the main.cf and master.cf that may name them.
+    """
+    params = module.params
+    if thaw_saved is not None:
+        freeze_state.save(module, thaw_saved)
+        result['changed'] = True
+    staged = []
+    try:
+        for job in jobs:
+            staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
+            job.result['removed_leftovers'] = staged[-1].removed_leftovers
+
+        def install_tables(installation):
+            for job, table in zip(jobs, staged):
+                table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
+
+        if result['changes'] or result['service_changes']:
+            apply_config(module, runner, result, checks, install_tables)
+        else:
+            if checks.written_tables or checks.allow_open_relay:
+                # No main.cf to stage: the checks look at the live configuration.
+                checks.check(runner.config_dir, {}, {})
+            # Also when nothing changed: an earlier run's files may be live without their reload.
+            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
+                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
+            result.update(plan)
+            if not module.check_mode:
+                go_live(runner, result, plan, install_tables)
+        # Making up for an earlier run's reload is a change of this run.
+        result['changed'] = result['changed'] or result['pending_reload']
+    except BaseException:
+        if thaw_saved is not None:
+            freeze_state.restore(module)
+        raise
+    finally:
+        for table in staged:
+            table_job.discard(table)
+
+
+def apply_config(module, runner, result, checks, install_tables):
+    """Stage, validate and install main.cf and master.cf; reload."""
+    params = module.params
+    # The -o parameters being set, per service, as they will be written.
+    option_values = [{name: value for name, value in normalize_spec(spec).get('options', {}).items()
+                      if value is not None} for spec in params['services'] or []]
+    apply_changes(module, runner, result['changes'], result['service_changes'], result,
+                  option_values=option_values, user_defined=params['user_defined_parameters'],
+                  reload=params['reload'], backup=params['backup'], backup_keep=params['backup_keep'],
+                  checks=checks.check,
+                  before_install=install_tables)
+    result['changed'] = True
+
+
+def report(module, runner, result, jobs, checks):
+    """Each table's result, whether anything changed, the diff of main.cf, master.cf and the tables, whether
+    Postfix runs, and the restriction checks' warnings."""
+    diffs = config_diffs(runner.config_dir, result['changes'], result['service_changes']) if result['changed'] else []
+    result['tables'] = []
+    for job in jobs:
+        table_job.report(job.result, job.table_type, job.params, job.plan, module._diff)
+        result['tables'].append(job.result)
+        diffs += [job.result.pop('diff')] if 'diff' in job.result else []
+    result['changed'] = result['changed'] or any(job.result['changed'] for job in jobs)
+    if module._diff and diffs:
+        result['diff'] = diffs
+    if 'running' not in result:
+        result['running'] = postfix_control.is_running(runner)
+    for warning in checks.warnings:
+        module.warn(warning)
