@@ -337,26 +337,32 @@ class ModuleFailed(Exception):
 
 
 class AnsibleModuleDouble:
-    """Enough of AnsibleModule for module_utils: no SELinux, Postfix's tools in /usr/sbin, fail_json() and warn()
-    recorded (fail_json raises ModuleFailed), secrets in no_log_values."""
+    """Enough of AnsibleModule for module_utils: no SELinux; Postfix's tools in /usr/sbin unless ``bin_paths``
+    says otherwise; warn() and fail_json() recorded (fail_json raises ``Failed``); secrets in no_log_values."""
 
+    Failed = ModuleFailed
     _name = 'mailops.postfix.postconf'
 
     def __init__(self, tmpdir, params=None, check_mode=False):
         self.tmpdir = tmpdir
         self.params = dict(params or {})
         self.check_mode = check_mode
+        self.bin_paths = {}
         self.no_log_values = set()
         self.warnings = []
         self.failure = None
+
+    def with_params(self, **params):
+        """This module, with ``params`` among its parameters."""
+        self.params.update(params)
+        return self
 
     @staticmethod
     def selinux_enabled():
         return False
 
-    @staticmethod
-    def get_bin_path(tool, opt_dirs=()):
-        return '/usr/sbin/%s' % tool
+    def get_bin_path(self, tool, opt_dirs=()):
+        return self.bin_paths.get(tool, '/usr/sbin/%s' % tool)
 
     def warn(self, warning):
         self.warnings.append(warning)
