@@ -75,7 +75,8 @@ class FakePostfix(PostfixRunner):
     test may set any of it:
     ``defaults`` and ``main_cf`` (name -> value; postconf -d and -n), ``master_cf``
     (postconf -M's text), ``map_types``, ``tables`` (table -> key -> value, for
-    postmap -q; a table not there cannot be opened), ``queue`` (postqueue -j's
+    postmap -q; a table not there cannot be opened; ``queries`` records each
+    ``postmap -q -`` as (table, keys)), ``queue`` (postqueue -j's
     text), ``gone`` (queue IDs that left the queue after the listing: postsuper
     does not report them), ``running`` (postfix status), ``instances``
     (postmulti -l's text), ``answers`` (postfix(1) command -> (rc, output),
@@ -105,6 +106,7 @@ class FakePostfix(PostfixRunner):
         self.queue = fixtures['queue']
         self.postsuper_reports = fixtures['postsuper']
         self.tables = {}
+        self.queries = []
         self.gone = set()
         self.running = True
         self.instances = DEFAULT_INSTANCE
@@ -279,6 +281,8 @@ class FakePostfix(PostfixRunner):
 
     def _postmap(self, flags, overrides, args, data):
         table = args[-1]
+        if flags == ['query'] and args[0] == '-':
+            self.queries.append((table, data.split()))
         if table not in self.tables:
             return 2, '', 'postmap: fatal: open database %s.db: No such file or directory\n' % table.split(':', 1)[-1]
         if flags == ['dump']:
