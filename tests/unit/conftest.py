@@ -71,23 +71,23 @@ def postsuper_words(report):
 class FakePostfix(PostfixRunner):
     """PostfixRunner over a Postfix that exists only in this object.
 
-    Its state starts as the captures of one Postfix version (replay()) and a
+    Its state starts as the captures of one Postfix version (replay()), and a
     test may set any of it:
-    ``defaults`` and ``main_cf`` (name -> value; postconf -d and -n), ``master_cf``
-    (postconf -M's text), ``map_types``, ``tables`` (table -> key -> value, for
-    postmap -q; a table not there cannot be opened; ``queries`` records each
-    ``postmap -q -`` as (table, keys)), ``queue`` (postqueue -j's
-    text), ``gone`` (queue IDs that left the queue after the listing: postsuper
-    does not report them), ``running`` (postfix status), ``instances``
-    (postmulti -l's text), ``answers`` (postfix(1) command -> (rc, output),
-    instead of the simulated one), ``failures`` (see fail()) and
-    ``flush_fails_after`` (flush(8) refuses requests after that many; see
-    flush_client()).
+    - ``mail_version``; ``defaults`` and ``main_cf`` (name -> value: postconf -d
+      and -n); ``master_cf`` (postconf -M's text); ``map_types`` (postconf -m);
+    - ``tables`` (table -> key -> value, for postmap -q; a table not there
+      cannot be opened); ``queries`` records each ``postmap -q -`` as (table, keys);
+    - ``queue`` (postqueue -j's text); ``gone`` (queue IDs that left the queue
+      after the listing: postsuper does not report them);
+    - ``running`` (postfix status); ``answers`` (postfix(1) command -> (rc,
+      output), instead of the simulated one); ``instances`` (postmulti -l's text);
+    - ``failures`` (see fail()); ``flush_fails_after`` (see flush_client()).
 
-    Every command is recorded in ``calls``, as the module named it: run() as
+    Every command is recorded in ``calls``, as the caller named it: run() as
     (tool, options, args), stream_lines() as (tool, options, args, input_lines),
     run_with_terminal() as (tool, args). The argv is built by PostfixRunner
-    itself, so an option the runner does not know fails here too.
+    itself, so an option the runner does not know fails here too; a command
+    the fake does not know fails the test.
     """
 
     def __init__(self, version='3.7', module=None, config_dir='/etc/postfix'):
@@ -132,7 +132,7 @@ class FakePostfix(PostfixRunner):
 
     @property
     def commands(self):
-        """The postfix(1) commands given, in order: status, start, stop, reload, check."""
+        """The postfix(1) commands given, in order."""
         return [call[1][0] for call in self.calls if call[0] == 'postfix' and len(call) == 2]
 
     # -- PostfixRunner's interface ----------------------------------------
@@ -199,8 +199,6 @@ class FakePostfix(PostfixRunner):
                 return 1, START_RUNNING
             self.running = True
             return 0, ''
-        if command == 'check':
-            return 0, ''
         raise AssertionError('the fake Postfix has no postfix %s' % command)
 
     def version(self):
@@ -251,13 +249,6 @@ class FakePostfix(PostfixRunner):
             return 0, ''.join('%s/%s/%s = %s\n' % (fields[0], fields[1], name, self.expand(value, settings))
                               for fields in (line.split() for line in self.master_cf.splitlines())
                               for name, value in master_options(fields)), ''
-        if flags == ['edit']:
-            self.main_cf.update(arg.split('=', 1) for arg in args)
-            return 0, '', ''
-        if flags == ['remove']:
-            for name in args:
-                self.main_cf.pop(name, None)
-            return 0, '', ''
         expand, hide = 'expand' in flags, 'hide_names' in flags
         rest = [flag for flag in flags if flag not in ('expand', 'hide_names')]
         everything = self.settings(overrides)
