@@ -16,7 +16,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
     parse_records,
     scan,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
