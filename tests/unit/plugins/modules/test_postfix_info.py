@@ -25,30 +25,26 @@ class FakeChecks:
         return self.verdicts
 
 
-class FakeRunner:
-    config_dir = '/etc/postfix'
-
-
-def report(monkeypatch, verdicts):
+def report(monkeypatch, postfix, verdicts):
     monkeypatch.setattr(postfix_info, 'RestrictionChecks', FakeChecks)
     monkeypatch.setattr(FakeChecks, 'verdicts', verdicts)
-    return postfix_info.relay_report(FakeRunner(), '3.10.13')
+    return postfix_info.relay_report(postfix.replay('3.10'), '3.10.13')
 
 
-def test_closed(monkeypatch):
-    assert report(monkeypatch, [('main.cf', CLOSED)]) == {
+def test_closed(monkeypatch, postfix):
+    assert report(monkeypatch, postfix, [('main.cf', CLOSED)]) == {
         'open': False, 'decided': True, 'where': None, 'parameter': None, 'element': None, 'reason': 'rejected',
         'warnings': ['main.cf: main warning']}
 
 
-def test_undecided_is_reported_open_and_not_decided(monkeypatch):
-    result = report(monkeypatch, [('main.cf', CLOSED), ('master.cf service submission/inet', UNDECIDED)])
+def test_undecided_is_reported_open_and_not_decided(monkeypatch, postfix):
+    result = report(monkeypatch, postfix, [('main.cf', CLOSED), ('master.cf service submission/inet', UNDECIDED)])
     assert (result['open'], result['decided'], result['where']) == (True, False, 'master.cf service submission/inet')
     assert result['reason'].startswith('the open-relay guard cannot tell')
 
 
-def test_a_decided_open_verdict_comes_before_an_undecided_one(monkeypatch):
-    result = report(monkeypatch, [('main.cf', UNDECIDED), ('master.cf service 2525/inet', OPEN),
-                                  ('master.cf service submission/inet', OPEN)])
+def test_a_decided_open_verdict_comes_before_an_undecided_one(monkeypatch, postfix):
+    result = report(monkeypatch, postfix, [('main.cf', UNDECIDED), ('master.cf service 2525/inet', OPEN),
+                                           ('master.cf service submission/inet', OPEN)])
     assert (result['open'], result['decided'], result['where'], result['element']) == (
         True, True, 'master.cf service 2525/inet', 'permit')

@@ -4,11 +4,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.postfix.plugins.modules import smtp_probe
 from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.smtp.test_smtp_session import (
@@ -33,24 +29,22 @@ def smtp_server():
         yield start
 
 
-def run_module(capsys, check_mode=False, **args):
-    """The module's result and everything it printed."""
-    args.setdefault('helo', 'probe.example.test')
-    args.setdefault('timeout', 5)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            smtp_probe.main()
-    output = capsys.readouterr().out
-    return json.loads(output), output
+@pytest.fixture
+def probe(run_module):
+    """probe(check_mode=False, **args): the module's result and everything it printed."""
+    def run_probe(check_mode=False, **args):
+        args.setdefault('helo', 'probe.example.test')
+        args.setdefault('timeout', 5)
+        result = run_module(smtp_probe, check_mode=check_mode, **args)
+        return result, result.output
+    return run_probe
 
 
-def test_delivery_with_tls_and_auth_is_a_change(capsys, smtp_server, certificates):
+def test_delivery_with_tls_and_auth_is_a_change(probe, smtp_server, certificates):
     server = smtp_server(tls_context=server_context(certificates['signed']))
-    result, output = run_module(capsys, port=server.port, tls='starttls', tls_verify=True, ca_file=certificates['ca'],
-                                server_name='mx.example.test', auth_user=USER, auth_password=PASSWORD,
-                                mail_from=USER, rcpt_to=['bob@example.test'])
+    result, output = probe(port=server.port, tls='starttls', tls_verify=True, ca_file=certificates['ca'],
+                           server_name='mx.example.test', auth_user=USER, auth_password=PASSWORD,
+                           mail_from=USER, rcpt_to=['bob@example.test'])
     assert result['changed'] is True and 'failed' not in result
     assert result['queue_id'] == QUEUE_ID and result['failed_step'] is None
     assert result['tls']['certificate']['verified'] is True
@@ -58,17 +52,17 @@ def test_delivery_with_tls_and_auth_is_a_change(capsys, smtp_server, certificate
     assert PASSWORD not in output
 
 
-def test_check_mode_queues_nothing_and_is_no_change(capsys, smtp_server):
+def test_check_mode_queues_nothing_and_is_no_change(probe, smtp_server):
     server = smtp_server()
-    result, _output = run_module(capsys, check_mode=True, port=server.port, mail_from='', rcpt_to=['bob@example.test'])
+    result, _output = probe(check_mode=True, port=server.port, mail_from='', rcpt_to=['bob@example.test'])
     assert (result['changed'], result['queue_id']) == (False, None)
     assert 'DATA' not in verbs(server) and [step['step'] for step in result['steps']][-2:] == ['rset', 'quit']
 
 
-def test_a_failed_expectation_fails_with_the_whole_report(capsys, smtp_server):
+def test_a_failed_expectation_fails_with_the_whole_report(probe, smtp_server):
     server = smtp_server(open_relay=True)
-    result, _output = run_module(capsys, port=server.port, tls='none', mail_from='probe@example.net',
-                                 rcpt_to=['x@example.net'], expect={'rcpt': ['554']})
+    result, _output = probe(port=server.port, tls='none', mail_from='probe@example.net',
+                            rcpt_to=['x@example.net'], expect={'rcpt': ['554']})
     assert result['failed'] is True and result['changed'] is False
     assert result['msg'] == ('smtp_probe failed at step rcpt (swaks exit code 24): '
                              'x@example.net: expected 554, got 250 2.1.5 Ok')
@@ -76,25 +70,25 @@ def test_a_failed_expectation_fails_with_the_whole_report(capsys, smtp_server):
     assert [step['step'] for step in result['steps']] == ['connect', 'banner', 'ehlo', 'mail', 'rcpt', 'quit']
 
 
-def test_a_message_accepted_against_expectations_is_a_failure_and_a_change(capsys, smtp_server):
+def test_a_message_accepted_against_expectations_is_a_failure_and_a_change(probe, smtp_server):
     server = smtp_server()
-    result, _output = run_module(capsys, port=server.port, tls='none', mail_from='', rcpt_to=['bob@example.test'],
-                                 expect={'dot': ['5xx']})
+    result, _output = probe(port=server.port, tls='none', mail_from='', rcpt_to=['bob@example.test'],
+                            expect={'dot': ['5xx']})
     assert result['failed'] is True and result['changed'] is True and result['queue_id'] == QUEUE_ID
 
 
-def test_wrong_password_is_in_no_output(capsys, smtp_server):
+def test_wrong_password_is_in_no_output(probe, smtp_server):
     server = smtp_server(echo_auth=True)
-    result, output = run_module(capsys, port=server.port, tls='none', auth_user=USER,
-                                auth_password='not-' + PASSWORD, auth_mechanism='login')
+    result, output = probe(port=server.port, tls='none', auth_user=USER,
+                           auth_password='not-' + PASSWORD, auth_mechanism='login')
     assert result['failed'] is True and result['failed_step']['step'] == 'auth'
     assert result['msg'].startswith('smtp_probe failed at step auth (swaks exit code 28): AUTH LOGIN')
     assert PASSWORD not in output
 
 
-def test_xclient_attributes_are_sent_as_given(capsys, smtp_server):
+def test_xclient_attributes_are_sent_as_given(probe, smtp_server):
     server = smtp_server()
-    result, _output = run_module(capsys, port=server.port, tls='none', xclient={'addr': '192.0.2.7', 'port': 4711})
+    result, _output = probe(port=server.port, tls='none', xclient={'addr': '192.0.2.7', 'port': 4711})
     assert 'failed' not in result
     assert 'XCLIENT ADDR=192.0.2.7 PORT=4711' in server.commands
 
@@ -105,6 +99,6 @@ def test_xclient_attributes_are_sent_as_given(capsys, smtp_server):
     ({'mail_from': '', 'rcpt_to': ['a@example.test\nRSET']}, 'contains a control character'),
     ({'expect': {'rcpt': ['25']}}, 'expected codes for rcpt must be reply codes'),
 ])
-def test_unusable_options_fail_before_connecting(capsys, args, message):
-    result, _output = run_module(capsys, port=1, **args)
+def test_unusable_options_fail_before_connecting(probe, args, message):
+    result, _output = probe(port=1, **args)
     assert result['failed'] is True and message in result['msg'] and result['steps'] == []

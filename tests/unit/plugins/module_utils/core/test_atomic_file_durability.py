@@ -20,15 +20,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
 
 
-class NoSELinuxModule:
-    @staticmethod
-    def selinux_enabled():
-        return False
-
-
-MODULE = NoSELinuxModule()
-
-
 @pytest.fixture
 def disk_calls(monkeypatch):
     """The fsync and rename calls, in order: ('fsync', 'directory' or the file's inode), ('rename', inode, target)."""
@@ -49,19 +40,19 @@ def disk_calls(monkeypatch):
     return calls
 
 
-def test_write_atomic_syncs_the_file_renames_then_syncs_the_directory(tmp_path, disk_calls):
+def test_write_atomic_syncs_the_file_renames_then_syncs_the_directory(tmp_path, disk_calls, ansible_module):
     path = tmp_path / 'main.cf'
     path.write_bytes(b'old\n')
-    atomic_file.write_atomic(MODULE, str(path), b'myhostname = mx\n')
+    atomic_file.write_atomic(ansible_module, str(path), b'myhostname = mx\n')
     inode = path.stat().st_ino  # the staged file, now under the live name
     assert disk_calls == [('fsync', inode), ('rename', inode, str(path)), ('fsync', 'directory')]
     assert path.read_bytes() == b'myhostname = mx\n'
 
 
-def test_a_staged_table_is_synced_before_it_is_installed(tmp_path, disk_calls):
+def test_a_staged_table_is_synced_before_it_is_installed(tmp_path, disk_calls, ansible_module):
     # Tables stage and install in two steps, with postmap in between: the sync belongs to the staging.
     path = tmp_path / 'access'
-    staged = atomic_file.stage(MODULE, str(path), b'a@example.com REJECT\n',
+    staged = atomic_file.stage(ansible_module, str(path), b'a@example.com REJECT\n',
                                file_attributes.resolve(None, None, None, None, 0o644))
     inode = os.stat(staged).st_ino
     assert disk_calls == [('fsync', inode)]
@@ -69,9 +60,9 @@ def test_a_staged_table_is_synced_before_it_is_installed(tmp_path, disk_calls):
     assert disk_calls == [('fsync', inode), ('rename', inode, str(path)), ('fsync', 'directory')]
 
 
-def test_a_backup_is_on_disk_before_the_change_it_protects(tmp_path, disk_calls):
+def test_a_backup_is_on_disk_before_the_change_it_protects(tmp_path, disk_calls, ansible_module):
     path = tmp_path / 'sasl_passwd'
     path.write_bytes(b'[smtp.example.net]:587 user:secret\n')
-    backup_path = atomic_file.backup(MODULE, str(path))
+    backup_path = atomic_file.backup(ansible_module, str(path))
     inode = os.stat(backup_path).st_ino
     assert disk_calls == [('fsync', inode), ('rename', inode, backup_path), ('fsync', 'directory')]

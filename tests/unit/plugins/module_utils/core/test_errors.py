@@ -15,48 +15,32 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 
 
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self):
-        self.failure = None
-
-    def fail_json(self, **kwargs):
-        self.failure = kwargs
-        raise Failed()
-
-
 class InputError(MailopsError):
     pass
 
 
-def test_input_error_becomes_its_message_with_the_result():
-    module = FakeModule()
-    with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False, 'table': 'hash:/x'}):
+def test_input_error_becomes_its_message_with_the_result(ansible_module):
+    with pytest.raises(ansible_module.Failed):
+        with reported_failures(ansible_module, {'changed': False, 'table': 'hash:/x'}):
             raise InputError('key "a b" contains white space')
-    assert module.failure == {'msg': 'key "a b" contains white space', 'changed': False, 'table': 'hash:/x'}
+    assert ansible_module.failure == {'msg': 'key "a b" contains white space', 'changed': False, 'table': 'hash:/x'}
 
 
-def test_command_error_carries_the_command_and_its_output():
-    module = FakeModule()
+def test_command_error_carries_the_command_and_its_output(ansible_module):
     error = PostfixCommandError('postmap failed (rc=1): fatal: x', cmd=['postmap', 'x'], rc=1, stderr='fatal: x')
-    with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False}):
+    with pytest.raises(ansible_module.Failed):
+        with reported_failures(ansible_module, {'changed': False}):
             raise error
-    assert module.failure == {'msg': 'postmap failed (rc=1): fatal: x', 'cmd': ['postmap', 'x'], 'rc': 1,
-                              'stdout': '', 'stderr': 'fatal: x', 'changed': False}
+    assert ansible_module.failure == {'msg': 'postmap failed (rc=1): fatal: x', 'cmd': ['postmap', 'x'], 'rc': 1,
+                                      'stdout': '', 'stderr': 'fatal: x', 'changed': False}
 
 
-def test_missing_permission_says_what_and_that_root_is_needed(monkeypatch):
+def test_missing_permission_says_what_and_that_root_is_needed(monkeypatch, ansible_module):
     monkeypatch.setattr(module_errors.os, 'geteuid', lambda: 1000)
-    module = FakeModule()
-    with pytest.raises(Failed):
-        with reported_failures(module, {'changed': False}):
+    with pytest.raises(ansible_module.Failed):
+        with reported_failures(ansible_module, {'changed': False}):
             raise PermissionError(13, 'Permission denied', '/etc/postfix/.main.cf.x1y2z3a4.tmp')
-    assert module.failure == {
+    assert ansible_module.failure == {
         'msg': 'Permission denied: /etc/postfix/.main.cf.x1y2z3a4.tmp (changing a Postfix configuration or queue '
                'needs root (become: true))', 'changed': False}
 
@@ -76,24 +60,21 @@ def test_file_system_causes_are_named(number, cause):
     assert text.startswith('%s: /etc/postfix/access (' % os.strerror(number)) and cause in text
 
 
-def test_missing_directory_names_the_file():
-    module = FakeModule()
-    with pytest.raises(Failed):
-        with reported_failures(module, {}):
+def test_missing_directory_names_the_file(ansible_module):
+    with pytest.raises(ansible_module.Failed):
+        with reported_failures(ansible_module, {}):
             raise FileNotFoundError(2, 'No such file or directory', '/etc/postfix/maps/.access.x1y2z3a4.tmp')
-    assert module.failure == {'msg': 'No such file or directory: /etc/postfix/maps/.access.x1y2z3a4.tmp'}
+    assert ansible_module.failure == {'msg': 'No such file or directory: /etc/postfix/maps/.access.x1y2z3a4.tmp'}
 
 
-def test_other_errors_are_not_hidden():
-    module = FakeModule()
+def test_other_errors_are_not_hidden(ansible_module):
     with pytest.raises(KeyError):
-        with reported_failures(module, {}):
+        with reported_failures(ansible_module, {}):
             raise KeyError('bug')
-    assert module.failure is None
+    assert ansible_module.failure is None
 
 
-def test_no_error_no_failure():
-    module = FakeModule()
-    with reported_failures(module, {}):
+def test_no_error_no_failure(ansible_module):
+    with reported_failures(ansible_module, {}):
         pass
-    assert module.failure is None
+    assert ansible_module.failure is None

@@ -16,13 +16,6 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.locking impor
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='only root takes the locks (others cannot change Postfix)')
 
 
-class FakeModule:
-    _name = 'mailops.postfix.postconf'
-
-    def __init__(self, timeout):
-        self.params = {'lock_timeout': timeout}
-
-
 def hold_elsewhere(path, seconds, owner='mailops.postfix.postfix_map pid 99 since 12:00:00'):
     """Hold the lock file ``path`` in another process for ``seconds``; return once it is held."""
     script = ('import fcntl, os, sys, time\n'
@@ -50,9 +43,9 @@ def test_lock_path_is_the_same_through_a_symlinked_directory(tmp_path):
     assert lock_path('table', str(tmp_path / 'link' / 'access')) == lock_path('table', str(tmp_path / 'real' / 'access'))
 
 
-def test_an_uncontended_lock_is_taken_at_once_and_says_so(tmp_path):
+def test_an_uncontended_lock_is_taken_at_once_and_says_so(tmp_path, ansible_module):
     result = {}
-    locks = Locks(FakeModule(5), result, directory=str(tmp_path))
+    locks = Locks(ansible_module.with_params(lock_timeout=5), result, directory=str(tmp_path))
     assert result == {'lock_wait': 0.0}
     with locks.hold('instance', '/etc/postfix'):
         with open(lock_path('instance', '/etc/postfix', str(tmp_path))) as handle:
@@ -60,9 +53,9 @@ def test_an_uncontended_lock_is_taken_at_once_and_says_so(tmp_path):
     assert result == {'lock_wait': 0.0}
 
 
-def test_a_run_waits_for_the_holder_and_says_for_whom(tmp_path):
+def test_a_run_waits_for_the_holder_and_says_for_whom(tmp_path, ansible_module):
     result = {}
-    locks = Locks(FakeModule(10), result, directory=str(tmp_path))
+    locks = Locks(ansible_module.with_params(lock_timeout=10), result, directory=str(tmp_path))
     holder = hold_elsewhere(lock_path('table', '/etc/postfix/access', str(tmp_path)), 0.5)
     start = time.monotonic()
     with locks.hold('table', '/etc/postfix/access'):
@@ -75,9 +68,9 @@ def test_a_run_waits_for_the_holder_and_says_for_whom(tmp_path):
         'table /etc/postfix/access (held by mailops.postfix.postfix_map pid 99 since 12:00:00)']
 
 
-def test_a_run_gives_up_after_lock_timeout_and_says_who_holds_the_lock(tmp_path):
+def test_a_run_gives_up_after_lock_timeout_and_says_who_holds_the_lock(tmp_path, ansible_module):
     result = {}
-    locks = Locks(FakeModule(0.3), result, directory=str(tmp_path))
+    locks = Locks(ansible_module.with_params(lock_timeout=0.3), result, directory=str(tmp_path))
     holder = hold_elsewhere(lock_path('instance', '/etc/postfix', str(tmp_path)), 5)
     entered = []
     try:
@@ -93,8 +86,8 @@ def test_a_run_gives_up_after_lock_timeout_and_says_who_holds_the_lock(tmp_path)
     assert result['lock_wait'] == 0.0
 
 
-def test_a_lock_is_released_when_its_block_fails(tmp_path):
-    locks = Locks(FakeModule(0.2), {}, directory=str(tmp_path))
+def test_a_lock_is_released_when_its_block_fails(tmp_path, ansible_module):
+    locks = Locks(ansible_module.with_params(lock_timeout=0.2), {}, directory=str(tmp_path))
     with pytest.raises(RuntimeError):
         with locks.hold('instance', '/etc/postfix'):
             raise RuntimeError('install failed')
@@ -102,9 +95,9 @@ def test_a_lock_is_released_when_its_block_fails(tmp_path):
         pass
 
 
-def test_a_holder_that_does_not_say_who_it_is_is_not_taken_for_the_previous_one(tmp_path):
+def test_a_holder_that_does_not_say_who_it_is_is_not_taken_for_the_previous_one(tmp_path, ansible_module):
     result = {}
-    locks = Locks(FakeModule(10), result, directory=str(tmp_path))
+    locks = Locks(ansible_module.with_params(lock_timeout=10), result, directory=str(tmp_path))
     with locks.hold('instance', '/etc/postfix'):
         pass
     holder = hold_elsewhere(lock_path('instance', '/etc/postfix', str(tmp_path)), 0.3, owner='')

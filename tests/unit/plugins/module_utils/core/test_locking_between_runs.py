@@ -20,15 +20,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.locking impor
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='only root takes the locks (others cannot change Postfix)')
 
 
-class FakeModule:
-    _name = 'mailops.postfix.postconf'
-
-    def __init__(self, timeout):
-        self.params = {'lock_timeout': timeout}
-
-
-def _hold(directory, kind, path, held, release):
-    with Locks(FakeModule(1), {}, directory=directory).hold(kind, path):
+def _hold(module, directory, kind, path, held, release):
+    with Locks(module.with_params(lock_timeout=1), {}, directory=directory).hold(kind, path):
         held.set()
         release.wait(30)
 
@@ -36,10 +29,10 @@ def _hold(directory, kind, path, held, release):
 class OtherRun:
     """A second process that holds a lock through Locks.hold() until the block ends."""
 
-    def __init__(self, directory, kind, path):
+    def __init__(self, module, directory, kind, path):
         context = multiprocessing.get_context('fork')
         self.held, self.release = context.Event(), context.Event()
-        self.process = context.Process(target=_hold, args=(directory, kind, path, self.held, self.release))
+        self.process = context.Process(target=_hold, args=(module, directory, kind, path, self.held, self.release))
 
     def __enter__(self):
         self.process.start()
@@ -51,43 +44,43 @@ class OtherRun:
         self.process.join(10)
 
 
-def entered_within(directory, kind, path, timeout):
+def entered_within(module, directory, kind, path, timeout):
     """Whether this process got the lock on ``path`` within ``timeout`` seconds."""
     try:
-        with Locks(FakeModule(timeout), {}, directory=directory).hold(kind, path):
+        with Locks(module.with_params(lock_timeout=timeout), {}, directory=directory).hold(kind, path):
             return True
     except LockTimeout:
         return False
 
 
-def test_a_second_run_cannot_take_an_instance_lock_another_run_holds(tmp_path):
+def test_a_second_run_cannot_take_an_instance_lock_another_run_holds(tmp_path, ansible_module):
     directory = str(tmp_path / 'locks')
-    with OtherRun(directory, 'instance', '/etc/postfix'):
-        assert not entered_within(directory, 'instance', '/etc/postfix', 0.3)
+    with OtherRun(ansible_module, directory, 'instance', '/etc/postfix'):
+        assert not entered_within(ansible_module, directory, 'instance', '/etc/postfix', 0.3)
     # Once the other run is done, the lock is free again.
-    assert entered_within(directory, 'instance', '/etc/postfix', 0.3)
+    assert entered_within(ansible_module, directory, 'instance', '/etc/postfix', 0.3)
 
 
-def test_a_second_run_cannot_take_a_table_lock_another_run_holds(tmp_path):
+def test_a_second_run_cannot_take_a_table_lock_another_run_holds(tmp_path, ansible_module):
     directory = str(tmp_path / 'locks')
-    with OtherRun(directory, 'table', '/etc/postfix/access'):
-        assert not entered_within(directory, 'table', '/etc/postfix/access', 0.3)
+    with OtherRun(ansible_module, directory, 'table', '/etc/postfix/access'):
+        assert not entered_within(ansible_module, directory, 'table', '/etc/postfix/access', 0.3)
 
 
-def test_other_instances_are_not_held_up(tmp_path):
+def test_other_instances_are_not_held_up(tmp_path, ansible_module):
     directory = str(tmp_path / 'locks')
-    with OtherRun(directory, 'instance', '/etc/postfix'):
-        assert entered_within(directory, 'instance', '/etc/postfix-out', 0.3)
+    with OtherRun(ansible_module, directory, 'instance', '/etc/postfix'):
+        assert entered_within(ansible_module, directory, 'instance', '/etc/postfix-out', 0.3)
 
 
-def test_an_instance_reached_through_a_symlink_has_one_lock(tmp_path):
+def test_an_instance_reached_through_a_symlink_has_one_lock(tmp_path, ansible_module):
     real = tmp_path / 'postfix'
     real.mkdir()
     (tmp_path / 'postfix-link').symlink_to(real)
     link = str(tmp_path / 'postfix-link')
     directory = str(tmp_path / 'locks')
     assert lock_path('instance', link, directory) == lock_path('instance', str(real), directory)
-    with OtherRun(directory, 'instance', str(real)):
-        assert not entered_within(directory, 'instance', link, 0.3)
-    with OtherRun(directory, 'instance', link + '/'):
-        assert not entered_within(directory, 'instance', str(real), 0.3)
+    with OtherRun(ansible_module, directory, 'instance', str(real)):
+        assert not entered_within(ansible_module, directory, 'instance', link, 0.3)
+    with OtherRun(ansible_module, directory, 'instance', link + '/'):
+        assert not entered_within(ansible_module, directory, 'instance', str(real), 0.3)

@@ -9,19 +9,13 @@ import pytest
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 
 
-class BinModule:
-    @staticmethod
-    def get_bin_path(tool, opt_dirs=()):
-        return '/usr/sbin/%s' % tool
-
-
-def test_flags_with_a_value_keep_their_place():
-    runner = PostfixRunner(BinModule(), '/etc/postfix-out')
+def test_flags_with_a_value_keep_their_place(ansible_module):
+    runner = PostfixRunner(ansible_module, '/etc/postfix-out')
     assert runner.argv('postconf', ['expand', ('override', 'myhostname=mx2.example'), 'hide_names'],
                        ['mydestination']) == ['/usr/sbin/postconf', '-c', '/etc/postfix-out', '-x', '-o',
                                               'myhostname=mx2.example', '-h', 'mydestination']
 
 
-def test_unknown_options_are_a_programming_error():
+def test_unknown_options_are_a_programming_error(ansible_module):
     with pytest.raises(ValueError, match='unknown postconf option'):
-        PostfixRunner(BinModule()).argv('postconf', [('overide', 'a=b')])
+        PostfixRunner(ansible_module).argv('postconf', [('overide', 'a=b')])

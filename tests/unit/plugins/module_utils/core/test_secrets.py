@@ -57,23 +57,18 @@ def test_secret_table_names_a_line_without_space_by_number_only():
     assert diff['before'] == '(malformed line 2, hidden) ********\n'
 
 
-class MaskingModule:
-    def __init__(self, no_log_values):
-        self.no_log_values = set(no_log_values)
-
-
-def test_hide_table_values_hides_values_and_shows_keys():
+def test_hide_table_values_hides_values_and_shows_keys(ansible_module):
     # As Ansible hands secret_entries over: every string of the no_log option is hidden.
-    module = MaskingModule(['[smtp.example.net]:587', 'relay:Secret1', 'u2', 'p2'])
-    hide_table_values(module, {'[smtp.example.net]:587': 'relay:Secret1', '[b.example]:25': ['u2', 'p2']})
-    assert module.no_log_values == {'relay:Secret1', 'u2', 'p2'}
+    ansible_module.no_log_values = {'[smtp.example.net]:587', 'relay:Secret1', 'u2', 'p2'}
+    hide_table_values(ansible_module, {'[smtp.example.net]:587': 'relay:Secret1', '[b.example]:25': ['u2', 'p2']})
+    assert ansible_module.no_log_values == {'relay:Secret1', 'u2', 'p2'}
 
 
-def test_hide_table_values_hides_the_values_of_entries_given_as_text():
+def test_hide_table_values_hides_the_values_of_entries_given_as_text(ansible_module):
     text = '{"[smtp.example.net]:587": "relay:Secret1"}'
-    module = MaskingModule([text])
-    hide_table_values(module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
-    assert module.no_log_values == {text, 'relay:Secret1'}
+    ansible_module.no_log_values = {text}
+    hide_table_values(ansible_module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
+    assert ansible_module.no_log_values == {text, 'relay:Secret1'}
 
 
 def test_secret_diff_marks_changed_values_only():

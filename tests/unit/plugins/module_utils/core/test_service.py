@@ -1,6 +1,6 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for restart and its rollback (postfix_control.py, config_stage.apply_changes), on a simulated Postfix."""
+"""Tests for restart and its rollback (postfix_control.py, config_stage.apply_changes), on the fake Postfix."""
 
 from __future__ import annotations
 
@@ -14,53 +14,36 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import servic
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError, PostfixCommandError
 
 
-class SimulatedPostfix:
-    """postfix status/stop/start as postfix-script answers them. ``bad_config``: start fails while it is set;
-    ``start_always_fails``: also with the restored files."""
+START_FAILED = (1, 'postfix/postfix-script: fatal: mail system startup failed\n')
 
-    config_dir = '/etc/postfix-test'  # not the default instance: no systemd path
 
-    def __init__(self):
-        self.running = True
-        self.bad_config = False
-        self.start_always_fails = False
-        self.commands = []
-        self.module = None
-
-    def run(self, tool, options=(), args=()):
-        # postconf -h queue_directory: one without master's pid file, so nothing tells of a reload by other means.
-        return 0, '/nonexistent/queue\n', ''
-
-    def run_with_terminal(self, tool, args=(), config_dir=None):
-        command = args[0]
-        self.commands.append(command)
-        if command in ('status', 'reload'):
-            return (0, '') if self.running else (1, 'postfix/postfix-script: the Postfix mail system is not running\n')
-        if command == 'stop':
-            if not self.running:
-                return 1, 'postfix/postfix-script: fatal: the Postfix mail system is not running\n'
-            self.running = False
-            return 0, ''
-        if command == 'start':
-            if self.bad_config or self.start_always_fails:
-                return 1, 'postfix/postfix-script: fatal: mail system startup failed\n'
-            self.running = True
-            return 0, ''
-        raise AssertionError(command)
+@pytest.fixture
+def runner(postfix, ansible_module):
+    """The fake Postfix as a test instance: not the default one (no systemd path), and with a queue directory
+    without master's pid file, so that nothing tells of a reload by other means."""
+    postfix.config_dir = '/etc/postfix-test'
+    postfix.main_cf['queue_directory'] = '/nonexistent/queue'
+    postfix.module = ansible_module
+    return postfix
 
 
 class FakeInstallation:
-    """atomic_file.Installation over the simulated Postfix: undo() puts the good configuration back."""
+    """atomic_file.Installation over the fake Postfix: undo() puts the good configuration back, with which
+    postfix start answers as it did before."""
 
     def __init__(self):
         self.runner = None
+        self.start_before = None
         self.names = []
 
     def installed(self):
         return list(self.names)
 
     def undo(self):
-        self.runner.bad_config = False
+        if self.start_before is None:
+            self.runner.answers.pop('start', None)
+        else:
+            self.runner.answers['start'] = self.start_before
         return []
 
     def done(self):
@@ -85,7 +68,8 @@ class FakeStage:
         return ['main.cf']
 
     def install(self, names, installation):
-        self.runner.bad_config = True
+        installation.start_before = self.runner.answers.get('start')
+        self.runner.answers['start'] = START_FAILED  # the bad configuration is live
         installation.runner = self.runner
         installation.names += names
 
@@ -93,34 +77,28 @@ class FakeStage:
         pass
 
 
-class FakeModule:
-    check_mode = False
-
-
 def restart_inet_interfaces(monkeypatch, runner):
     monkeypatch.setattr(config_stage, 'StagedConfig', FakeStage)
     monkeypatch.setattr(atomic_file, 'Installation', FakeInstallation)
     result = {}
     with pytest.raises(PostfixCommandError) as raised:
-        config_stage.apply_changes(FakeModule(), runner, {'inet_interfaces': {'before': 'all', 'after': '192.0.2.9'}},
+        config_stage.apply_changes(runner.module, runner, {'inet_interfaces': {'before': 'all', 'after': '192.0.2.9'}},
                                    {}, result)
     return str(raised.value), result
 
 
-def test_restart_reports_a_start_that_failed():
-    runner = SimulatedPostfix()
-    runner.bad_config = True
+def test_restart_reports_a_start_that_failed(runner):
+    runner.answers['start'] = START_FAILED
     with pytest.raises(PostfixCommandError, match='postfix start failed'):
         postfix_control.restart(runner)
     assert not runner.running
 
 
-def test_failed_restart_restores_the_files_and_starts_postfix_with_them(monkeypatch):
-    runner = SimulatedPostfix()
+def test_failed_restart_restores_the_files_and_starts_postfix_with_them(monkeypatch, runner):
     message, result = restart_inet_interfaces(monkeypatch, runner)
     assert result['restarted']
     assert runner.running
-    assert not runner.bad_config
+    assert 'start' not in runner.answers  # the good configuration is back
     assert 'postfix start failed' in message
     assert message.endswith('nothing of this run is live (the previous main.cf put back), and Postfix started with them')
     assert result['changed'] is False
@@ -128,25 +106,20 @@ def test_failed_restart_restores_the_files_and_starts_postfix_with_them(monkeypa
     assert [command for command in runner.commands if command != 'status'] == ['stop', 'start', 'start']
 
 
-def test_failed_restart_says_when_postfix_stays_down(monkeypatch):
-    runner = SimulatedPostfix()
-    runner.start_always_fails = True
+def test_failed_restart_says_when_postfix_stays_down(monkeypatch, runner):
+    runner.answers['start'] = START_FAILED  # also with the restored files
     message, dummy = restart_inet_interfaces(monkeypatch, runner)
     assert not runner.running
     assert ('(the previous main.cf put back); starting Postfix with them failed too, so POSTFIX IS NOT RUNNING'
             in message)
 
 
-def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
-    runner = SimulatedPostfix()
+def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch, runner):
+    def systemctl(argv):
+        runner.running = False  # Debian's postfix.service succeeds although postfix@- failed
+        return 0, '', ''
 
-    class Module:
-        @staticmethod
-        def run_command(argv):
-            runner.running = False  # Debian's postfix.service succeeds although postfix@- failed
-            return 0, '', ''
-
-    runner.module = Module()
+    runner.module.run_command = systemctl
     monkeypatch.setattr(postfix_control, '_systemd_unit', lambda dummy: '/bin/systemctl')
     with pytest.raises(PostfixCommandError, match=r'Postfix is not running after postfix restart \(postfix status\)'):
         postfix_control.restart(runner)
@@ -172,8 +145,7 @@ def test_restart_through_systemd_checks_that_postfix_runs(monkeypatch):
                                                      'reload_needed': False, 'restart_required': ['inet_interfaces']},
                  id='stopped-not-allowed-restart'),
 ])
-def test_reload_plan(running, allowed, restart_parameters, expected):
-    runner = SimulatedPostfix()
+def test_reload_plan(runner, running, allowed, restart_parameters, expected):
     runner.running = running
     assert postfix_control.reload_plan(runner, allowed, restart_parameters) == dict(expected, pending_reload=False)
 
@@ -183,8 +155,7 @@ def test_reload_plan(running, allowed, restart_parameters, expected):
     ({'reloaded': False, 'restarted': True, 'reload_needed': False}, ['stop', 'start', 'status']),
     ({'reloaded': False, 'restarted': False, 'reload_needed': False}, []),
 ])
-def test_carry_out_does_what_the_plan_says(plan, commands):
-    runner = SimulatedPostfix()
+def test_carry_out_does_what_the_plan_says(runner, plan, commands):
     postfix_control.carry_out(runner, plan)
     assert runner.commands == commands
 
@@ -209,26 +180,13 @@ class OrderStage(FakeStage):
         OrderStage.installed = list(names)
 
 
-def test_master_cf_goes_live_before_main_cf(monkeypatch):
+def test_master_cf_goes_live_before_main_cf(monkeypatch, runner):
     # New services must exist before main.cf refers to them (a content_filter naming a new transport).
     monkeypatch.setattr(config_stage, 'StagedConfig', OrderStage)
-    runner = SimulatedPostfix()
     runner.running = False
-    config_stage.apply_changes(FakeModule(), runner, {'content_filter': {'before': None, 'after': 'scan:[127.0.0.1]:10025'}},
+    config_stage.apply_changes(runner.module, runner, {'content_filter': {'before': None, 'after': 'scan:[127.0.0.1]:10025'}},
                                {'scan/unix': {'before': None, 'after': 'scan unix - - n - 10 smtp'}}, {})
     assert OrderStage.installed == ['master.cf', 'main.cf']
-
-
-class FilesModule:
-    """Enough of AnsibleModule for StagedConfig and atomic_file."""
-    check_mode = False
-
-    def __init__(self, tmpdir):
-        self.tmpdir = tmpdir
-
-    @staticmethod
-    def selinux_enabled():
-        return False
 
 
 class EditedStage(config_stage.StagedConfig):
@@ -243,12 +201,11 @@ class EditedStage(config_stage.StagedConfig):
         return []
 
 
-def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path):
+def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path, runner):
     live = tmp_path / 'postfix'
     live.mkdir()
     for name in config_stage.CONFIG_FILES:
         (live / name).write_text('old %s\n' % name)
-    runner = SimulatedPostfix()
     runner.config_dir = str(live)
     runner.running = False
     real_write = config_stage.write_atomic
@@ -262,7 +219,7 @@ def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path)
     monkeypatch.setattr(config_stage, 'StagedConfig', EditedStage)
     result = {}
     with pytest.raises(MailopsError) as raised:
-        config_stage.apply_changes(FilesModule(str(tmp_path)), runner, {'myhostname': {'before': 'a', 'after': 'b'}},
+        config_stage.apply_changes(runner.module, runner, {'myhostname': {'before': 'a', 'after': 'b'}},
                                    {'x/unix': {'before': None, 'after': 'x unix - - n - - smtp'}}, result)
     assert str(raised.value) == (
         'No space left on device: %s/main.cf (the file system is full); nothing of this run is live '
@@ -274,31 +231,22 @@ def test_a_failed_second_install_puts_the_first_file_back(monkeypatch, tmp_path)
     assert sorted(path.name for path in live.iterdir()) == ['main.cf', 'master.cf']
 
 
-class PostmultiRunner:
-    """postmulti -l as Postfix prints it, for a default and a secondary instance."""
-
-    def __init__(self, rc=0, out='-               -               y         /etc/postfix\n'
-                                 'postfix-out     mta             n         /etc/postfix-out\n'):
-        self.answer = (rc, out, '')
-
-    def run(self, tool, options=(), args=(), check_rc=True):
-        assert (tool, options) == ('postmulti', ['list'])
-        return self.answer
-
-
-def test_instances_from_postmulti():
-    assert postfix_control.instances(PostmultiRunner()) == [
+def test_instances_from_postmulti(postfix):
+    # postmulti -l as Postfix prints it, for a default and a secondary instance.
+    postfix.instances = ('-               -               y         /etc/postfix\n'
+                         'postfix-out     mta             n         /etc/postfix-out\n')
+    assert postfix_control.instances(postfix) == [
         {'name': '-', 'group': None, 'enabled': True, 'config_dir': '/etc/postfix'},
         {'name': 'postfix-out', 'group': 'mta', 'enabled': False, 'config_dir': '/etc/postfix-out'}]
-    assert postfix_control.instances(PostmultiRunner(rc=1, out='')) == []
+    postfix.fail('postmulti', 1, '')
+    assert postfix_control.instances(postfix) == []
+    assert postfix.calls == [('postmulti', ['list'], [])] * 2
 
 
 # ---------------------------------------------------------------------------
 # A run stopped between its change and its handler: the next run reloads
 
-def test_a_reload_left_to_the_handler_is_noted_and_planned_by_the_next_run(note_directory):
-    runner = SimulatedPostfix()
-    runner.module = FilesModule(str(note_directory.parent))
+def test_a_reload_left_to_the_handler_is_noted_and_planned_by_the_next_run(note_directory, runner):
     plan = postfix_control.reload_plan(runner, False, {'inet_interfaces'})
     postfix_control.carry_out(runner, plan)  # the files are live; the handler never runs
     assert [path.name for path in note_directory.iterdir()] == ['reload-%2Fetc%2Fpostfix-test.json']
@@ -311,16 +259,13 @@ def test_a_reload_left_to_the_handler_is_noted_and_planned_by_the_next_run(note_
     assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=True)
 
 
-def test_a_pending_reload_of_a_stopped_postfix_is_not_planned(note_directory):
-    runner = SimulatedPostfix()
-    runner.module = FilesModule(str(note_directory.parent))
+def test_a_pending_reload_of_a_stopped_postfix_is_not_planned(note_directory, runner):
     postfix_control.carry_out(runner, postfix_control.reload_plan(runner, False))
     runner.running = False  # it reads the new files when it starts
     assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=False)
 
 
-def test_nothing_changed_and_nothing_pending_plans_nothing():
-    runner = SimulatedPostfix()
+def test_nothing_changed_and_nothing_pending_plans_nothing(runner):
     assert postfix_control.reload_plan(runner, True, needed=False) == dict(postfix_control.no_reload(), running=True)
     assert runner.commands == ['status']
 
@@ -342,18 +287,6 @@ def test_process_starts_reads_parents_names_and_start_times(tmp_path):
         310: (1, 'master', 1700000100.0), 329: (310, 'qmgr', 1700000160.0), 400: (1, 'odd) name (x', 1700000005.0)}
 
 
-class QueueRunner(SimulatedPostfix):
-    """postconf -h queue_directory, for a queue directory with master's pid file."""
-
-    def __init__(self, queue_directory):
-        super().__init__()
-        self.queue_directory = queue_directory
-
-    def run(self, tool, options=(), args=()):
-        assert (tool, list(options), list(args)) == ('postconf', ['hide_names'], ['queue_directory'])
-        return 0, '%s\n' % self.queue_directory, ''
-
-
 @pytest.mark.parametrize('processes, reloaded', [
     pytest.param({310: (1, 'master', 100), 312: (310, 'qmgr', 100)}, False, id='nothing-since'),
     pytest.param({310: (1, 'master', 100), 329: (310, 'qmgr', 160)}, True, id='reloaded-by-someone-else'),
@@ -361,12 +294,14 @@ class QueueRunner(SimulatedPostfix):
     pytest.param({310: (1, 'master', 100), 330: (310, 'pickup', 160)}, False, id='frozen-no-qmgr'),
     pytest.param({310: (1, 'master', 100), 329: (999, 'qmgr', 160)}, False, id='another-instance-qmgr'),
 ])
-def test_a_reload_by_other_means_is_seen_in_the_processes(tmp_path, monkeypatch, processes, reloaded):
+def test_a_reload_by_other_means_is_seen_in_the_processes(tmp_path, monkeypatch, runner, processes, reloaded):
     fake_proc(tmp_path / 'proc', processes)
     master = min(pid for pid, (ppid, comm, start) in processes.items() if comm == 'master')
     (tmp_path / 'pid').mkdir()
     (tmp_path / 'pid' / 'master.pid').write_text('%11d\n' % master)
     real_starts = postfix_control.process_starts
     monkeypatch.setattr(postfix_control, 'process_starts', lambda: real_starts(str(tmp_path / 'proc')))
-    # The note was written 150 s after boot.
-    assert postfix_control._reloaded_since(QueueRunner(str(tmp_path)), 1700000150) is reloaded
+    # A queue directory with master's pid file. The note was written 150 s after boot.
+    runner.main_cf['queue_directory'] = str(tmp_path)
+    assert postfix_control._reloaded_since(runner, 1700000150) is reloaded
+    assert runner.calls == [('postconf', ['hide_names'], ['queue_directory'])]

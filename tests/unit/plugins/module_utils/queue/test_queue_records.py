@@ -629,20 +629,14 @@ else:
 '''
 
 
-class FakeModule:
-    def __init__(self, path):
-        self.path = path
-
-    def get_bin_path(self, tool, opt_dirs=None):
-        return self.path
-
-
 @pytest.fixture
-def runner(tmp_path):
+def runner(tmp_path, ansible_module):
+    """The real runner, with FAKE_TOOL as postqueue and postsuper (and the tool it names in messages)."""
     tool = tmp_path / 'tool'
     tool.write_text('#!%s\n%s' % (sys.executable, FAKE_TOOL))
     tool.chmod(0o755)
-    return PostfixRunner(FakeModule(str(tool)), '/etc/postfix')
+    ansible_module.bin_paths = dict.fromkeys(['postqueue', 'postsuper'], str(tool))
+    return PostfixRunner(ansible_module, '/etc/postfix')
 
 
 def test_stream_lines_yields_stdout_lines(runner):
