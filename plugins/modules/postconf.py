@@ -327,14 +327,22 @@ running:
   returned: always
   type: bool
 tables:
-  description: One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
-    (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers) and C(changed).
+  description:
+    - One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
+      (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers), C(changed) and
+      C(reload_needed).
+    - C(reload_needed) means what RV(reload_needed) means, for this table's change alone - a change that a running
+      Postfix picks up only after a reload, left to a handler (O(reload=false)). That is a change of a V(texthash),
+      V(regexp), V(pcre) or V(cidr) table, which daemons read when they start, or of any table that
+      C(transport_maps), C(sender_dependent_relayhost_maps), C(smtp_tls_policy_maps) or C(smtp_sasl_password_maps)
+      name as the run leaves main.cf - the first delivery after a change would still get the old answer.
+      RV(reload_needed) is then true too.
   returned: always
   type: list
   elements: dict
   sample: [{table: hash:/etc/postfix/rejected_senders, type: hash, changed: true, entries: 2,
             changes: {added: 1, removed: 0, changed: 0, reordered: false}, changed_keys: [spammer@example.com],
-            rebuilt: true, removed_leftovers: []}]
+            rebuilt: true, removed_leftovers: [], reload_needed: false}]
 reloaded:
   description: Whether Postfix was reloaded (in check mode, whether it would be).
   returned: always
@@ -646,6 +654,8 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
             for job, table in zip(jobs, staged):
                 table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
 
+        reloads = table_job.reload_needs(runner, [(job.table_type, job.result['table'], job.plan) for job in jobs],
+                                         result['changes'])
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
         else:
@@ -653,11 +663,9 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
             # Also when nothing changed: an earlier run's files may be live without their reload.
-            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
-                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
-            result.update(plan)
-            if not module.check_mode:
-                go_live(runner, result, plan, install_tables)
+            go_live(module, runner, result, install_tables, params['reload'], needed=any(reloads), catch_up=True)
+        for job, needed in zip(jobs, reloads):
+            job.result['reload_needed'] = needed and result['reload_needed']
         # Making up for an earlier run's reload is a change of this run.
         result['changed'] = result['changed'] or result['pending_reload']
     except BaseException:
