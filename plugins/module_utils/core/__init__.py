@@ -1,3 +1,3 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Infrastructure every module uses: errors, the one runner of Postfix commands, service control and the reload decision, locking, atomic files, file attributes, shared argument specs."""
+"""What every module uses: errors, the Postfix command runner, service control and reload, locks, atomic files, file attributes, argument specs."""

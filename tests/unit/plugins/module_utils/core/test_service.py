@@ -206,8 +206,8 @@ class CheckModule:
     pytest.param(CheckModule(), False, ['status'], False, {'reloaded': False, 'reload_needed': True},
                  id='check-left-to-the-handler'),
 ])
-def test_go_live_decides_and_acts_only_outside_check_mode(monkeypatch, module, reload, expected_commands, installed,
-                                                         reported):
+def test_go_live_decides_and_acts_only_outside_check_mode(monkeypatch, module, reload, expected_commands,
+                                                          installed, reported):
     monkeypatch.setattr(postfix_control, '_note_pending', lambda runner, restart_parameters: None)
     runner = SimulatedPostfix()
     calls, result = [], {}
