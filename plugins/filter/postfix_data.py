@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import PACKAGES
 from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # Where a table lives when its definition gives no path, and its type when it gives none.
@@ -111,17 +112,27 @@ def domain_pattern(domains, subdomains=False):
     return '@%s(%s)$' % (prefix, '|'.join(names))
 
 
+def table_packages(table_types):
+    """Lookup table types -> the packages that add them to Postfix, each once, in order; types in Postfix itself add none.
+
+    The names are those of tables/types.py (PACKAGES), the same on Debian, Ubuntu and EL.
+    """
+    if not isinstance(table_types, list):
+        raise AnsibleFilterError('table_packages expects a list of lookup table types')
+    packages = []
+    for table_type in table_types:
+        package = PACKAGES.get(table_type)
+        if package and package not in packages:
+            packages.append(package)
+    return packages
+
+
 def merge_configuration(parts, config_dir):
     """The parts of a configuration that roles left pending -> one postconf transaction for ``config_dir``.
 
     Each part names its role and holds ``parameters``, ``remove``, ``services``,
-    ``tables``, ``if_unset``, ``allow_open_relay``, ``service_state`` and
-    ``reload_on_table_change`` (a change to one of the part's tables needs a
-    reload: long-running daemons such as trivial-rewrite see it only after their
-    next lookup), ``reload_tables`` (more such tables, as ``type:path``: the
-    part's secret tables, which travel apart) and ``reload_needed`` (a change
-    made outside the transaction needs a reload), all optional. ``reload_tables``
-    of the result names those tables as postconf reports them (``type:path``). Two roles
+    ``tables``, ``if_unset``, ``allow_open_relay`` and ``service_state``, all
+    optional; which changes need a reload is postconf's to say. Two roles
     may give the same setting only with the same value: a parameter, a service
     or a table that two roles set differently is an error naming both, since a
     site in which two roles fight over a setting changes it back and forth on
@@ -130,7 +141,7 @@ def merge_configuration(parts, config_dir):
     if not isinstance(parts, list):
         raise AnsibleFilterError('merge_configuration expects the list of the roles\' parts')
     merged = {'parameters': {}, 'remove': [], 'services': [], 'tables': [], 'if_unset': [],
-              'allow_open_relay': False, 'reload_tables': [], 'reload_needed': False, 'service_state': None,
+              'allow_open_relay': False, 'service_state': None,
               'roles': []}
     owners = {}
 
@@ -167,12 +178,7 @@ def merge_configuration(parts, config_dir):
             claim('service state', ('state', 'Postfix'), state, role)
             merged['service_state'] = state
         merged['if_unset'] += [name for name in part.get('if_unset') or [] if name not in merged['if_unset']]
-        if part.get('reload_on_table_change'):
-            merged['reload_tables'] += ['%s:%s' % (table.get('type'), table.get('path'))
-                                        for table in part.get('tables') or []]
-        merged['reload_tables'] += list(part.get('reload_tables') or [])
         merged['allow_open_relay'] = merged['allow_open_relay'] or bool(part.get('allow_open_relay'))
-        merged['reload_needed'] = merged['reload_needed'] or bool(part.get('reload_needed'))
     return merged
 
 
@@ -182,4 +188,4 @@ class FilterModule:
     def filters(self):
         return {'access_tables': access_tables, 'domain_pattern': domain_pattern,
                 'merge_configuration': merge_configuration, 'restriction_list': restriction_list,
-                'restriction_settings': restriction_settings}
+                'restriction_settings': restriction_settings, 'table_packages': table_packages}

@@ -327,14 +327,22 @@ running:
   returned: always
   type: bool
 tables:
-  description: One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
-    (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers) and C(changed).
+  description:
+    - One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
+      (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers), C(changed) and
+      C(reload_needed).
+    - C(reload_needed) means what RV(reload_needed) means, for this table's change alone - a change that a running
+      Postfix picks up only after a reload, left to a handler (O(reload=false)). That is a change of a V(texthash),
+      V(regexp), V(pcre) or V(cidr) table, which daemons read when they start, or of any table that
+      C(transport_maps), C(sender_dependent_relayhost_maps), C(smtp_tls_policy_maps) or C(smtp_sasl_password_maps)
+      name as the run leaves main.cf - the first delivery after a change would still get the old answer.
+      RV(reload_needed) is then true too.
   returned: always
   type: list
   elements: dict
   sample: [{table: hash:/etc/postfix/rejected_senders, type: hash, changed: true, entries: 2,
             changes: {added: 1, removed: 0, changed: 0, reordered: false}, changed_keys: [spammer@example.com],
-            rebuilt: true, removed_leftovers: []}]
+            rebuilt: true, removed_leftovers: [], reload_needed: false}]
 reloaded:
   description: Whether Postfix was reloaded (in check mode, whether it would be).
   returned: always

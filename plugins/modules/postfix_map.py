@@ -13,7 +13,10 @@ description:
     CIDR lists...) and, for indexed types, builds it with C(postmap), the way Postfix documents it.
   - "Indexed types (V(hash), V(btree), V(lmdb), V(cdb), V(dbm), V(sdbm)) are compiled into C(.db), C(.lmdb),
     C(.cdb) or C(.dir)/C(.pag) files; daemons notice a rebuilt file by themselves. V(texthash), V(regexp), V(pcre) and
-    V(cidr) tables are read from the source when a daemon starts; after a change Postfix is reloaded (O(reload))."
+    V(cidr) tables are read from the source when a daemon starts; after a change Postfix is reloaded (O(reload)).
+    So it is after a change to a table that C(transport_maps), C(sender_dependent_relayhost_maps),
+    C(smtp_tls_policy_maps) or C(smtp_sasl_password_maps) name: the first delivery after the change would still get
+    the old answer (trivial-rewrite caches its lookups)."
   - The new table is staged next to the live one and built or opened by Postfix first; every warning Postfix has
     (a bad regular expression, a CIDR network with host bits, a duplicate key) fails the task with Postfix's message
     and the entry it is about, and nothing changes. Otherwise the compiled files and then the source are renamed into
@@ -231,7 +234,8 @@ rebuild_reason:
   sample: /etc/postfix/access.db is older than its source
 reload_needed:
   description: The change takes effect only after C(postfix reload) (a V(texthash), V(regexp), V(pcre) or V(cidr)
-    table changed).
+    table changed, or one that a parameter named in the description names), and this run left that to a handler
+    (O(reload=false)).
   returned: always
   type: bool
 pending_reload:

@@ -18,6 +18,7 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.core import diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
@@ -26,8 +27,11 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.source impo
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import (
     MANAGED_TYPES,
     READ_AT_START,
+    RELOAD_PARAMETERS,
+    change_needs_reload,
     check_supported,
     compiled_paths,
+    naming_parameters,
 )
 
 CHANGED_KEYS_LIMIT = 100
@@ -153,9 +157,22 @@ def discard(staged):
         table_build.discard(staged.files)
 
 
-def needs_reload(table_type, plan):
-    """Daemons read texthash, regexp, pcre and cidr tables when they start; indexed tables are reopened when rebuilt."""
-    return plan.content is not None and table_type in READ_AT_START
+def reload_needs(runner, tables, parameter_changes=None):
+    """For each (table_type, table, plan) of ``tables``: whether its change needs a reload (change_needs_reload()).
+
+    A table that nothing is built for needs none. Which parameters name the
+    others is read as the run leaves them: the main.cf parameters of
+    ``parameter_changes`` (name -> {before, after}) as they will be, the
+    others live, $name expanded, in one postconf run, and only when the type
+    alone does not decide.
+    """
+    values = {}
+    if any(plan.build is not None and table_type not in READ_AT_START for table_type, dummy, plan in tables):
+        values = parse_parameters(runner.run('postconf', ['expand'], sorted(RELOAD_PARAMETERS))[1])
+        values.update((name, change['after'] or '') for name, change in (parameter_changes or {}).items()
+                      if name in RELOAD_PARAMETERS)
+    return [plan.build is not None and change_needs_reload(table_type, naming_parameters(table, values))
+            for table_type, table, plan in tables]
 
 
 def report(result, table_type, params, plan, with_diff):

@@ -7,6 +7,8 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
 
 # Indexed types: postmap compiles the source into these files, and daemons
@@ -24,6 +26,14 @@ COMPILED_SUFFIXES = {
 # Types read straight from the source file, into memory, when a daemon starts:
 # a change takes effect after "postfix reload".
 READ_AT_START = frozenset(['cidr', 'pcre', 'regexp', 'texthash'])
+
+# Parameters whose tables route or authenticate outgoing mail. A daemon notices
+# a rebuilt indexed table only after the request it is serving, which still
+# gets the old answer, and trivial-rewrite(8) caches its transport and relayhost
+# lookups: a change goes to the next delivery only after "postfix reload"
+# (transport(5)). postfix_freeze's suspension table is a transport table.
+RELOAD_PARAMETERS = frozenset(['transport_maps', 'sender_dependent_relayhost_maps', 'smtp_tls_policy_maps',
+                               'smtp_sasl_password_maps'])
 
 # Tables of ordered "pattern action" rules, where the first match wins.
 RULE_TYPES = frozenset(['cidr', 'pcre', 'regexp'])
@@ -53,6 +63,28 @@ class TableTypeError(MailopsError):
 def compiled_paths(table_type, path):
     """The files postmap builds from ``path`` (none for types read directly)."""
     return [path + suffix for suffix in COMPILED_SUFFIXES.get(table_type, ())]
+
+
+def change_needs_reload(table_type, named_by=()):
+    """Whether a running Postfix picks up a change to a table only after a reload: the one table rule.
+
+    ``named_by``: the main.cf parameters that name the table. True for the
+    types daemons read when they start (READ_AT_START), and for any type that
+    a parameter of RELOAD_PARAMETERS names; other indexed tables are reopened
+    by the daemons that use them.
+    """
+    return table_type in READ_AT_START or not RELOAD_PARAMETERS.isdisjoint(named_by)
+
+
+def naming_parameters(table, values):
+    """The parameters of ``values`` (name -> text, $name expanded) whose value names ``table`` ("type:path").
+
+    A table may sit inside proxy:, unionmap:{...} or pipemap:{...}, and a list
+    separates its elements with commas or white space.
+    """
+    type_name, dummy, path = table.partition(':')
+    pattern = re.compile(r'(?:^|[\s,:{])%s:%s(?=$|[\s,}])' % (re.escape(type_name), re.escape(path)))
+    return sorted(name for name, value in values.items() if value and pattern.search(value))
 
 
 def check_supported(table_type, supported_types):

@@ -33,6 +33,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import change_needs_reload
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
 
 
@@ -117,11 +118,9 @@ def apply(module, instance, changes, table, result):
                 if freezing and not applied:
                     instance.state.restore(module)
         elif table.content is not None:
-            # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
-            reload = postfix_control.reload_plan(instance.runner, params['reload'])
-            result.update(reload)
-            if not module.check_mode:
-                go_live(instance.runner, result, reload, install_table)
+            # The suspension table alone changed: a transport table, which trivial-rewrite caches.
+            go_live(module, instance.runner, result, install_table, params['reload'],
+                    needed=change_needs_reload(instance.state.table_type, ['transport_maps']))
     finally:
         if staged:
             table_build.discard(staged)

@@ -40,6 +40,8 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
             for job, table in zip(jobs, staged):
                 table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
 
+        reloads = table_job.reload_needs(runner, [(job.table_type, job.result['table'], job.plan) for job in jobs],
+                                         result['changes'])
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
         else:
@@ -47,11 +49,9 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
             # Also when nothing changed: an earlier run's files may be live without their reload.
-            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
-                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
-            result.update(plan)
-            if not module.check_mode:
-                go_live(runner, result, plan, install_tables)
+            go_live(module, runner, result, install_tables, params['reload'], needed=any(reloads), catch_up=True)
+        for job, needed in zip(jobs, reloads):
+            job.result['reload_needed'] = needed and result['reload_needed']
         # Making up for an earlier run's reload is a change of this run.
         result['changed'] = result['changed'] or result['pending_reload']
     except BaseException:

@@ -169,16 +169,31 @@ class StagedConfig:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def go_live(runner, result, plan, install):
-    """Install a run's files with ``install(installation)``, then reload or restart as ``plan`` says.
+def go_live(module, runner, result, install, reload, needed=True, restart_parameters=(), catch_up=False):
+    """The one path from a run's planned files to the reload, for every module that changes configuration.
+
+    Decides what follows the change (service.reload_plan(): a reload, a
+    restart for ``restart_parameters``, or a note for the handler when
+    ``reload`` is false) and puts it in ``result``; in check mode that is all.
+    Otherwise installs the run's files with ``install(installation)`` and
+    carries the decision out. ``needed`` false: nothing of this run needs a
+    reload; ``catch_up`` true then still makes up for an earlier run's reload
+    that never came (postconf checks on every run), false asks Postfix nothing.
 
     Every file goes through one atomic_file.Installation: when any step fails
     (a file that cannot be replaced, a reload that fails), every file
     installed so far is put back, tables and their compiled files included,
     and the error says so. Nothing of a failed run stays live; where a file
     cannot be put back, the error names it. A restart whose start failed
-    starts Postfix again with the previous files.
+    starts Postfix again with the previous files. Returns the decision.
     """
+    if needed or catch_up:
+        plan = postfix_control.reload_plan(runner, reload, restart_parameters, needed)
+    else:
+        plan = postfix_control.no_reload()
+    result.update(plan)
+    if module.check_mode:
+        return plan
     installation = atomic_file.Installation()
     try:
         install(installation)
@@ -189,6 +204,7 @@ def go_live(runner, result, plan, install):
         installation.undo()
         raise
     installation.done()
+    return plan
 
 
 def _rolled_back(runner, result, plan, installation, error):
@@ -252,10 +268,6 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             checks(stage.path, parameter_changes, service_changes)
         # master.cf first: new services exist before main.cf refers to them.
         files = [name for name in ('master.cf', 'main.cf') if name in stage.changed_files()]
-        plan = postfix_control.reload_plan(runner, reload, RESTART_PARAMETERS.intersection(parameter_changes))
-        result.update(plan)
-        if module.check_mode:
-            return
 
         def install(installation):
             if before_install:
@@ -267,6 +279,7 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
                                                          keep=backup_keep)
             stage.install(files, installation)
 
-        go_live(runner, result, plan, install)
+        go_live(module, runner, result, install, reload,
+                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes))
     finally:
         stage.cleanup()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import removed_files_diff
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
@@ -44,20 +43,17 @@ def present(module, runner, table_type, result):
     plan = table_job.plan(params, table_type, current)
     staged = table_job.stage(module, runner, table_type, params, plan)
     result['removed_leftovers'] = staged.removed_leftovers
-    reload = postfix_control.no_reload()
-    if table_job.needs_reload(table_type, plan):
-        reload = postfix_control.reload_plan(runner, params['reload'])
-        result.update(reload)
+
+    def install(installation):
+        backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'], installation)
+        if backup_file:
+            result['backup_file'] = backup_file
+
+    # A reload that fails puts the previous table back.
+    go_live(module, runner, result, install, params['reload'],
+            needed=table_job.reload_needs(runner, [(table_type, result['table'], plan)])[0])
     if module.check_mode:
         table_job.discard(staged)
-    else:
-        def install(installation):
-            backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'], installation)
-            if backup_file:
-                result['backup_file'] = backup_file
-
-        # A reload that fails puts the previous table back.
-        go_live(runner, result, reload, install)
     table_job.report(result, table_type, params, plan, module._diff)
 
 

@@ -16,7 +16,9 @@ from ansible_collections.mailops.postfix.plugins.filter.postfix_data import (
     merge_configuration,
     restriction_list,
     restriction_settings,
+    table_packages,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import PACKAGES
 
 DEFINITIONS = {
     'rejected_senders': {'entries': {'spammer@example.net': 'REJECT'}},
@@ -118,9 +120,7 @@ BASE_PART = {'role': 'base', 'config_dir': '/etc/postfix', 'parameters': {'myhos
              'allow_open_relay': False, 'service_state': 'started'}
 RELAY_PART = {'role': 'relay', 'config_dir': '/etc/postfix', 'parameters': {'relayhost': '[smtp.example.net]:587'},
               'services': [{'service': 'mailops_smtps', 'type': 'unix', 'state': 'absent'}],
-              'tables': [{'path': '/etc/postfix/relay_transport', 'type': 'hash', 'entries': {}}],
-              'reload_on_table_change': True, 'reload_needed': True,
-              'reload_tables': ['hash:/etc/postfix/sasl_passwd']}
+              'tables': [{'path': '/etc/postfix/relay_transport', 'type': 'hash', 'entries': {}}]}
 ARCHIVE_PART = {'role': 'archive', 'config_dir': '/etc/postfix',
                 'parameters': {'sender_bcc_maps': 'pcre:/etc/postfix/archive_sender'},
                 'if_unset': ['sender_bcc_maps'],
@@ -138,17 +138,17 @@ def test_merge_configuration_joins_the_parts_of_one_instance_in_role_order():
     assert [table['path'] for table in merged['tables']] == [
         '/etc/postfix/access', '/etc/postfix/relay_transport', '/etc/postfix/archive_sender']
     assert merged['if_unset'] == ['sender_bcc_maps']
-    # Only the relay part asks for a reload when its tables change, and names its secret table too.
-    assert merged['reload_tables'] == ['hash:/etc/postfix/relay_transport', 'hash:/etc/postfix/sasl_passwd']
-    assert merged['reload_needed'] is True
     assert merged['service_state'] == 'started'
     assert merged['allow_open_relay'] is False
+    # Which changes need a reload is postconf's to say, not the parts'.
+    assert set(merged) == {'roles', 'parameters', 'remove', 'services', 'tables', 'if_unset', 'allow_open_relay',
+                           'service_state'}
 
 
 def test_merge_configuration_of_nothing_pending_is_empty():
     merged = merge_configuration([RELAY_PART], '/etc/postfix-out')
     assert merged['roles'] == [] and merged['parameters'] == {} and merged['tables'] == []
-    assert merged['service_state'] is None and merged['reload_needed'] is False
+    assert merged['service_state'] is None
 
 
 def test_merge_configuration_takes_the_same_setting_twice():
@@ -181,3 +181,11 @@ def test_merge_configuration_refuses_a_setting_two_roles_give_differently(second
 def test_merge_configuration_expects_a_list():
     with pytest.raises(AnsibleFilterError, match='expects the list'):
         merge_configuration({'role': 'base'}, '/etc/postfix')
+
+
+def test_table_packages_come_from_the_table_types():
+    assert table_packages(['hash', 'pcre', 'cidr', 'pcre', 'lmdb', 'regexp']) == ['postfix-pcre', 'postfix-lmdb']
+    assert table_packages([]) == []
+    assert table_packages(sorted(PACKAGES)) == [PACKAGES[name] for name in sorted(PACKAGES)]
+    with pytest.raises(AnsibleFilterError):
+        table_packages('pcre')

@@ -160,6 +160,55 @@ def test_carry_out_does_what_the_plan_says(runner, plan, commands):
     assert runner.commands == commands
 
 
+# ---------------------------------------------------------------------------
+# go_live: the one path from a run's files to the reload, that every module takes
+
+class CheckModule:
+    check_mode = True
+
+
+@pytest.mark.parametrize('module, reload, expected_commands, installed, reported', [
+    pytest.param(FakeModule(), True, ['status', 'reload'], True, {'reloaded': True, 'reload_needed': False},
+                 id='real-reload'),
+    pytest.param(CheckModule(), True, ['status'], False, {'reloaded': True, 'reload_needed': False},
+                 id='check-predicts-the-reload'),
+    pytest.param(FakeModule(), False, ['status'], True, {'reloaded': False, 'reload_needed': True},
+                 id='real-left-to-the-handler'),
+    pytest.param(CheckModule(), False, ['status'], False, {'reloaded': False, 'reload_needed': True},
+                 id='check-left-to-the-handler'),
+])
+def test_go_live_decides_and_acts_only_outside_check_mode(monkeypatch, module, reload, expected_commands,
+                                                          installed, reported):
+    monkeypatch.setattr(postfix_control, '_note_pending', lambda runner, restart_parameters: None)
+    runner = SimulatedPostfix()
+    calls, result = [], {}
+    plan = config_stage.go_live(module, runner, result, calls.append, reload)
+    assert runner.commands == expected_commands
+    assert bool(calls) is installed
+    assert {key: result[key] for key in reported} == reported
+    assert plan == {key: result[key] for key in plan}
+
+
+def test_go_live_with_nothing_needed_asks_postfix_nothing_unless_told_to_catch_up():
+    runner = SimulatedPostfix()
+    calls, result = [], {}
+    config_stage.go_live(FakeModule(), runner, result, calls.append, True, needed=False)
+    assert runner.commands == [] and len(calls) == 1
+    assert result == postfix_control.no_reload()
+    config_stage.go_live(FakeModule(), runner, result, calls.append, True, needed=False, catch_up=True)
+    assert runner.commands == ['status']  # whether an earlier run left a reload: nothing pending
+    assert result == dict(postfix_control.no_reload(), running=True)
+
+
+def test_go_live_restarts_for_restart_parameters():
+    runner = SimulatedPostfix()
+    result = {}
+    config_stage.go_live(FakeModule(), runner, result, lambda installation: None, True,
+                         restart_parameters={'inet_interfaces'})
+    assert result['restarted'] and not result['reloaded']
+    assert runner.commands == ['status', 'stop', 'start', 'status']
+
+
 def test_no_reload_is_a_new_dict_each_time():
     first = postfix_control.no_reload()
     first['restart_required'].append('x')

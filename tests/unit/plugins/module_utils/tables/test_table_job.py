@@ -40,10 +40,46 @@ def test_each_table_is_locked_typed_and_planned(tmp_path, plan_jobs):
     assert table_job.access_entries(jobs) == {'lmdb:' + senders: [('spammer@example.com', 'REJECT')]}
 
 
-def test_a_cidr_table_that_changed_needs_a_reload_an_indexed_one_does_not(tmp_path, plan_jobs):
+@pytest.fixture
+def reload_postfix(postfix, tmp_path):
+    """The fake Postfix whose transport_maps names the table "transport" (inside proxy:); reload_needs() on it."""
+    postfix.main_cf['transport_maps'] = 'proxy:hash:%s/transport, hash:%s/other' % (tmp_path, tmp_path)
+
+    def reload_needs(jobs, parameter_changes=None):
+        return table_job.reload_needs(postfix, [(job.table_type, job.result['table'], job.plan) for job in jobs],
+                                      parameter_changes)
+    reload_needs.expanded = lambda: [call[2] for call in postfix.calls if call[:2] == ('postconf', ['expand'])]
+    return reload_needs
+
+
+def test_a_cidr_table_that_changed_needs_a_reload_an_indexed_one_that_nothing_caches_does_not(tmp_path, plan_jobs,
+                                                                                               reload_postfix):
     jobs = plan_jobs([spec(str(tmp_path / 'a'), type='cidr', rules=[{'pattern': '192.0.2.0/24', 'action': 'OK'}]),
                       spec(str(tmp_path / 'b'), type='hash', entries={'a': 'OK'})])
-    assert [table_job.needs_reload(job.table_type, job.plan) for job in jobs] == [True, False]
+    assert reload_postfix(jobs) == [True, False]
+    assert reload_postfix.expanded() == [['sender_dependent_relayhost_maps', 'smtp_sasl_password_maps',
+                                          'smtp_tls_policy_maps', 'transport_maps']]
+
+
+def test_a_changed_transport_table_needs_a_reload(tmp_path, plan_jobs, reload_postfix):
+    jobs = plan_jobs([spec(str(tmp_path / 'transport'), type='hash', entries={'example.com': 'smtp:[mx]:587'}),
+                      spec(str(tmp_path / 'relayhosts'), type='hash', entries={'@example.com': '[mx]'})])
+    # Named live (inside proxy:, $name expanded), or by the main.cf this run writes.
+    assert reload_postfix(jobs) == [True, False]
+    relayhosts = {'sender_dependent_relayhost_maps': {'before': None, 'after': 'hash:%s/relayhosts' % tmp_path}}
+    assert reload_postfix(jobs, relayhosts) == [True, True]
+    # A run that takes the table out of transport_maps leaves it to nobody who caches it.
+    dropped = {'transport_maps': {'before': 'hash:%s/transport' % tmp_path, 'after': None}}
+    assert reload_postfix(jobs, dropped) == [False, False]
+
+
+def test_an_unchanged_table_needs_no_reload_and_asks_postconf_nothing(tmp_path, plan_jobs, reload_postfix):
+    transport = tmp_path / 'transport'
+    transport.write_text('example.com smtp:[mx]:587\n')
+    jobs = plan_jobs([spec(str(transport), type='texthash', entries={'example.com': 'smtp:[mx]:587'})])
+    assert jobs[0].plan.build is None
+    assert reload_postfix(jobs) == [False]
+    assert reload_postfix.expanded() == []
 
 
 @pytest.mark.parametrize('specs, error, message', [

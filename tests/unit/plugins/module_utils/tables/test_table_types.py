@@ -17,8 +17,10 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.types impor
     READ_AT_START,
     RULE_TYPES,
     TableTypeError,
+    change_needs_reload,
     check_supported,
     compiled_paths,
+    naming_parameters,
 )
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import FIXTURES, VERSIONS
 
@@ -109,3 +111,37 @@ def test_type_sets_agree_with_source_syntax(table_type):
     expected = KEY_VALUE if table_type in KEY_VALUE_TYPES else (CIDR if table_type == 'cidr' else REGEXP)
     assert syntax_of(table_type) == expected
     assert (table_type in RULE_TYPES) == (syntax_of(table_type) != KEY_VALUE)
+
+
+# ---------------------------------------------------------------------------
+# The one table rule: which changed tables a running Postfix picks up only after a reload
+
+@pytest.mark.parametrize('table_type, named_by, expected', [
+    pytest.param('cidr', (), True, id='read-at-start'),
+    pytest.param('texthash', ['smtpd_client_restrictions'], True, id='read-at-start-anywhere'),
+    pytest.param('hash', (), False, id='indexed-alone'),
+    pytest.param('hash', ['smtpd_sender_restrictions', 'virtual_alias_maps'], False, id='indexed-reopened'),
+    pytest.param('hash', ['transport_maps'], True, id='transport-table'),
+    pytest.param('lmdb', ['sender_dependent_relayhost_maps'], True, id='relayhost-table'),
+    pytest.param('hash', ['smtp_tls_policy_maps'], True, id='tls-policy-table'),
+    pytest.param('cdb', ['smtp_sasl_password_maps'], True, id='credentials'),
+])
+def test_change_needs_reload(table_type, named_by, expected):
+    assert change_needs_reload(table_type, named_by) is expected
+
+
+@pytest.mark.parametrize('values, expected', [
+    pytest.param({'transport_maps': 'hash:/etc/postfix/transport'}, ['transport_maps'], id='alone'),
+    pytest.param({'transport_maps': 'hash:/etc/postfix/mailops-suspended, hash:/etc/postfix/transport',
+                  'relayhost': '[mx]'}, ['transport_maps'], id='second-in-a-list'),
+    pytest.param({'transport_maps': 'proxy:hash:/etc/postfix/transport'}, ['transport_maps'], id='proxy'),
+    pytest.param({'transport_maps': 'unionmap:{hash:/etc/postfix/transport,cidr:/etc/postfix/x}'},
+                 ['transport_maps'], id='unionmap'),
+    pytest.param({'transport_maps': 'hash:/etc/postfix/transport.other',
+                  'virtual_alias_maps': 'lmdb:/etc/postfix/transport'}, [], id='other-path-or-type'),
+    pytest.param({'transport_maps': '', 'smtp_tls_policy_maps': 'hash:/etc/postfix/transport',
+                  'sender_dependent_relayhost_maps': 'hash:/etc/postfix/transport'},
+                 ['sender_dependent_relayhost_maps', 'smtp_tls_policy_maps'], id='several'),
+])
+def test_naming_parameters(values, expected):
+    assert naming_parameters('hash:/etc/postfix/transport', values) == expected
