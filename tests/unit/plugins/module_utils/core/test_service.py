@@ -163,47 +163,41 @@ def test_carry_out_does_what_the_plan_says(runner, plan, commands):
 # ---------------------------------------------------------------------------
 # go_live: the one path from a run's files to the reload, that every module takes
 
-class CheckModule:
-    check_mode = True
-
-
-@pytest.mark.parametrize('module, reload, expected_commands, installed, reported', [
-    pytest.param(FakeModule(), True, ['status', 'reload'], True, {'reloaded': True, 'reload_needed': False},
+@pytest.mark.parametrize('check_mode, reload, expected_commands, installed, reported', [
+    pytest.param(False, True, ['status', 'reload'], True, {'reloaded': True, 'reload_needed': False},
                  id='real-reload'),
-    pytest.param(CheckModule(), True, ['status'], False, {'reloaded': True, 'reload_needed': False},
+    pytest.param(True, True, ['status'], False, {'reloaded': True, 'reload_needed': False},
                  id='check-predicts-the-reload'),
-    pytest.param(FakeModule(), False, ['status'], True, {'reloaded': False, 'reload_needed': True},
+    pytest.param(False, False, ['status'], True, {'reloaded': False, 'reload_needed': True},
                  id='real-left-to-the-handler'),
-    pytest.param(CheckModule(), False, ['status'], False, {'reloaded': False, 'reload_needed': True},
+    pytest.param(True, False, ['status'], False, {'reloaded': False, 'reload_needed': True},
                  id='check-left-to-the-handler'),
 ])
-def test_go_live_decides_and_acts_only_outside_check_mode(monkeypatch, module, reload, expected_commands,
+def test_go_live_decides_and_acts_only_outside_check_mode(monkeypatch, runner, check_mode, reload, expected_commands,
                                                           installed, reported):
     monkeypatch.setattr(postfix_control, '_note_pending', lambda runner, restart_parameters: None)
-    runner = SimulatedPostfix()
+    runner.module.check_mode = check_mode
     calls, result = [], {}
-    plan = config_stage.go_live(module, runner, result, calls.append, reload)
+    plan = config_stage.go_live(runner.module, runner, result, calls.append, reload)
     assert runner.commands == expected_commands
     assert bool(calls) is installed
     assert {key: result[key] for key in reported} == reported
     assert plan == {key: result[key] for key in plan}
 
 
-def test_go_live_with_nothing_needed_asks_postfix_nothing_unless_told_to_catch_up():
-    runner = SimulatedPostfix()
+def test_go_live_with_nothing_needed_asks_postfix_nothing_unless_told_to_catch_up(runner):
     calls, result = [], {}
-    config_stage.go_live(FakeModule(), runner, result, calls.append, True, needed=False)
+    config_stage.go_live(runner.module, runner, result, calls.append, True, needed=False)
     assert runner.commands == [] and len(calls) == 1
     assert result == postfix_control.no_reload()
-    config_stage.go_live(FakeModule(), runner, result, calls.append, True, needed=False, catch_up=True)
+    config_stage.go_live(runner.module, runner, result, calls.append, True, needed=False, catch_up=True)
     assert runner.commands == ['status']  # whether an earlier run left a reload: nothing pending
     assert result == dict(postfix_control.no_reload(), running=True)
 
 
-def test_go_live_restarts_for_restart_parameters():
-    runner = SimulatedPostfix()
+def test_go_live_restarts_for_restart_parameters(runner):
     result = {}
-    config_stage.go_live(FakeModule(), runner, result, lambda installation: None, True,
+    config_stage.go_live(runner.module, runner, result, lambda installation: None, True,
                          restart_parameters={'inet_interfaces'})
     assert result['restarted'] and not result['reloaded']
     assert runner.commands == ['status', 'stop', 'start', 'status']
