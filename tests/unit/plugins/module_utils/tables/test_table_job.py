@@ -52,8 +52,8 @@ def reload_postfix(postfix, tmp_path):
     return reload_needs
 
 
-def test_a_cidr_table_that_changed_needs_a_reload_an_indexed_one_that_nothing_caches_does_not(tmp_path, plan_jobs,
-                                                                                               reload_postfix):
+def test_a_cidr_table_that_changed_needs_a_reload_an_indexed_one_that_nothing_caches_does_not(
+        tmp_path, plan_jobs, reload_postfix):
     jobs = plan_jobs([spec(str(tmp_path / 'a'), type='cidr', rules=[{'pattern': '192.0.2.0/24', 'action': 'OK'}]),
                       spec(str(tmp_path / 'b'), type='hash', entries={'a': 'OK'})])
     assert reload_postfix(jobs) == [True, False]
