@@ -428,29 +428,13 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments imp
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import SERVICES_SPEC
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import access_table_entries, plan
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.run import apply, report
-
-
-# services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
-# (core.arguments.structured).
-SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
-    'service': {'type': 'str', 'required': True},
-    'type': {'type': 'str', 'required': True, 'choices': ['inet', 'unix', 'unix-dgram', 'fifo', 'pass']},
-    'private': {'type': 'raw'},
-    'unprivileged': {'type': 'raw'},
-    'chroot': {'type': 'raw'},
-    'wakeup': {'type': 'raw'},
-    'process_limit': {'type': 'raw'},
-    'command': {'type': 'str'},
-    'args': {'type': 'list', 'elements': 'str'},
-    'options': {'type': 'dict'},
-    'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
-}}
 
 
 def main():

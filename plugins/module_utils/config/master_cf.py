@@ -35,6 +35,22 @@ _WAKEUP = re.compile(r'-|\d+\??')
 _PROCESS_LIMIT = re.compile(r'-|\d+')
 _TOKEN = re.compile(r'[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 
+# postconf's services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
+# (core.arguments.structured).
+SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
+    'service': {'type': 'str', 'required': True},
+    'type': {'type': 'str', 'required': True, 'choices': list(SERVICE_TYPES)},
+    'private': {'type': 'raw'},
+    'unprivileged': {'type': 'raw'},
+    'chroot': {'type': 'raw'},
+    'wakeup': {'type': 'raw'},
+    'process_limit': {'type': 'raw'},
+    'command': {'type': 'str'},
+    'args': {'type': 'list', 'elements': 'str'},
+    'options': {'type': 'dict'},
+    'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
+}}
+
 
 def _split_option(token):
     """'name=value' or '{ name = value }' -> (name, value)."""
