@@ -375,7 +375,8 @@ def summarize_group(group):
     for stage in STAGES:
         dist = group['stages'][stage]
         if not distribution_count(dist):
-            summary[stage] = None
+            # No delivery (a quiet host): the same keys, so that log.delivery.sent.delay.p99 reads as null.
+            summary[stage] = dict({name: None for name, dummy in PERCENTILES}, max=None)
             continue
         summary[stage] = dict({name: _rounded(quantile(dist, fraction)) for name, fraction in PERCENTILES},
                               max=_rounded(dist['max']))
@@ -409,7 +410,10 @@ def report(raw, top=10):
     for status in ('sent', 'deferred', 'bounced'):
         counts.setdefault(status, 0)
     delivery = {}
-    for status, per_status in sorted(deliveries.items()):
+    # sent, deferred and bounced are always there, with a zero count on a quiet host.
+    empty = {'all': new_group(), 'relay': {}, 'domain': {}, 'transport': {}}
+    for status, per_status in sorted(dict({status: empty for status in ('sent', 'deferred', 'bounced')},
+                                          **deliveries).items()):
         summary = summarize_group(per_status['all'])
         for dimension in DIMENSIONS:
             ranked = sorted(per_status[dimension].items(), key=lambda item: (-item[1]['count'], item[0]))

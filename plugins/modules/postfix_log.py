@@ -117,8 +117,8 @@ EXAMPLES = r'''
 - name: Show what holds mail up
   ansible.builtin.debug:
     msg: >-
-      p99 {{ log.delivery.sent.delay.p99 }} s, dominated by {{ log.delivery.sent.dominant_stage }};
-      top deferral: {{ log.deferral_reasons[0].reason | default('none') }}
+      {{ log.counts.sent }} sent{% if log.counts.sent %}, p99 {{ log.delivery.sent.delay.p99 }} s, dominated by
+      {{ log.delivery.sent.dominant_stage }}{% endif %}; top deferral: {{ log.deferral_reasons[0].reason | default('none') }}
 
 - name: A day in the past, from a file and its rotated predecessors, with the mergeable form for a fleet report
   mailops.postfix.postfix_log:
@@ -176,6 +176,8 @@ delivery:
       summed stage delays and C(dominant_stage) the largest. C(by_relay), C(by_domain) and C(by_transport) list the
       same for the O(top) most frequent relays (host names), recipient domains and transports.
     - C(expired) has the count only, and C(forced) (C(postsuper -e)).
+    - C(sent), C(deferred) and C(bounced) are always there; without deliveries of a status in the window, its
+      count is 0 and its percentiles are null.
   returned: always
   type: dict
   sample:

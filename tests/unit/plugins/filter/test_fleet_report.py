@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import html.parser
 import json
+import os
 
+import jinja2
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.filter.fleet_report import log_merge, report_table
+from ansible_collections.mailops.postfix.plugins.filter.fleet_report import STAGES, log_merge, report_table
 from ansible_collections.mailops.postfix.plugins.module_utils import log_stats
 from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.test_log_stats import random_lines, raw_of
 
@@ -50,3 +53,64 @@ def test_report_table_aligns_the_rows():
         'mx2              -        yes     -      -         -            -      -      -       -               OPEN  '
         '  -',
     ]
+
+
+# ---------------------------------------------------------------------------
+# The HTML report (playbooks/templates/report.html.j2): every value from a host is text
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'playbooks', 'templates')
+
+
+class Elements(html.parser.HTMLParser):
+    """The tags and attributes of a page, and its text (with attribute values)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attributes, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.extend(name for name, value in attrs)
+        self.text.extend(value or '' for name, value in attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def hostile(field):
+    """Markup that would run script if it reached the page as markup."""
+    return '<mailops-xss-%s onload="alert(1)"><script>alert("%s")</script>' % (field, field)
+
+
+def render_report(rows, fleet, window='24h'):
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.Undefined)
+    return environment.get_template('report.html.j2').render(report_rows=rows, report_fleet=fleet,
+                                                             report_window=window)
+
+
+def test_the_html_report_shows_markup_from_hosts_as_text():
+    row = {name: hostile(name) for name in (
+        'host', 'version', 'frozen_since', 'queue', 'oldest', 'bounce_in', 'sent', 'relay_element', 'cert_days',
+        'dominant')}
+    row.update(frozen=True, relay_open=True, deferral_reasons=[{'reason': hostile('reason')}],
+               delay={name: hostile('delay-' + name) for name in ('p50', 'p90', 'p99')},
+               share={stage: 0.25 for stage in STAGES},
+               stages={stage: {name: hostile('%s-%s' % (stage, name)) for name in ('p50', 'p90', 'p99', 'max')}
+                       for stage in STAGES})
+    # A host without delivered mail shows its error.
+    failed = {'host': hostile('host2'), 'error': hostile('error'), 'share': hostile('share'),
+              'delay': hostile('delay2'), 'stages': hostile('stages'), 'cert_days': hostile('cert2')}
+    page = render_report([row, failed], {'counts': {name: hostile('fleet-' + name)
+                                                    for name in ('sent', 'deferred', 'bounced')}},
+                         window=hostile('window'))
+    elements = Elements()
+    elements.feed(page)
+    assert not [tag for tag in elements.tags if tag.startswith('mailops-xss') or tag == 'script']
+    assert 'onload' not in elements.attributes
+    text = ''.join(elements.text)
+    fields = [name for name in row if isinstance(row[name], str) and name != 'dominant'] + [
+        'reason', 'host2', 'error', 'window', 'fleet-sent', 'fleet-deferred', 'fleet-bounced'] + [
+        'delay-' + name for name in ('p50', 'p90', 'p99')] + [
+        '%s-%s' % (stage, name) for stage in STAGES for name in ('p50', 'p90', 'p99', 'max')]
+    for field in fields:
+        assert hostile(field) in text, field

@@ -200,6 +200,12 @@ def test_report_of_nothing():
                                  'delivered': 0, 'expired': 0, 'rejected': 0}
     assert summary['tls']['inbound']['share'] is None
     assert summary['period'] == {'first': None, 'last': None}
+    # A quiet host: postfix_log's EXAMPLE reads log.delivery.sent.delay.p99 and dominant_stage.
+    for status in ('sent', 'deferred', 'bounced'):
+        quiet = summary['delivery'][status]
+        assert quiet['count'] == 0 and quiet['by_relay'] == [] and quiet['dominant_stage'] is None
+        for stage in log_stats.STAGES:
+            assert quiet[stage] == {'p50': None, 'p90': None, 'p99': None, 'max': None}
 
 
 def test_percentiles_in_the_report_match_the_lines():

@@ -12,7 +12,9 @@ import json
 import os
 import time
 
+import jinja2
 import pytest
+import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
@@ -245,3 +247,22 @@ def test_raw_results_of_two_hosts_merge(capsys, tmp_path):
     assert merged['counts']['sent'] == first['counts']['sent'] + second['counts']['sent']
     assert merged['lines'] == 469 + 473
     assert 'raw' not in run_module(capsys, path=str(tmp_path / 'a.log'))
+
+
+def test_the_examples_read_a_quiet_host(capsys, tmp_path):
+    """A host that delivered nothing in the window: the keys are there, with zero counts and null delays, and the
+    EXAMPLE that shows what holds mail up renders."""
+    path = write(tmp_path / 'mail.log', b'Dec  2 10:00:00 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n')
+    result = run_module(capsys, path=path)
+    assert result['counts']['sent'] == result['counts']['deferred'] == result['counts']['bounced'] == 0
+    assert result['delivery']['sent']['delay'] == {'p50': None, 'p90': None, 'p99': None, 'max': None}
+    assert result['deferral_reasons'] == []
+    tasks = yaml.safe_load(postfix_log.EXAMPLES)
+    message = next(task for task in tasks if task['name'] == 'Show what holds mail up')['ansible.builtin.debug']['msg']
+    # As Ansible renders it: an undefined item or attribute stays undefined until default() replaces it.
+    template = jinja2.Environment(undefined=jinja2.ChainableUndefined).from_string(message)
+    assert template.render(log=result) == '0 sent; top deferral: none'
+    busy = run_module(capsys, path=write(tmp_path / 'busy.log', capture('postfix-3.10.log')))
+    rendered = template.render(log=busy)
+    assert rendered.startswith('46 sent, p99 %s s, dominated by %s; top deferral: connect to HOST' % (
+        busy['delivery']['sent']['delay']['p99'], busy['delivery']['sent']['dominant_stage']))
