@@ -12,18 +12,15 @@ same message formats. scan() reads a block of lines as bytes: each kind of
 line is found by its own pattern, which starts with a literal so that the
 regular expression engine skips the other lines in C; Python only sees the
 lines it counts. parse_line() applies the same patterns to one line.
+
+No line stops a report: a line that looks like a delivery (", status=") but
+does not read as one is skipped and counted, with a few examples.
 """
 
 from __future__ import annotations
 
 import calendar
-import io
-import math
-import os
 import re
-import signal
-import subprocess
-import tempfile
 import time
 from collections import Counter, defaultdict
 
@@ -62,7 +59,10 @@ def stamp_time(line, reference):
         if zone is None:
             return _local_epoch(year, month, day, hour, minute, second)
         offset = 0 if zone == b'Z' else (1 if zone[:1] == b'+' else -1) * (int(zone[1:3]) * 3600 + int(zone[-2:]) * 60)
-        return calendar.timegm((year, month, day, hour, minute, second)) - offset
+        try:
+            return calendar.timegm((year, month, day, hour, minute, second)) - offset
+        except ValueError:  # month 13, day 0: no time stamp
+            return None
     return None
 
 
@@ -94,15 +94,22 @@ class StampReader:
 # after the process ID, or a phrase) so that finditer() skips other lines fast.
 
 # smtp, lmtp, local, virtual, pipe, error, retry, discard: one recipient's delivery attempt. Groups: the
-# recipient's domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status.
+# recipient's domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status, and
+# what follows in parentheses (the reason of a delivery that was not sent; "forwarded as" of local(8)).
+# A delay is a number as Postfix writes it: a line with "delay=." or "delays=1..5/0/0/0" does not match, and
+# is counted as skipped (SKIPPED_MARK).
+_NUMBER_TEXT = rb'(\d+(?:\.\d+)?)'
 DELIVERY = re.compile(
     rb': to=<[^@>\n]*@?([^>\n]*)>, (?:orig_to=<[^>\n]*>, )?relay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )?'
-    rb'delay=([\d.]+), (?:delays=([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+), )?(?:dsn=[\d.]+, )?status=([\w-]+)')
-# After ", status=", in one pass: local(8) sent the message on as a new one (forwarded); qmgr returned a
-# message to its sender after maximal_queue_lifetime, or postsuper -e (force-expired); the status and reason
-# of a delivery that was not sent.
-STATUS = re.compile(rb', status=(?:sent \((forwarded) as |(expired|force-expired), returned to sender|'
-                    rb'(?!sent )([\w-]+) \(([^\n]*)\))')
+    rb'delay=%s, (?:delays=%s/%s/%s/%s, )?(?:dsn=[\d.]+, )?status=([\w-]+)(?: \(([^\n]*)\))?$'
+    % ((_NUMBER_TEXT,) * 5), re.M)
+# qmgr returned a message to its sender after maximal_queue_lifetime, or postsuper -e (force-expired).
+EXPIRED = re.compile(rb', status=(expired|force-expired), returned to sender')
+# Every delivery and expiry line has it: the lines that have it and read as neither are skipped.
+SKIPPED_MARK = b', status='
+# How much of a skipped line the report shows, and how many.
+EXAMPLE_LENGTH = 200
+EXAMPLES = 5
 # Counted as they are (bytes.count()): smtpd or qmqpd received a message; a client connected to smtpd
 # (postscreen says "CONNECT from").
 RECEIVED = b': client='
@@ -214,8 +221,11 @@ _RESTRICTION = re.compile(b'|'.join(re.escape(text) for text, name in RESTRICTIO
 _RESTRICTION_NAMES = dict(RESTRICTIONS)
 
 
-def restriction_of(reply, stage):
-    """The restriction that most likely gave a reject reply; header/body checks and milters by stage."""
+def restriction_of(reply, stage, action=b'reject'):
+    """The restriction that most likely gave a reject reply; header/body checks by stage, milters by their
+    action (milter-reject: smtpd at RCPT or END-OF-MESSAGE, as greylisting and rspamd reply, or cleanup)."""
+    if action == b'milter-reject':
+        return 'milter'
     found = _RESTRICTION.search(reply)
     if found:
         return _RESTRICTION_NAMES[found.group()]
@@ -255,7 +265,7 @@ class Batch:
     """What scan() found in a block of lines (bytes), for log_stats.LogStats."""
 
     __slots__ = ('lines', 'first', 'last', 'deliveries', 'reasons', 'forwarded', 'expired', 'rejects', 'tls',
-                 'received', 'connects')
+                 'received', 'connects', 'skipped', 'examples')
 
     def __init__(self, deliveries):
         self.lines = 0
@@ -270,6 +280,8 @@ class Batch:
         self.tls = {}         # (4 x level or b'', direction, protocol, cipher, key exchange or b'') -> count
         self.received = 0     # smtpd/qmqpd "client=" and pickup lines: messages that entered the queue
         self.connects = 0     # smtpd "connect from": inbound SMTP sessions
+        self.skipped = 0      # lines with SKIPPED_MARK that read as neither a delivery nor an expiry
+        self.examples = []    # the first EXAMPLES of them, cut to EXAMPLE_LENGTH bytes
 
 
 def scan(data, stamps=None, deliveries=None):
@@ -286,8 +298,11 @@ def scan(data, stamps=None, deliveries=None):
         batch.last = stamps(data[data.rfind(b'\n', 0, len(data) - 1) + 1:])
     counts = batch.deliveries
     rfind = data.rfind
+    reasons = batch.reasons
+    read = 0
     for found in DELIVERY.finditer(data):
-        domain, relay, delay, before, inside, setup, transmission, status = found.groups()
+        domain, relay, delay, before, inside, setup, transmission, status, rest = found.groups()
+        read += 1
         bracket = rfind(b'[', 0, found.start())
         # The program before "[pid]": postfix/smtp, or syslog_name/daemon as master.cf services log
         # (postfix/relay/smtp): the transport is that service, else the daemon.
@@ -305,19 +320,46 @@ def scan(data, stamps=None, deliveries=None):
                 slot[2][inside] += 1
                 slot[3][setup] += 1
                 slot[4][transmission] += 1
-    expired = batch.expired
-    for forwarded, returned, status, reason in STATUS.findall(data):
-        if status:
-            batch.reasons.append((status, reason))
-        elif returned:
-            expired[returned.decode()] = expired.get(returned.decode(), 0) + 1
-        else:
+        if status != b'sent':
+            reasons.append((status, rest or b''))
+        elif rest is not None and rest.startswith(b'forwarded as '):
             batch.forwarded += 1
+    expired = batch.expired
+    for returned in EXPIRED.findall(data):
+        read += 1
+        expired[returned.decode()] = expired.get(returned.decode(), 0) + 1
+    if data.count(SKIPPED_MARK) > read:
+        batch.skipped, batch.examples = unreadable(data)
     batch.rejects = [(action,) + reject_fields(rest) for action, rest in REJECT.findall(data)]
     batch.tls = Counter(TLS.findall(data))
     batch.received = data.count(RECEIVED) + len(PICKUP.findall(data))
     batch.connects = data.count(CONNECT)
     return batch
+
+
+def unreadable(data):
+    """(how many, the first EXAMPLES) of the lines that have SKIPPED_MARK but read as neither a delivery nor an
+    expiry: the slow path of a block with damaged lines."""
+    count, examples = 0, []
+    start = 0
+    while True:
+        mark = data.find(SKIPPED_MARK, start)
+        if mark < 0:
+            return count, examples
+        begin = data.rfind(b'\n', 0, mark) + 1
+        end = data.find(b'\n', mark)
+        end = len(data) if end < 0 else end
+        line = data[begin:end + 1]
+        if not DELIVERY.search(line) and not EXPIRED.search(line):
+            count += 1
+            if len(examples) < EXAMPLES:
+                examples.append(example(line))
+        start = end + 1
+
+
+def example(line):
+    """A skipped line as the report shows it: text, at most EXAMPLE_LENGTH characters."""
+    return line.rstrip(b'\n')[:EXAMPLE_LENGTH].decode('utf-8', 'replace')
 
 
 PREFIX = re.compile(rb'(?:%s|%s) (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ' % (TRADITIONAL_STAMP.pattern, ISO_STAMP.pattern))
@@ -327,8 +369,9 @@ _HOST = TRADITIONAL_STAMP.groups + ISO_STAMP.groups + 1  # the group numbers of 
 def parse_line(line, reference=None):
     """One line as a dict: time, host, program, pid, and ``kind`` with its fields, as scan() reads it.
 
-    kind is delivery, expired, reject, tls, received, connect, or None for a line postfix_log does not count
-    (and for text that is not a log line, with host and program None).
+    kind is delivery, expired, reject, tls, received, connect, skipped (a line that looks like a delivery but
+    does not read as one), or None for a line postfix_log does not count (and for text that is not a log line,
+    with host and program None).
     """
     raw = line.encode('utf-8', 'surrogateescape') if isinstance(line, str) else line
     raw = raw.rstrip(b'\n') + b'\n'
@@ -352,6 +395,8 @@ def parse_line(line, reference=None):
                  'transmission', 'reason')
         parsed.update(kind='delivery', **{name: text(value) for name, value in zip(
             names, [status, transport, relay, domain] + stages + [reason])})
+    elif batch.skipped:
+        parsed['kind'] = 'skipped'
     elif any(batch.expired.values()):
         parsed.update(kind='expired', status=max(batch.expired, key=batch.expired.get))
     elif batch.rejects:
@@ -366,111 +411,3 @@ def parse_line(line, reference=None):
     elif batch.connects:
         parsed['kind'] = 'connect'
     return parsed
-
-
-# ---------------------------------------------------------------------------
-# Reading: whole-line blocks, and the byte range of a time window (the lines of a log are in time order)
-
-BLOCK_SIZE = 2 << 20  # 2 MB: as fast as larger blocks, and the peak memory of a reading process stays near 50 MB
-
-
-def blocks(handle, end=None, size=BLOCK_SIZE):
-    """Blocks of whole lines (bytes, each ending with a newline) from a binary file object's position to
-    ``end`` (a byte offset; None: to the end)."""
-    remaining = None if end is None else end - handle.tell()
-    rest = b''
-    while True:
-        wanted = size if remaining is None else min(size, remaining)
-        data = handle.read(wanted) if wanted > 0 else b''
-        if not data:
-            if rest:
-                yield rest if rest.endswith(b'\n') else rest + b'\n'
-            return
-        if remaining is not None:
-            remaining -= len(data)
-        data = rest + data if rest else data
-        cut = data.rfind(b'\n') + 1
-        rest = data[cut:]
-        if cut:
-            yield data[:cut]
-
-
-def first_stamp(handle, position, stamps, limit=1 << 16):
-    """(offset, stamp) of the first whole line with a time stamp at or after ``position``; (None, None)."""
-    handle.seek(position)
-    if position:
-        handle.readline()
-    while handle.tell() - position < limit:
-        offset = handle.tell()
-        line = handle.readline()
-        if not line:
-            break
-        stamp = stamps(line)
-        if stamp is not None:
-            return offset, stamp
-    return None, None
-
-
-def last_stamp(handle, size, stamps, limit=1 << 16):
-    """The time stamp of the last line that has one, among the last ``limit`` bytes; or None."""
-    handle.seek(max(0, size - limit))
-    lines = handle.read(limit).split(b'\n')
-    for line in reversed(lines[1:] if size > limit else lines):
-        stamp = stamps(line)
-        if stamp is not None:
-            return stamp
-    return None
-
-
-def offset_at(handle, size, when, stamps):
-    """The byte offset of the first line stamped at or after ``when`` (epoch seconds): a binary search
-    over the file, then a short scan. Lines a little out of order (syslog from several hosts) move the
-    boundary by those lines only."""
-    low, high = 0, size
-    while high - low > 1 << 16:
-        middle = (low + high) // 2
-        offset, stamp = first_stamp(handle, middle, stamps)
-        if offset is None or stamp < when:
-            low = middle
-        else:
-            high = middle
-    handle.seek(low)
-    if low:
-        handle.readline()
-    while True:
-        offset = handle.tell()
-        line = handle.readline()
-        if not line:
-            return offset
-        stamp = stamps(line)
-        if stamp is not None and stamp >= when:
-            return offset
-
-
-def read_command(argv, consume):
-    """Run a command (journalctl) and give its output to ``consume`` as a binary file object, read as it comes
-    rather than held whole. Returns (rc, what it wrote on stderr); a command that ``consume`` stopped reading
-    early and that died of the broken pipe counts as a success."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
-                                   env=dict(os.environ, LANG='C', LC_ALL='C'))
-        try:
-            consume(process.stdout)
-        finally:
-            process.stdout.close()
-            rc = process.wait()
-        errors.seek(0)
-        message = errors.read().decode('utf-8', 'replace').strip()
-    return (0 if rc == -signal.SIGPIPE else rc), message
-
-
-def clip(block, since, until, stamps):
-    """(the lines of a block within [since, until], whether later blocks can still have some)."""
-    first, last = stamps(block), stamps(block[block.rfind(b'\n', 0, len(block) - 1) + 1:])
-    after_since = since is None or (first is not None and first >= since)
-    if after_since and (until is None or (last is not None and last <= until)):
-        return block, True
-    handle = io.BytesIO(block)
-    start = 0 if since is None else offset_at(handle, len(block), since, stamps)
-    end = len(block) if until is None else offset_at(handle, len(block), math.nextafter(until, math.inf), stamps)
-    return block[start:end], end == len(block)

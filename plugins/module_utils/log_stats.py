@@ -174,6 +174,7 @@ class LogStats:
     def __init__(self, max_keys=DEFAULT_MAX_KEYS):
         self.max_keys = max_keys
         self.lines = self.received = self.connects = self.forwarded = 0
+        self.skipped, self.examples = 0, []  # lines that could not be read, and the first of them
         self.first = self.last = None
         # (status, dimension, name) -> five {delay as logged: count}, filled by log_lines.scan(): a line
         # costs a few increments; fold() turns them into buckets per status and per key.
@@ -190,9 +191,18 @@ class LogStats:
         """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader for the period."""
         self.add(log_lines.scan(data, stamps, self.combos))
 
+    def skip(self, line):
+        """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
+        self.skipped += 1
+        self.lines += 1
+        if len(self.examples) < log_lines.EXAMPLES:
+            self.examples.append(log_lines.example(line))
+
     def add(self, batch):
         """Count one log_lines.Batch (its deliveries may already be in self.combos: see read())."""
         self.lines += batch.lines
+        self.skipped += batch.skipped
+        self.examples.extend(batch.examples[:log_lines.EXAMPLES - len(self.examples)])
         self.received += batch.received
         self.connects += batch.connects
         self.forwarded += batch.forwarded
@@ -208,7 +218,7 @@ class LogStats:
             if count:
                 self.expired[status] = self.expired.get(status, 0) + count
         for action, stage, reply in batch.rejects:
-            table = self.rejects.setdefault(action.decode(), {}).setdefault(log_lines.restriction_of(reply, stage), {})
+            table = self.rejects.setdefault(action.decode(), {}).setdefault(log_lines.restriction_of(reply, stage, action), {})
             self._count_text(table, reply)
         for key, count in batch.tls.items():
             level, (direction, protocol, cipher, key_exchange) = b''.join(key[:4]) or b'other', key[4:]
@@ -296,6 +306,7 @@ class LogStats:
         return {
             'format': FORMAT, 'relative_error': RELATIVE_ERROR, 'max_keys': self.max_keys,
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
+            'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
             'deliveries': _raw_deliveries(self.deliveries),
             'expired': dict(self.expired), 'reasons': self.reasons, 'rejects': self.rejects, 'tls': self.tls,
@@ -340,6 +351,9 @@ def merge(*raws, max_keys=None):
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}
     for field in ('lines', 'received', 'connects', 'forwarded'):
         merged[field] = sum(raw[field] for raw in raws)
+    skipped = [raw.get('skipped') or {'count': 0, 'examples': []} for raw in raws]
+    merged['skipped'] = {'count': sum(item['count'] for item in skipped),
+                         'examples': [text for item in skipped for text in item['examples']][:log_lines.EXAMPLES]}
     for field in ('expired', 'reasons', 'rejects', 'tls'):
         merged[field] = {}
         for raw in raws:
@@ -438,6 +452,7 @@ def report(raw, top=10):
     return {
         'period': {'first': when(raw['first']), 'last': when(raw['last'])},
         'lines': raw['lines'],
+        'skipped_lines': raw.get('skipped') or {'count': 0, 'examples': []},
         'relative_error': raw['relative_error'],
         'counts': counts,
         'delivery': delivery,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import calendar
 import collections
-import io
 import os
 import time
 
@@ -272,21 +271,7 @@ def test_normalised_reasons(text, normalised):
 
 
 # ---------------------------------------------------------------------------
-# Blocks and scan()
-
-def test_blocks_end_with_whole_lines():
-    data = b''.join(b'line %d %s\n' % (number, b'x' * (number % 37)) for number in range(1000)) + b'no newline'
-    pieces = list(log_lines.blocks(io.BytesIO(data), size=100))
-    assert b''.join(pieces) == data + b'\n'
-    assert all(piece.endswith(b'\n') for piece in pieces)
-
-
-def test_blocks_stop_at_an_offset():
-    data = b'a\nbb\nccc\n'
-    handle = io.BytesIO(data)
-    handle.seek(2)
-    assert b''.join(log_lines.blocks(handle, end=5, size=2)) == b'bb\n'
-
+# scan()
 
 @pytest.mark.parametrize('version', FORMATS)
 def test_scan_counts_a_file_as_parse_line_reads_its_lines(version):
@@ -305,35 +290,3 @@ def test_scan_counts_a_file_as_parse_line_reads_its_lines(version):
     assert batch.connects == kinds['connect']
     assert batch.forwarded == 1
     assert (batch.first, batch.last) == (lines[0]['time'], lines[-1]['time'])
-
-
-# ---------------------------------------------------------------------------
-# The time window in a file
-
-def minute_log(minutes):
-    """One line every 10 seconds from 2026-12-01 00:00 UTC, syslog style."""
-    start = calendar.timegm((2026, 12, 1, 0, 0, 0))
-    lines = []
-    for number in range(minutes * 6):
-        stamp = time.gmtime(start + number * 10)
-        lines.append(time.strftime('%b %e %H:%M:%S', stamp).encode() + b' mx postfix/smtpd[1]: line %d\n' % number)
-    return b''.join(lines), start
-
-
-@pytest.mark.parametrize('offset, number', [(-50, 0), (0, 0), (5, 1), (10, 1), (3600, 360), (35990, 3599),
-                                            (36000, None)])
-def test_offset_at_finds_the_first_line_of_a_window(offset, number):
-    data, start = minute_log(600)
-    found = log_lines.offset_at(io.BytesIO(data), len(data), start + offset, log_lines.StampReader(REFERENCE))
-    expected = len(data) if number is None else data.rfind(b'\n', 0, data.index(b' line %d\n' % number)) + 1
-    assert found == expected
-
-
-def test_clip_keeps_the_lines_of_the_window():
-    data, start = minute_log(10)
-    stamps = log_lines.StampReader(REFERENCE)
-    part, more = log_lines.clip(data, start + 60, start + 119, stamps)
-    assert [line.split()[-1] for line in part.splitlines()] == [b'%d' % number for number in range(6, 12)]
-    assert more is False
-    assert log_lines.clip(data, None, None, stamps) == (data, True)
-    assert log_lines.clip(data, start + 600, None, stamps) == (b'', True)

@@ -219,3 +219,19 @@ def test_percentiles_in_the_report_match_the_lines():
     assert math.isclose(sum(item['count'] for item in summary['deferral_reasons']),
                         sum(1 for line in lines if b'status=deferred' in line))
     assert summary['deferral_reasons'][0]['reason'] == 'host HOST said: 450 4.2.1 try again in N seconds'
+
+
+def test_milter_rejects_of_smtpd_and_cleanup_are_rejects():
+    """Greylisting at RCPT and a spam filter at the end of data log milter-reject from smtpd (pflogsumm counts
+    milter rejects of cleanup only); both are rejected mail, attributed to the milter."""
+    lines = (b'Dec  1 10:00:01 mx postfix/smtpd[1]: NOQUEUE: milter-reject: RCPT from unknown[192.0.2.1]: 451 4.7.1 '
+             b'Greylisting in action, please come back later; from=<a@example.org> to=<b@example.com> proto=ESMTP '
+             b'helo=<example.org>\n'
+             b'Dec  1 10:00:02 mx postfix/smtpd[1]: 4A1B2C3D4E: milter-reject: END-OF-MESSAGE from unknown[192.0.2.1]: '
+             b'5.7.1 Spam message rejected; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<example.org>\n'
+             b'Dec  1 10:00:03 mx postfix/cleanup[2]: 4A1B2C3D4F: milter-reject: END-OF-MESSAGE from unknown[192.0.2.1]'
+             b': 5.7.1 Spam message rejected; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<example.org>\n')
+    summary = log_stats.report(raw_of(lines))
+    assert summary['counts']['rejected'] == 3
+    assert summary['rejects']['by_action'] == {'milter-reject': 3}
+    assert [(item['restriction'], item['count']) for item in summary['rejects']['by_restriction']] == [('milter', 3)]
