@@ -4,119 +4,121 @@
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 
-Memory stays bounded whatever the size of the log. Delays go into
-log-spaced histogram buckets (as DDSketch does): bucket i holds the values in
-(GAMMA**(i-1), GAMMA**i] and stands for 2*GAMMA**i/(GAMMA+1), which is within
-RELATIVE_ERROR (1%) of every value in it; zeros have their own count. A
-percentile is the bucket of the value of that rank, so it is within 1% of the
-exact percentile (of the delays as Postfix logged them, with two significant
-digits). Counts, sums, maxima and bucket counts add up, so the raw form
-(to_raw()) of two files, two processes or two hosts merges exactly (merge()):
-the merge of two raws is the raw of the union of their lines. What is kept
-per relay, recipient domain and transport is bounded by max_keys per status:
-the least frequent keys are folded into "(other)" (counts stay exact in
-total); reasons and reject replies likewise.
+Delays are kept at Postfix's own resolution: Postfix logs a delay with two
+significant digits (0.055, 0.98, 1.2, 57; whole seconds from 10 s on), and a
+distribution counts each delay rounded to two significant digits (key()), so
+that 0.98 and 0.97 stay apart and 1108 s counts as 1100 s. A percentile is
+the delay of that rank rounded so: exactly the logged value below 100 s,
+within 5% of it above; the maximum and the sums (for the stage shares) are
+exact. Counts, sums, maxima and the counts of each value add up, so the raw
+form (to_raw()) of two files, two processes or two hosts merges exactly
+(merge()): the merge of two raws is the raw of the union of their lines.
+
+Memory stays flat whatever the size of the log: a block of lines is counted
+by the delays as logged (bytes), and folded into the distributions before
+the next block, so the exact counts per value never outgrow one block; a
+distribution has at most 90 values per decade. Per status, at most
+2 * max_keys relays, recipient domains and transports have distributions of
+their own; the others go to "(other)" (the status's totals stay exact), and
+one that becomes frequent later takes the place of the least frequent kept.
+Reason and reply tables are bounded the same way, and long reasons are cut
+in the report (the raw form keeps the whole normalised text, the key that
+merges).
 """
 
 from __future__ import annotations
 
-import collections
 import datetime
-import math
 
 from ansible_collections.mailops.postfix.plugins.module_utils import log_lines
 
-FORMAT = 'mailops.postfix.postfix_log/1'
-RELATIVE_ERROR = 0.01
-GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
-_LOG_GAMMA = math.log(GAMMA)
+FORMAT = 'mailops.postfix.postfix_log/2'
+RESOLUTION = 'two significant digits'
 STAGES = ('delay', 'before_qmgr', 'in_qmgr', 'conn_setup', 'transmission')
 DIMENSIONS = ('relay', 'domain', 'transport')
 OTHER = '(other)'
 PERCENTILES = (('p50', 0.5), ('p90', 0.9), ('p99', 0.99))
 DEFAULT_MAX_KEYS = 100
-# Per status, normalising a deferral reason costs a few regular expressions: remember the last ones.
+# A reason or reply in the report: about this many characters (the raw form keeps the whole normalised text).
+REASON_LENGTH = 200
+# Normalising a reason costs a few regular expressions: the last ones are remembered, when they are short.
 _NORMALISED_CACHE = 5000
-
-
-def bucket_of(value):
-    """The bucket index of a positive value."""
-    return math.ceil(math.log(value) / _LOG_GAMMA)
-
-
-def bucket_value(index):
-    """The value a bucket stands for: within RELATIVE_ERROR of everything in it."""
-    return 2 * GAMMA ** index / (GAMMA + 1)
+_CACHED_TEXT = 512
 
 
 # ---------------------------------------------------------------------------
-# Distributions: {'zero': n, 'buckets': {index: n}, 'sum_us': s, 'max': m}. In the raw form the buckets are
-# the text "index:n index:n ..." (sorted): Ansible walks every value of a module's result, and a raw form holds
-# tens of thousands of buckets; as text they are a few thousand values. The sum is in whole microseconds
-# (Postfix logs at most six decimals), so that it adds up exactly in any order, as the rest does.
+# Delays at Postfix's resolution: a delay's key is its value in microseconds rounded to two significant digits.
+
+def key(micros):
+    """The key of a delay in whole microseconds: rounded half up to two significant digits, as Postfix rounds."""
+    if micros < 100:
+        return micros
+    step = 10 ** (len(str(micros)) - 2)
+    return (micros + step // 2) // step * step
+
+
+def seconds(micros):
+    """A key or a sum as the report gives it: seconds (0.055, 1.2, 1100.0)."""
+    return micros / 1e6
+
+
+def delay_micros(text):
+    """A delay as logged (bytes, digits with one optional point: the pattern ensures it) in whole microseconds.
+    Postfix writes at most six decimals; more are rounded away."""
+    whole, dummy, fraction = text.partition(b'.')
+    return int(whole or b'0') * 1000000 + (int((fraction + b'000000')[:6]) if fraction else 0)
+
+
+# ---------------------------------------------------------------------------
+# Distributions: {'values': {key: count}, 'sum_us': exact sum in microseconds, 'max': exact maximum in
+# microseconds}. In the raw form the values are the text "key:count key:count ..." (sorted): Ansible walks every
+# value of a module's result, and the text is one value.
 
 def new_distribution():
-    return {'zero': 0, 'buckets': {}, 'sum_us': 0, 'max': 0.0}
-
-
-def add_value(dist, value, index, count):
-    """Add ``count`` occurrences of ``value`` (in bucket ``index``, None for zero)."""
-    if index is None:
-        dist['zero'] += count
-    else:
-        buckets = dist['buckets']
-        buckets[index] = buckets.get(index, 0) + count
-        dist['sum_us'] += round(value * 1e6) * count
-        if value > dist['max']:
-            dist['max'] = value
+    return {'values': {}, 'sum_us': 0, 'max': 0}
 
 
 def merge_distribution(into, other):
     """Add distribution ``other`` (either form) to ``into`` (the working form)."""
-    into['zero'] += other['zero']
-    buckets = into['buckets']
-    for index, count in bucket_pairs(other['buckets']):
-        buckets[index] = buckets.get(index, 0) + count
+    values = into['values']
+    for value, count in value_pairs(other['values']):
+        values[value] = values.get(value, 0) + count
     into['sum_us'] += other['sum_us']
     into['max'] = max(into['max'], other['max'])
 
 
-def distribution_count(dist):
-    return dist['zero'] + sum(count for dummy, count in bucket_pairs(dist['buckets']))
+def value_pairs(values):
+    """(key, count) of the values of either form."""
+    if isinstance(values, dict):
+        return values.items()
+    return [tuple(map(int, pair.split(':'))) for pair in values.split()]
 
 
-def bucket_pairs(buckets):
-    """(index, count) of the buckets of either form."""
-    if isinstance(buckets, dict):
-        return buckets.items()
-    return [tuple(map(int, pair.split(':'))) for pair in buckets.split()]
+def values_text(values):
+    return ' '.join('%d:%d' % pair for pair in sorted(values.items()))
 
 
-def bucket_text(buckets):
-    return ' '.join('%d:%d' % pair for pair in sorted(buckets.items()))
+def sorted_values(dist):
+    """The (key, count) of a distribution, smallest first, and their total."""
+    pairs = sorted(value_pairs(dist['values']))
+    return pairs, sum(count for dummy, count in pairs)
+
+
+def rank_value(pairs, total, rank):
+    """The key of 0-based ``rank`` among the values (sorted pairs of their keys and counts)."""
+    seen = 0
+    for value, count in pairs:
+        seen += count
+        if rank < seen:
+            return value
+    return pairs[-1][0] if total else None
 
 
 def quantile(dist, fraction):
-    """The value of rank floor(fraction * (n - 1)) (0-based) among the n values, within RELATIVE_ERROR;
-    None when empty. The last rank is the exact maximum."""
-    total = distribution_count(dist)
-    return rank_value(dist, int(fraction * (total - 1))) if total else None
-
-
-def rank_value(dist, rank):
-    """The value of 0-based ``rank`` among the values of a distribution, within RELATIVE_ERROR."""
-    pairs = sorted(bucket_pairs(dist['buckets']))
-    total = dist['zero'] + sum(n for dummy, n in pairs)
-    if rank >= total - 1:
-        return dist['max'] if pairs else 0.0
-    seen = dist['zero']
-    if rank < seen:
-        return 0.0
-    for index, count in pairs:
-        seen += count
-        if rank < seen:
-            return min(bucket_value(index), dist['max'])
-    return dist['max']
+    """The value of rank floor(fraction * (n - 1)) (0-based) among the n values, in microseconds rounded to two
+    significant digits; None when empty."""
+    pairs, total = sorted_values(dist)
+    return rank_value(pairs, total, int(fraction * (total - 1))) if total else None
 
 
 # ---------------------------------------------------------------------------
@@ -138,9 +140,7 @@ def compact(table, max_keys, merge, new):
         return
     size = (lambda item: item['count']) if isinstance(next(iter(table.values())), dict) else (lambda item: item)
     ranked = sorted((name for name in table if name != OTHER), key=lambda name: size(table[name]), reverse=True)
-    folded = table.pop(OTHER, None)
-    if folded is None:
-        folded = new()
+    folded = merge(new(), table.pop(OTHER)) if OTHER in table else new()  # a new one: the table's are not changed
     for name in ranked[max_keys - 1:]:
         folded = merge(folded, table.pop(name))
     table[OTHER] = folded
@@ -165,6 +165,60 @@ def _merge_tables(into, other):
     return into
 
 
+class KeyedGroups:
+    """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
+    their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
+    (``waiting``, bounded as a Misra-Gries summary): when its count passes the least frequent name kept, it
+    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions)."""
+
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor')
+
+    def __init__(self, capacity):
+        self.groups = {OTHER: new_group()}
+        self.capacity = capacity + 1  # and OTHER
+        self.waiting = {}
+        self.floor = 0  # the count of the least frequent name kept, when the table is full
+
+    def group(self, name, count):
+        """The group that counts ``count`` more deliveries to ``name``."""
+        group = self.groups.get(name)
+        if group is not None:
+            return group
+        groups = self.groups
+        if len(groups) < self.capacity:
+            group = groups[name] = new_group()
+            return group
+        waiting = self.waiting.get(name, 0) + count
+        if waiting <= max(self.floor, 1):  # a name seen once never takes another's place
+            self.waiting[name] = waiting
+            if len(self.waiting) > 10 * self.capacity:
+                self._forget()
+            return groups[OTHER]
+        # name takes the place of the least frequent one, which now waits with its count.
+        self.waiting.pop(name, None)
+        least = min((item for item in groups if item != OTHER), key=lambda item: groups[item]['count'])
+        evicted = groups.pop(least)
+        other = groups[OTHER]
+        merge_group(other, evicted)
+        self.waiting[least] = evicted['count']
+        group = groups[name] = new_group()
+        prior = waiting - count
+        group['count'] += prior  # its earlier deliveries, counted in OTHER so far
+        other['count'] -= prior
+        self.floor = min(item['count'] for name, item in groups.items() if name != OTHER)
+        return group
+
+    def _forget(self):
+        """Misra-Gries: lower every waiting count by the median one, and forget those at zero."""
+        cut = sorted(self.waiting.values())[len(self.waiting) // 2]
+        self.waiting = {name: count - cut for name, count in self.waiting.items() if count > cut}
+
+    def settle(self):
+        """Recompute the floor (after a block's deliveries were added)."""
+        if len(self.groups) >= self.capacity:
+            self.floor = min(item['count'] for name, item in self.groups.items() if name != OTHER)
+
+
 # ---------------------------------------------------------------------------
 # Accumulating what log_lines.scan() finds
 
@@ -176,10 +230,10 @@ class LogStats:
         self.lines = self.received = self.connects = self.forwarded = 0
         self.skipped, self.examples = 0, []  # lines that could not be read, and the first of them
         self.first = self.last = None
-        # (status, dimension, name) -> five {delay as logged: count}, filled by log_lines.scan(): a line
-        # costs a few increments; fold() turns them into buckets per status and per key.
+        # (status, dimension, name) -> five {delay as logged: count}, filled by log_lines.scan() for one block
+        # (a line costs a few increments), then folded into the distributions.
         self.combos = {}
-        self.deliveries = {}
+        self.deliveries = {}  # status -> {'all': group, 'relay': KeyedGroups, 'domain': ..., 'transport': ...}
         self.expired = {}
         self.reasons = {}
         self.rejects = {}
@@ -190,6 +244,7 @@ class LogStats:
     def read(self, data, stamps=None):
         """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader for the period."""
         self.add(log_lines.scan(data, stamps, self.combos))
+        self.fold()
 
     def skip(self, line):
         """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
@@ -207,21 +262,22 @@ class LogStats:
         self.connects += batch.connects
         self.forwarded += batch.forwarded
         if batch.deliveries is not self.combos:
-            for key, values in batch.deliveries.items():
-                slot = self.combos.setdefault(key, tuple(collections.defaultdict(int) for dummy in STAGES))
+            for combo, values in batch.deliveries.items():
+                slot = self.combos.setdefault(combo, tuple({} for dummy in STAGES))
                 for into, counts in zip(slot, values):
                     for value, count in counts.items():
-                        into[value] += count
+                        into[value] = into.get(value, 0) + count
         for status, reason in batch.reasons:
             self._count_text(self.reasons.setdefault(status.decode(), {}), reason)
         for status, count in batch.expired.items():
             if count:
                 self.expired[status] = self.expired.get(status, 0) + count
         for action, stage, reply in batch.rejects:
-            table = self.rejects.setdefault(action.decode(), {}).setdefault(log_lines.restriction_of(reply, stage, action), {})
+            table = self.rejects.setdefault(action.decode(), {}).setdefault(
+                log_lines.restriction_of(reply, stage, action), {})
             self._count_text(table, reply)
-        for key, count in batch.tls.items():
-            level, (direction, protocol, cipher, key_exchange) = b''.join(key[:4]) or b'other', key[4:]
+        for combo, count in batch.tls.items():
+            level, (direction, protocol, cipher, key_exchange) = b''.join(combo[:4]) or b'other', combo[4:]
             table = self.tls.setdefault('inbound' if direction == b'from' else 'outbound', {})
             for field, value in (('level', level), ('protocol', protocol), ('cipher', cipher),
                                  ('key_exchange', key_exchange.lower() or b'(not logged)')):
@@ -232,18 +288,18 @@ class LogStats:
             if stamp is not None:
                 self.first = stamp if self.first is None else min(self.first, stamp)
                 self.last = stamp if self.last is None else max(self.last, stamp)
-        if len(self.combos) > 5000:
-            self.fold()
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
         only in the host and the address normalise() takes out."""
-        key = log_lines.shape(raw)
-        text = self._texts.get(key)
+        shaped = log_lines.shape(raw)
+        text = self._texts.get(shaped)
         if text is None:
-            if len(self._texts) > _NORMALISED_CACHE:
-                self._texts.clear()
-            text = self._texts[key] = log_lines.normalise(key).decode('utf-8', 'replace')
+            text = log_lines.normalise(shaped).decode('utf-8', 'replace')
+            if len(shaped) <= _CACHED_TEXT:
+                if len(self._texts) >= _NORMALISED_CACHE:
+                    self._texts.clear()
+                self._texts[shaped] = text
         return text
 
     def _count_text(self, table, raw):
@@ -253,62 +309,65 @@ class LogStats:
             compact(table, 2 * self.max_keys, _sum_counts, int)
 
     def _value(self, raw):
-        """(value, bucket index or None for zero, microseconds) of a delay as logged."""
+        """(exact microseconds, key) of a delay as logged."""
         found = self._values.get(raw)
         if found is None:
-            value = float(raw)
-            found = self._values[raw] = (value, bucket_of(value) if value > 0 else None, round(value * 1e6))
+            micros = delay_micros(raw)
+            found = (micros, key(micros))
+            if len(self._values) < 20000:  # the values Postfix logs below 100 s are fewer; the rest is computed
+                self._values[raw] = found
         return found
 
     def fold(self):
-        """Turn the counted values into buckets, per status and per relay, domain and transport."""
+        """Turn the counted values of a block into distributions, per status and per relay, domain and transport."""
+        value = self._value
         touched = set()
-        for (status, dimension, key), slot in self.combos.items():
-            status = status.decode()
+        for (status, dimension, name), slot in self.combos.items():
             per_status = self.deliveries.get(status)
             if per_status is None:
-                per_status = self.deliveries[status] = {'all': new_group(), 'relay': {}, 'domain': {},
-                                                        'transport': {}}
+                per_status = self.deliveries[status] = dict(
+                    {'all': new_group()}, **{item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS})
             if dimension == 1:
-                key = key.lower() or b'(none)'
-            table = per_status[DIMENSIONS[dimension]]
-            name = key.decode('utf-8', 'replace')
-            group = table.get(name)
-            if group is None:
-                group = table[name] = new_group()
+                name = name.lower() or b'(none)'
+            count = sum(slot[0].values())
+            group = per_status[DIMENSIONS[dimension]].group(name.decode('utf-8', 'replace'), count)
             # Every delivery has one relay: the relays' counts add up to the status's.
             targets = [group, per_status['all']] if dimension == 0 else [group]
-            count = sum(slot[0].values())
             for group in targets:
                 group['count'] += count
             for stage, values in zip(STAGES, slot):
                 dists = [group['stages'][stage] for group in targets]
                 for raw, number in values.items():
-                    value, index, micros = self._value(raw)
+                    micros, rounded = value(raw)
                     for dist in dists:
-                        if index is None:
-                            dist['zero'] += number
-                            continue
-                        buckets = dist['buckets']
-                        buckets[index] = buckets.get(index, 0) + number
+                        counts = dist['values']
+                        counts[rounded] = counts.get(rounded, 0) + number
                         dist['sum_us'] += micros * number
-                        if value > dist['max']:
-                            dist['max'] = value
+                        if micros > dist['max']:
+                            dist['max'] = micros
             touched.add(status)
-        self.combos = {}
+        self.combos.clear()
         for status in touched:
             for dimension in DIMENSIONS:
-                compact(self.deliveries[status][dimension], self.max_keys, _merge_groups, new_group)
+                self.deliveries[status][dimension].settle()
 
     def to_raw(self):
         """The mergeable form: plain data (JSON-ready); see merge() and report()."""
         self.fold()
+        deliveries = {}
+        for status, per_status in self.deliveries.items():
+            deliveries[status.decode('utf-8', 'replace')] = tables = {'all': per_status['all']}
+            for dimension in DIMENSIONS:
+                table = tables[dimension] = dict(per_status[dimension].groups)
+                if not table[OTHER]['count'] and not table[OTHER]['stages']['delay']['values']:
+                    del table[OTHER]
+                compact(table, self.max_keys, _merge_groups, new_group)
         return {
-            'format': FORMAT, 'relative_error': RELATIVE_ERROR, 'max_keys': self.max_keys,
+            'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': self.max_keys,
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
-            'deliveries': _raw_deliveries(self.deliveries),
+            'deliveries': _raw_deliveries(deliveries),
             'expired': dict(self.expired), 'reasons': self.reasons, 'rejects': self.rejects, 'tls': self.tls,
         }
 
@@ -317,12 +376,12 @@ class LogStats:
 # Merging raw forms: files, processes, hosts
 
 class MergeError(ValueError):
-    """Raw forms that cannot be merged: another format or another error bound."""
+    """Raw forms that cannot be merged: another format."""
 
 
 def _raw_group(group):
     return {'count': group['count'], 'stages': {
-        stage: dict(dist, buckets=bucket_text(dist['buckets']))
+        stage: dict(dist, values=values_text(dist['values']) if isinstance(dist['values'], dict) else dist['values'])
         for stage, dist in group['stages'].items()}}
 
 
@@ -335,23 +394,22 @@ def _raw_deliveries(deliveries):
 def merge(*raws, max_keys=None):
     """The raw form of the union of the lines behind ``raws`` (pure: the arguments are not changed).
 
-    Counts, sums, maxima and histogram buckets add up exactly. Each status keeps at most ``max_keys``
+    Counts, sums, maxima and the counts of each value add up exactly. Each status keeps at most ``max_keys``
     (default: the largest of the inputs') relays, domains and transports; the others are folded into "(other)".
     """
     raws = [raw for raw in raws if raw]
     for raw in raws:
-        if raw.get('format') != FORMAT or raw.get('relative_error') != RELATIVE_ERROR:
-            raise MergeError('cannot merge postfix_log results of format %r with relative error %r; this merge '
-                             'reads %s with %s' % (raw.get('format'), raw.get('relative_error'), FORMAT,
-                                                   RELATIVE_ERROR))
+        if raw.get('format') != FORMAT:
+            raise MergeError('cannot merge postfix_log results of format %r; this merge reads %s (the hosts run '
+                             'another version of mailops.postfix)' % (raw.get('format'), FORMAT))
     if max_keys is None:
         max_keys = max([raw['max_keys'] for raw in raws] or [DEFAULT_MAX_KEYS])
     stamps = [raw[field] for raw in raws for field in ('first', 'last') if raw[field] is not None]
-    merged = {'format': FORMAT, 'relative_error': RELATIVE_ERROR, 'max_keys': max_keys,
+    merged = {'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': max_keys,
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}
     for field in ('lines', 'received', 'connects', 'forwarded'):
         merged[field] = sum(raw[field] for raw in raws)
-    skipped = [raw.get('skipped') or {'count': 0, 'examples': []} for raw in raws]
+    skipped = [raw['skipped'] for raw in raws]
     merged['skipped'] = {'count': sum(item['count'] for item in skipped),
                          'examples': [text for item in skipped for text in item['examples']][:log_lines.EXAMPLES]}
     for field in ('expired', 'reasons', 'rejects', 'tls'):
@@ -378,22 +436,19 @@ def merge(*raws, max_keys=None):
 # ---------------------------------------------------------------------------
 # The report
 
-def _rounded(value):
-    return None if value is None else round(value, 3)
-
-
 def summarize_group(group):
     """count, p50/p90/p99/max of the total delay and of each stage, and the stage that dominates."""
     summary = {'count': group['count']}
     sums = {}
     for stage in STAGES:
         dist = group['stages'][stage]
-        if not distribution_count(dist):
+        pairs, total = sorted_values(dist)
+        if not total:
             # No delivery (a quiet host): the same keys, so that log.delivery.sent.delay.p99 reads as null.
             summary[stage] = dict({name: None for name, dummy in PERCENTILES}, max=None)
             continue
-        summary[stage] = dict({name: _rounded(quantile(dist, fraction)) for name, fraction in PERCENTILES},
-                              max=_rounded(dist['max']))
+        summary[stage] = dict({name: seconds(rank_value(pairs, total, int(fraction * (total - 1))))
+                               for name, fraction in PERCENTILES}, max=seconds(dist['max']))
         if stage != 'delay':
             sums[stage] = dist['sum_us']
     total = sum(sums.values())
@@ -402,9 +457,14 @@ def summarize_group(group):
     return summary
 
 
+def cut(text, length=REASON_LENGTH):
+    """A reason or reply as the report shows it: at most about ``length`` characters."""
+    return text if len(text) <= length else text[:length - 3].rstrip() + '...'
+
+
 def _top(table, top, name_field):
     ranked = sorted(table.items(), key=lambda item: (-item[1], item[0]))
-    return [{name_field: name, 'count': count} for name, count in ranked[:top]]
+    return [{name_field: cut(name), 'count': count} for name, count in ranked[:top]]
 
 
 def report(raw, top=10):
@@ -452,8 +512,8 @@ def report(raw, top=10):
     return {
         'period': {'first': when(raw['first']), 'last': when(raw['last'])},
         'lines': raw['lines'],
-        'skipped_lines': raw.get('skipped') or {'count': 0, 'examples': []},
-        'relative_error': raw['relative_error'],
+        'skipped_lines': raw['skipped'],
+        'resolution': raw['resolution'],
         'counts': counts,
         'delivery': delivery,
         'deferral_reasons': _top(reasons.get('deferred', {}), top, 'reason'),

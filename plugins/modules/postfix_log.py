@@ -18,7 +18,9 @@ description:
     C(maillog-20261201.gz), Postfix's own C(postfix.log.20261201-120000.gz)), or the systemd journal. Lines written by
     postlogd (O(path) is C(maillog_file)), by syslog (traditional or RFC 3339 time stamps) and by journalctl are read
     alike, from Postfix 3.7 to 3.10.
-  - Percentiles come from log-spaced histogram buckets with a relative error of at most 1%; memory stays bounded
+  - Delays are reported at Postfix's own resolution, two significant digits, so that a reported value is one Postfix
+    can log. A percentile is the delay of its rank in the log rounded to two significant digits, which is the value
+    Postfix logged when it is below 100 s (and within 5% of it above); the maximum is exact. Memory stays flat
     whatever the size of the log. With O(raw=true) the result carries the raw mergeable form, which the filter of a
     report playbook merges across hosts exactly.
   - Big files are read by several processes at once, compressed files each in its own process.
@@ -87,7 +89,7 @@ options:
     default: 0
   raw:
     description:
-      - Also return RV(raw), the mergeable form of the statistics (histogram buckets, counts, sums and maxima), which
+      - Also return RV(raw), the mergeable form of the statistics (the counts of each delay, counts, sums and maxima), which
         merges exactly with the raw form of other hosts or other windows.
     type: bool
     default: false
@@ -169,10 +171,10 @@ skipped_lines:
   type: dict
   sample: {"count": 1, "examples": ["Dec  1 10:00:01 mx postfix/smtp[2002]: 1B2C3D4E5F: to=<bob@example.net>,
            relay=none, delay=1..5, status=deferred (connect to mx.example.net[192.0.2.1]:25: Connection refused)"]}
-relative_error:
-  description: The bound of the relative error of the percentiles (0.01).
+resolution:
+  description: The resolution of the reported delays, V(two significant digits) (as Postfix logs them).
   returned: always
-  type: float
+  type: str
 counts:
   description:
     - Deliveries per status (C(sent), C(deferred), C(bounced) and any other status logged); C(delivered) is C(sent)
@@ -246,8 +248,9 @@ tls:
            "outbound": {"established": 23395, "level": {"Untrusted": 11587, "Verified": 5915, "Trusted": 5893}}}
 raw:
   description:
-    - The mergeable form. Histogram bucket I(i) holds the delays in (gamma^(i-1), gamma^i], gamma = 1.01/0.99; counts,
-      sums, maxima and buckets add up, so the raw forms of several hosts merge exactly.
+    - The mergeable form. Each distribution counts the delays rounded to two significant digits (C(values), the
+      text C(microseconds:count ...)), with their exact sum (C(sum_us)) and maximum (C(max), microseconds); counts,
+      sums, maxima and the counts of each value add up, so the raw forms of several hosts merge exactly.
   returned: when O(raw=true)
   type: dict
 '''
