@@ -326,15 +326,17 @@ def file_parts(path, since, until, warnings):
 # Reading: pieces of files in processes, and the journal
 
 def plan_work(parts, processes):
-    """Split big uncompressed parts, then deal the parts out to the processes, largest first."""
+    """Split big uncompressed parts, then deal the parts out to the processes, largest first. A piece is (path,
+    start, end, reference, order), order being where it is in the log (the file's place among the files, oldest
+    first, and the start)."""
     pieces = []
-    for path, start, end, reference in parts:
+    for index, (path, start, end, reference) in enumerate(parts):
         if start is None:
-            pieces.append((os.path.getsize(path) * COMPRESSION_RATIO, (path, None, None, reference)))
+            pieces.append((os.path.getsize(path) * COMPRESSION_RATIO, (path, None, None, reference, (index, 0))))
             continue
         count = max(1, min(processes, (end - start) // SPLIT_SIZE))
         bounds = [start + (end - start) * number // count for number in range(count)] + [end]
-        pieces.extend((high - low, (path, low, high, reference)) for low, high in zip(bounds, bounds[1:]))
+        pieces.extend((high - low, (path, low, high, reference, (index, low))) for low, high in zip(bounds, bounds[1:]))
     workers = [[0, []] for dummy in range(max(1, min(processes, len(pieces))))]
     for size, piece in sorted(pieces, key=lambda item: -item[0]):
         lightest = min(workers, key=lambda worker: worker[0])
@@ -344,10 +346,12 @@ def plan_work(parts, processes):
 
 
 def read_pieces(pieces, since, until, new_stats):
-    """The raw statistics of some pieces of files (in one process), and the warnings of what could not be read."""
+    """(the raw statistics, what each piece leaves to log_stats.stitch(), the warnings of what could not be read)
+    of some pieces of files, in one process."""
     stats = new_stats()
     warnings = []
-    for path, start, end, reference in pieces:
+    for path, start, end, reference, order in pieces:
+        stats.begin_piece(order)
         stamps = log_lines.StampReader(reference)
         try:
             if start is None:
@@ -365,7 +369,7 @@ def read_pieces(pieces, since, until, new_stats):
                     stats.read(block, stamps)
         except OSError as error:
             warnings.append('%s: reading stopped: %s' % (path, error.strerror or error))
-    return stats.to_raw(), warnings
+    return stats.to_raw(), stats.carries(), warnings
 
 
 def _line_end(handle, offset):
@@ -392,7 +396,7 @@ def read_stream(stats, handle, since, until, stamps):
 
 
 def read_in_processes(work, since, until, new_stats):
-    """The raw statistics of each worker's pieces, and the warnings: this process reads the first share, a
+    """([(raw statistics, carries)] of each worker's pieces, the warnings): this process reads the first share, a
     forked child each other one (a child inherits everything it needs, so nothing but its result crosses a
     pipe)."""
     children = []
@@ -414,8 +418,8 @@ def read_in_processes(work, since, until, new_stats):
         children.append((pid, reader))
     results, warnings, failures = [], [], []
     try:
-        raw, more = read_pieces(work[0], since, until, new_stats)
-        results.append(raw)
+        raw, carries, more = read_pieces(work[0], since, until, new_stats)
+        results.append((raw, carries))
         warnings.extend(more)
     finally:
         for pid, reader in children:
@@ -426,8 +430,8 @@ def read_in_processes(work, since, until, new_stats):
                     status, value = 'error', 'a reading process ended without a result'
             os.waitpid(pid, 0)
             if status == 'ok':
-                results.append(value[0])
-                warnings.extend(value[1])
+                results.append(value[:2])
+                warnings.extend(value[2])
             else:
                 failures.append(value)
     if failures:

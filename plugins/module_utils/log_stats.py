@@ -28,7 +28,11 @@ merges).
 
 from __future__ import annotations
 
-import datetime
+import base64
+import collections
+import json
+import zlib
+from collections import defaultdict
 
 from ansible_collections.mailops.postfix.plugins.module_utils import log_lines
 
@@ -39,8 +43,6 @@ DIMENSIONS = ('relay', 'domain', 'transport')
 OTHER = '(other)'
 PERCENTILES = (('p50', 0.5), ('p90', 0.9), ('p99', 0.99))
 DEFAULT_MAX_KEYS = 100
-# A reason or reply in the report: about this many characters (the raw form keeps the whole normalised text).
-REASON_LENGTH = 200
 # Normalising a reason costs a few regular expressions: the last ones are remembered, when they are short.
 _NORMALISED_CACHE = 5000
 _CACHED_TEXT = 512
@@ -222,29 +224,139 @@ class KeyedGroups:
 # ---------------------------------------------------------------------------
 # Accumulating what log_lines.scan() finds
 
+class TopCounts:
+    """The most frequent (or largest) names of an unbounded set (senders, recipients, clients...) in bounded
+    memory: a weighted Misra-Gries summary. When it holds more than twice ``capacity`` names, every count is
+    lowered by the (capacity + 1)-th largest and the names at zero are forgotten; ``error`` adds up what was
+    taken, so that each count is at most ``error`` below the true one (0: exact). Two summaries merge: add, then
+    reduce."""
+
+    __slots__ = ('counts', 'error', 'capacity')
+
+    def __init__(self, capacity):
+        self.counts = collections.defaultdict(int)
+        self.error = 0
+        self.capacity = capacity
+
+    def reduce(self, slack=10):
+        """Reduce to ``capacity`` names when there are more than ``slack`` times as many (0: always)."""
+        counts = self.counts
+        if len(counts) <= max(slack, 1) * self.capacity:
+            return
+        cut = sorted(counts.values(), reverse=True)[self.capacity]
+        self.error += cut
+        self.counts = collections.defaultdict(int, {name: count - cut for name, count in counts.items()
+                                                    if count > cut})
+
+    def to_raw(self):
+        self.reduce(0)
+        return {'counts': {name.decode('utf-8', 'replace') if isinstance(name, bytes) else name: count
+                           for name, count in self.counts.items()}, 'error': self.error}
+
+
+def merge_tops(raws, capacity):
+    """The raw form of the TopCounts of several raw forms."""
+    merged = TopCounts(capacity)
+    for raw in raws:
+        counts = merged.counts
+        for name, count in raw['counts'].items():
+            counts[name] = counts.get(name, 0) + count
+        merged.error += raw['error']
+    return merged.to_raw()
+
+
+# The top tables of the raw form: each a TopCounts, by count or by size in bytes.
+TOPS = ('senders', 'sender_bytes', 'recipients', 'recipient_bytes', 'sending_domains', 'sending_domain_bytes',
+        'sending_hosts', 'reject_clients', 'reject_senders')
+# Per hour: the messages received, delivered, deferred, bounced and rejected.
+TRAFFIC = ('received', 'delivered', 'deferred', 'bounced', 'rejected')
+# The queue IDs remembered (messages in the queue, arrived and deferred ones), each at most: beyond, the oldest
+# are forgotten (a delivery of theirs then has no size, a deferral counts as a new message).
+QUEUE_IDS = 30000
+# The counts of delays as logged are folded into the distributions every this many blocks (64 MB of lines), or
+# beyond this many combinations of status, relay, domain and transport: a few MB at most.
+FOLD_BLOCKS = 32
+FOLD_COMBOS = 5000
+
+
 class LogStats:
-    """The statistics of one process: read() blocks of log lines, to_raw() for the mergeable form."""
+    """The statistics of one process: read() blocks of log lines, to_raw() for the mergeable form.
+
+    A block is cut where the hour changes (per-hour traffic); each piece is read with the patterns of
+    log_lines, one pass each: arrivals (client=, pickup), the queue manager (sender and size, expiry,
+    removal), deliveries, rejects, TLS, connections, warnings. The queue IDs link them: a message's size
+    (from its first qmgr line) goes to the bytes received, its sender and sending domain, and to the bytes
+    and recipients of each of its deliveries.
+
+    Several processes read pieces of one log (log_files): begin_piece() starts one, and carries() gives
+    for each piece what only another piece can complete (a message that arrived in the piece before, a
+    delivery of a message sized there, a message deferred there and again here); stitch() completes them.
+    """
 
     def __init__(self, max_keys=DEFAULT_MAX_KEYS):
         self.max_keys = max_keys
         self.lines = self.received = self.connects = self.forwarded = 0
         self.skipped, self.examples = 0, []  # lines that could not be read, and the first of them
         self.first = self.last = None
-        # (status, dimension, name) -> five {delay as logged: count}, filled by log_lines.scan() for one block
-        # (a line costs a few increments), then folded into the distributions.
+        # (status, dimension, name) -> five {delay as logged: count}, for one block (a line costs a few
+        # increments), then folded into the distributions.
         self.combos = {}
         self.deliveries = {}  # status -> {'all': group, 'relay': KeyedGroups, 'domain': ..., 'transport': ...}
         self.expired = {}
         self.reasons = {}
         self.rejects = {}
         self.tls = {}
+        self.problems = {}    # warning, fatal, panic -> daemon -> normalised message -> count
+        self.hours = {}       # hour (epoch) -> [received, delivered, deferred, bounced, rejected]
+        self.bytes_received = self.bytes_delivered = self.deferred_messages = 0
+        self.tops = {name: TopCounts(10 * max_keys) for name in TOPS}
+        # The queue: queue ID -> client (arrived, not yet seen by qmgr); -> size * 2 + 1 if it arrived in this
+        # piece (qmgr saw it); deferred ones.
+        self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
+        self.pieces = []      # what each piece leaves to stitch(): see begin_piece()
+        self.head = None      # the current piece's, while its first block is read
+        self._blocks = 0
         self._values = {}
         self._texts = {}
+        self._reason_texts = {}
+        self._replies = {}
+        self._programs = {}
 
-    def read(self, data, stamps=None):
-        """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader for the period."""
-        self.add(log_lines.scan(data, stamps, self.combos))
-        self.fold()
+    # -- pieces of a log read by several processes
+
+    def begin_piece(self, order):
+        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+        self._end_piece()
+        self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
+        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
+        self.pieces.append(self.head)
+
+    def _end_piece(self):
+        if self.pieces:
+            piece = self.pieces[-1]
+            piece['arrived'] = self.arrived
+            piece['sizes'] = {qid: value >> 1 for qid, value in self.sizes.items()}
+            piece['open_deferred'] = list(self.deferred_ids)
+
+    def carries(self):
+        """What each piece leaves to stitch(), in the order of the log."""
+        self._end_piece()
+        return sorted(self.pieces, key=lambda piece: piece['order'])
+
+    # -- reading
+
+    def read(self, data, stamps):
+        """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader."""
+        for hour, piece in log_lines.hour_pieces(data, stamps):
+            self._read_hour(piece, hour)
+        first, last = stamps(data), stamps(data[data.rfind(b'\n', 0, len(data) - 1) + 1:])
+        for stamp in (first, last):
+            if stamp is not None:
+                self.first = stamp if self.first is None else min(self.first, stamp)
+                self.last = stamp if self.last is None else max(self.last, stamp)
+        self._bound()
+        if self.head is not None:
+            self.head['open'] = False
 
     def skip(self, line):
         """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
@@ -253,41 +365,221 @@ class LogStats:
         if len(self.examples) < log_lines.EXAMPLES:
             self.examples.append(log_lines.example(line))
 
-    def add(self, batch):
-        """Count one log_lines.Batch (its deliveries may already be in self.combos: see read())."""
-        self.lines += batch.lines
-        self.skipped += batch.skipped
-        self.examples.extend(batch.examples[:log_lines.EXAMPLES - len(self.examples)])
-        self.received += batch.received
-        self.connects += batch.connects
-        self.forwarded += batch.forwarded
-        if batch.deliveries is not self.combos:
-            for combo, values in batch.deliveries.items():
-                slot = self.combos.setdefault(combo, tuple({} for dummy in STAGES))
-                for into, counts in zip(slot, values):
-                    for value, count in counts.items():
-                        into[value] = into.get(value, 0) + count
-        for status, reason in batch.reasons:
-            self._count_text(self.reasons.setdefault(status.decode(), {}), reason)
-        for status, count in batch.expired.items():
-            if count:
-                self.expired[status] = self.expired.get(status, 0) + count
-        for action, stage, reply in batch.rejects:
-            table = self.rejects.setdefault(action.decode(), {}).setdefault(
-                log_lines.restriction_of(reply, stage, action), {})
-            self._count_text(table, reply)
-        for combo, count in batch.tls.items():
-            level, (direction, protocol, cipher, key_exchange) = b''.join(combo[:4]) or b'other', combo[4:]
+    def _read_hour(self, data, hour):  # pylint: disable=too-many-locals,too-many-branches,too-many-statements
+        """Count the lines of one hour (bytes, whole lines), in one pass of log_lines.LINE. The loop is written out
+        (local names, defaultdicts, no calls for the frequent lines): this is where the time goes."""
+        L = log_lines  # pylint: disable=invalid-name
+        kinds = L.KINDS
+        delivery, received_kind, queued, removal, tls_kind, connection = (
+            L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.TLS, L.CONNECTION)
+        arrived, sizes, deferred_ids, tops = self.arrived, self.sizes, self.deferred_ids, self.tops
+        head = self.head if self.head is not None and self.head.get('open', True) else None
+        combos, programs, reason_texts, reasons = self.combos, self._programs, self._reason_texts, self.reasons
+        hosts = tops['sending_hosts'].counts
+        senders, sender_bytes = tops['senders'].counts, tops['sender_bytes'].counts
+        domains, domain_bytes = tops['sending_domains'].counts, tops['sending_domain_bytes'].counts
+        recipients, recipient_bytes = tops['recipients'].counts, tops['recipient_bytes'].counts
+        tls = collections.defaultdict(int)
+        rfind = data.rfind
+        received = read = connects = sent = deferred = bounced = forwarded = rejected = 0
+        bytes_received = bytes_delivered = 0
+        for found in L.LINE.finditer(data):
+            kind = kinds[found.lastindex]
+            if kind == delivery:
+                qid, recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = \
+                    found.groups()[:11]
+                read += 1
+                # The program with its pid ("postfix/smtp[123"), before the match: its transport.
+                start = found.start()
+                program = data[rfind(b' ', 0, start) + 1:start]  # (a search backwards: it costs the distance)
+                transport = programs.get(program)
+                if transport is None:
+                    if len(programs) > 5000:  # one per process: forget them now and then
+                        programs.clear()
+                    transport = programs[program] = L.transport_of(program[:program.rfind(b'[')])
+                combo = (status, relay, domain, transport)
+                slot = combos.get(combo)
+                if slot is None:
+                    slot = combos[combo] = (defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int),
+                                            defaultdict(int))
+                slot[0][delay] += 1
+                if before is not None:
+                    slot[1][before] += 1
+                    slot[2][inside] += 1
+                    slot[3][setup] += 1
+                    slot[4][transmission] += 1
+                if status == b'sent':
+                    if rest is not None and rest[:13] == b'forwarded as ':
+                        forwarded += 1
+                        continue
+                    sent += 1
+                    recipient = recipient.lower()
+                    recipients[recipient] += 1
+                    value = sizes.get(qid)
+                    if value is not None:
+                        bytes_delivered += value >> 1
+                        recipient_bytes[recipient] += value >> 1
+                    elif head is not None:
+                        head['sent'].setdefault(qid, []).append(recipient)
+                    continue
+                if status == b'deferred':
+                    deferred += 1
+                    if qid not in deferred_ids:
+                        deferred_ids[qid] = True
+                        self.deferred_messages += 1
+                        value = sizes.get(qid)
+                        if (value is None or not value & 1) and self.head is not None:
+                            # It may have been deferred in the piece before: stitch() takes it out then.
+                            self.head['deferred'][qid] = True
+                elif status == b'bounced':
+                    bounced += 1
+                # The reason, normalised: remembered by its text, then by its shape.
+                text = reason_texts.get(rest)
+                if text is None:
+                    text = self._text(L.reason_of(rest))
+                    if len(reason_texts) >= _NORMALISED_CACHE:
+                        reason_texts.clear()
+                    reason_texts[rest] = text
+                table = reasons.get(status)
+                if table is None:
+                    table = reasons[status] = defaultdict(int)
+                table[text] += 1
+            elif kind == queued:
+                # A message's sender and size (its first qmgr line: later ones are retries).
+                qid, sender, size = found.group(1, L.SENDER, L.SIZE)
+                if qid in sizes:
+                    continue
+                size = int(size)
+                client = arrived.pop(qid, None)
+                if client is None:
+                    # A retry, a bounce notice, or a message that arrived in the piece before this one.
+                    sizes[qid] = size << 1
+                    if head is not None:
+                        head['queued'][qid] = (sender.lower() if sender else b'<>', size)
+                    continue
+                sizes[qid] = size << 1 | 1
+                # As _arrival(), written out.
+                sender = sender.lower() if sender else b'<>'
+                bytes_received += size
+                senders[sender] += 1
+                sender_bytes[sender] += size
+                domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+                domains[domain] += 1
+                domain_bytes[domain] += size
+            elif kind == received_kind:
+                qid, name, address = found.group(1, L.CLIENT_NAME, L.CLIENT_ADDRESS)
+                client = name if name and name != b'unknown' else b'[' + address + b']'  # as log_lines.client_name()
+                arrived[qid] = client
+                hosts[client] += 1
+                received += 1
+            elif kind == tls_kind:
+                tls[found.group(L.TLS_LEVEL, L.DIRECTION, L.PROTOCOL, L.CIPHER, L.KEY_EXCHANGE)] += 1
+            elif kind == connection:
+                connects += 1
+            elif kind == removal:
+                qid = found.group(1)
+                sizes.pop(qid, None)
+                deferred_ids.pop(qid, None)
+            else:
+                read += self._rare(data, found, kind, arrived)
+                if kind == L.PICKED_UP:
+                    received += 1
+                elif kind == L.REJECT and found.group(L.ACTION) in (b'reject', b'milter-reject'):
+                    rejected += 1
+        self.lines += data.count(b'\n')
+        self.received += received
+        self.connects += connects
+        self.forwarded += forwarded
+        self.bytes_received += bytes_received
+        self.bytes_delivered += bytes_delivered
+        if data.count(L.SKIPPED_MARK) > read:
+            count, examples = L.unreadable(data)
+            self.skipped += count
+            self.examples.extend(examples[:L.EXAMPLES - len(self.examples)])
+        for (level, direction, protocol, cipher, key_exchange), count in tls.items():
             table = self.tls.setdefault('inbound' if direction == b'from' else 'outbound', {})
-            for field, value in (('level', level), ('protocol', protocol), ('cipher', cipher),
-                                 ('key_exchange', key_exchange.lower() or b'(not logged)')):
+            for field, value in (('level', level or b'other'), ('protocol', protocol), ('cipher', cipher),
+                                 ('key_exchange', (key_exchange or b'(not logged)').lower())):
                 counts = table.setdefault(field, {})
                 name = value.decode('utf-8', 'replace')
                 counts[name] = counts.get(name, 0) + count
-        for stamp in (batch.first, batch.last):
-            if stamp is not None:
-                self.first = stamp if self.first is None else min(self.first, stamp)
-                self.last = stamp if self.last is None else max(self.last, stamp)
+        if hour is not None:
+            traffic = self.hours.get(hour)
+            if traffic is None:
+                traffic = self.hours[hour] = [0] * len(TRAFFIC)
+            for index, count in enumerate((received, sent, deferred, bounced, rejected)):
+                traffic[index] += count
+
+    def _rare(self, data, found, kind, arrived):
+        """Count a line of the rarer kinds (pickup, expiry, reject, problem); 1 if it is an expiry (a line with
+        log_lines.SKIPPED_MARK that was read)."""
+        L = log_lines  # pylint: disable=invalid-name
+        if kind == L.PICKED_UP:
+            arrived[found.group(1)] = b'pickup'
+        elif kind == L.EXPIRY:
+            expired = found.group(L.EXPIRED).decode()
+            self.expired[expired] = self.expired.get(expired, 0) + 1
+            return 1
+        elif kind == L.REJECT:
+            action = found.group(L.ACTION)
+            stage, reply, client, sender = L.reject_fields(found.group(L.ACTION_REST))
+            # The restriction and the normalised reply, remembered by the reply's shape.
+            shaped = L.shape(reply)
+            replies = self._replies
+            known = replies.get((action, stage, shaped))
+            if known is None:
+                if len(replies) >= _NORMALISED_CACHE:
+                    replies.clear()
+                known = replies[(action, stage, shaped)] = (
+                    action.decode(), L.restriction_of(reply, stage, action),
+                    L.normalise(shaped).decode('utf-8', 'replace'))
+            name, restriction, text = known
+            table = self.rejects.setdefault(name, {}).setdefault(restriction, {})
+            table[text] = table.get(text, 0) + 1
+            if len(table) > 4 * self.max_keys:
+                compact(table, 2 * self.max_keys, _sum_counts, int)
+            if action in (b'reject', b'milter-reject'):
+                tops = self.tops
+                if client:
+                    tops['reject_clients'].counts[L.client_name(client)] += 1
+                tops['reject_senders'].counts[sender.lower() if sender else b'<>'] += 1
+        elif kind == L.PROBLEM:
+            level, message = found.group(L.LEVEL, L.MESSAGE)
+            daemon = L.daemon_of(L.program_before(data, found.start()))
+            self._count_text(self.problems.setdefault(level.decode(), {}).setdefault(
+                daemon.decode('utf-8', 'replace'), {}), message)
+        return 0
+
+    def _arrival(self, sender, size, client):
+        """A message that arrived (smtpd, pickup) entered the queue: its sender (lower-cased; <> for the null
+        sender), sending domain and size. The sending domain is the sender's, or the client's for the null
+        sender, as pflogsumm counts it. (_read_hour() does the same, written out.)"""
+        tops = self.tops
+        self.bytes_received += size
+        tops['senders'].counts[sender] += 1
+        tops['sender_bytes'].counts[sender] += size
+        domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+        tops['sending_domains'].counts[domain] += 1
+        tops['sending_domain_bytes'].counts[domain] += size
+
+    def _bound(self):
+        """Keep the tables, the counts of delays as logged and the queue IDs bounded after a block."""
+        self._blocks += 1
+        if len(self.combos) > FOLD_COMBOS or self._blocks % FOLD_BLOCKS == 0:
+            self.fold()
+        for top in self.tops.values():
+            top.reduce()
+        for table in self.reasons.values():
+            if len(table) > 4 * self.max_keys:
+                compact(table, 2 * self.max_keys, _sum_counts, int)
+        for table in (self.arrived, self.sizes, self.deferred_ids):
+            while len(table) > QUEUE_IDS:
+                del table[next(iter(table))]
+        if self.head is not None:
+            for field in ('queued', 'sent', 'deferred'):
+                table = self.head[field]
+                while len(table) > QUEUE_IDS:
+                    del table[next(iter(table))]
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
@@ -319,32 +611,42 @@ class LogStats:
         return found
 
     def fold(self):
-        """Turn the counted values of a block into distributions, per status and per relay, domain and transport."""
-        value = self._value
+        """Turn the counted delays as logged into distributions, per status and per relay, domain and transport.
+
+        A delay is counted per (status, relay, domain, transport) as it is read, a few increments a line; the
+        counts are folded into the distributions of each dimension every FOLD_BLOCKS blocks and at the end
+        (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
+        sum of its relays' (to_raw())."""
+        cached, value = self._values, self._value
         touched = set()
-        for (status, dimension, name), slot in self.combos.items():
+        for (status, relay, domain, transport), slot in self.combos.items():
             per_status = self.deliveries.get(status)
             if per_status is None:
-                per_status = self.deliveries[status] = dict(
-                    {'all': new_group()}, **{item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS})
-            if dimension == 1:
-                name = name.lower() or b'(none)'
+                per_status = self.deliveries[status] = {item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
             count = sum(slot[0].values())
-            group = per_status[DIMENSIONS[dimension]].group(name.decode('utf-8', 'replace'), count)
-            # Every delivery has one relay: the relays' counts add up to the status's.
-            targets = [group, per_status['all']] if dimension == 0 else [group]
+            targets = [per_status[dimension].group(name.decode('utf-8', 'replace'), count) for dimension, name in (
+                ('relay', relay or b'none'), ('domain', domain.lower() or b'(none)'), ('transport', transport))]
             for group in targets:
                 group['count'] += count
-            for stage, values in zip(STAGES, slot):
-                dists = [group['stages'][stage] for group in targets]
-                for raw, number in values.items():
-                    micros, rounded = value(raw)
-                    for dist in dists:
-                        counts = dist['values']
-                        counts[rounded] = counts.get(rounded, 0) + number
-                        dist['sum_us'] += micros * number
-                        if micros > dist['max']:
-                            dist['max'] = micros
+            for stage, counts in zip(STAGES, slot):
+                if not counts:
+                    continue
+                # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
+                rounded_counts, total, largest = {}, 0, 0
+                for raw, number in counts.items():
+                    micros, rounded = cached.get(raw) or value(raw)
+                    rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
+                    total += micros * number
+                    if micros > largest:
+                        largest = micros
+                for group in targets:
+                    dist = group['stages'][stage]
+                    values = dist['values']
+                    for rounded, number in rounded_counts.items():
+                        values[rounded] = values.get(rounded, 0) + number
+                    dist['sum_us'] += total
+                    if largest > dist['max']:
+                        dist['max'] = largest
             touched.add(status)
         self.combos.clear()
         for status in touched:
@@ -356,7 +658,10 @@ class LogStats:
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
-            deliveries[status.decode('utf-8', 'replace')] = tables = {'all': per_status['all']}
+            every = new_group()
+            for group in per_status['relay'].groups.values():  # every delivery has one relay
+                merge_group(every, group)
+            deliveries[status.decode('utf-8', 'replace')] = tables = {'all': every}
             for dimension in DIMENSIONS:
                 table = tables[dimension] = dict(per_status[dimension].groups)
                 if not table[OTHER]['count'] and not table[OTHER]['stages']['delay']['values']:
@@ -368,8 +673,60 @@ class LogStats:
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
             'deliveries': _raw_deliveries(deliveries),
-            'expired': dict(self.expired), 'reasons': self.reasons, 'rejects': self.rejects, 'tls': self.tls,
+            'expired': dict(self.expired), 'rejects': self.rejects, 'tls': self.tls,
+            'reasons': {status.decode('utf-8', 'replace'): dict(table) for status, table in self.reasons.items()},
+            'problems': self.problems, 'hours': hours_text(self.hours),
+            'bytes': {'received': self.bytes_received, 'delivered': self.bytes_delivered},
+            'deferred_messages': self.deferred_messages,
+            'tops': {name: top.to_raw() for name, top in self.tops.items()},
         }
+
+
+def hours_text(hours):
+    """Per-hour traffic as one text (Ansible walks every value of a module's result): "hour:r,d,f,b,j ..."."""
+    return ' '.join('%d:%s' % (hour, ','.join(map(str, counts))) for hour, counts in sorted(hours.items()))
+
+
+def hours_table(text):
+    """The per-hour traffic of hours_text()."""
+    table = {}
+    for item in text.split():
+        hour, dummy, counts = item.partition(':')
+        table[int(hour)] = [int(count) for count in counts.split(',')]
+    return table
+
+
+def stitch(pieces, max_keys=DEFAULT_MAX_KEYS):
+    """The raw form of what the pieces of one log (LogStats.carries() of every reading process, in any order)
+    complete across their bounds: a message that arrived at the end of one piece and was sized at the start of
+    the next; deliveries, at the start of a piece, of a message sized before it; a message deferred in one piece
+    and again in a later one (counted once)."""
+    stats = LogStats(max_keys)
+    tops = stats.tops
+    arrived, sizes, open_deferred = {}, {}, set()
+    for piece in sorted(pieces, key=lambda item: item['order']):
+        for qid, (sender, size) in piece['queued'].items():
+            client = arrived.pop(qid, None)
+            if client is not None:
+                stats._arrival(sender, size, client)  # pylint: disable=protected-access
+                sizes[qid] = size
+        for qid, recipients in piece['sent'].items():
+            size = sizes.get(qid)
+            if size is not None:
+                stats.bytes_delivered += size * len(recipients)
+                for recipient in recipients:
+                    counts = tops['recipient_bytes'].counts
+                    counts[recipient] = counts.get(recipient, 0) + size
+        stats.deferred_messages -= sum(1 for qid in piece['deferred'] if qid in open_deferred)
+        arrived.update(piece['arrived'])
+        sizes.update(piece['sizes'])
+        open_deferred.update(piece['open_deferred'])
+        for table in (arrived, sizes):
+            while len(table) > QUEUE_IDS:
+                del table[next(iter(table))]
+    if not (stats.bytes_received or stats.bytes_delivered or stats.deferred_messages):
+        return None  # nothing crossed a bound
+    return stats.to_raw()
 
 
 # ---------------------------------------------------------------------------
@@ -377,6 +734,28 @@ class LogStats:
 
 class MergeError(ValueError):
     """Raw forms that cannot be merged: another format."""
+
+
+def encode(raw):
+    """The raw form as postfix_log returns it: one text, "FORMAT:" and the form as JSON, compressed (zlib) and in
+    base64. Ansible walks every value of a module's result (for no_log values, and to copy it): as one text, the
+    tens of thousands of values of a raw form cost nothing there, and travel small."""
+    data = json.dumps(raw, separators=(',', ':'), sort_keys=True).encode('utf-8')
+    return '%s:%s' % (FORMAT, base64.b64encode(zlib.compress(data, 6)).decode('ascii'))
+
+
+def decode(text):
+    """The raw form of encode()'s text."""
+    prefix, separator, data = text.rpartition(':')
+    if not separator:
+        raise MergeError('cannot merge a postfix_log result that is not a raw form (raw: true)')
+    if prefix != FORMAT:
+        raise MergeError('cannot merge postfix_log results of format %r; this merge reads %s (the hosts run '
+                         'another version of mailops.postfix)' % (prefix, FORMAT))
+    try:
+        return json.loads(zlib.decompress(base64.b64decode(data)).decode('utf-8'))
+    except (ValueError, zlib.error) as error:
+        raise MergeError('a postfix_log raw form that cannot be read (%s): was it cut or changed?' % error)
 
 
 def _raw_group(group):
@@ -397,13 +776,15 @@ def merge(*raws, max_keys=None):
     Counts, sums, maxima and the counts of each value add up exactly. Each status keeps at most ``max_keys``
     (default: the largest of the inputs') relays, domains and transports; the others are folded into "(other)".
     """
-    raws = [raw for raw in raws if raw]
+    raws = [decode(raw) if isinstance(raw, str) else raw for raw in raws if raw]
     for raw in raws:
         if raw.get('format') != FORMAT:
             raise MergeError('cannot merge postfix_log results of format %r; this merge reads %s (the hosts run '
                              'another version of mailops.postfix)' % (raw.get('format'), FORMAT))
     if max_keys is None:
         max_keys = max([raw['max_keys'] for raw in raws] or [DEFAULT_MAX_KEYS])
+    if len(raws) == 1 and raws[0]['max_keys'] == max_keys:
+        return raws[0]  # nothing to add up (one process, one host)
     stamps = [raw[field] for raw in raws for field in ('first', 'last') if raw[field] is not None]
     merged = {'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': max_keys,
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}
@@ -412,12 +793,25 @@ def merge(*raws, max_keys=None):
     skipped = [raw['skipped'] for raw in raws]
     merged['skipped'] = {'count': sum(item['count'] for item in skipped),
                          'examples': [text for item in skipped for text in item['examples']][:log_lines.EXAMPLES]}
-    for field in ('expired', 'reasons', 'rejects', 'tls'):
+    for field in ('expired', 'reasons', 'rejects', 'tls', 'problems'):
         merged[field] = {}
         for raw in raws:
             _merge_tables(merged[field], raw[field])
     for table in merged['reasons'].values():
         compact(table, 2 * max_keys, _sum_counts, int)
+    for per_daemon in merged['problems'].values():
+        for table in per_daemon.values():
+            compact(table, 2 * max_keys, _sum_counts, int)
+    hours = {}
+    for raw in raws:
+        for hour, counts in hours_table(raw['hours']).items():
+            into = hours.setdefault(hour, [0] * len(TRAFFIC))
+            for index, count in enumerate(counts):
+                into[index] += count
+    merged['hours'] = hours_text(hours)
+    merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
+    merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
+    merged['tops'] = {name: merge_tops([raw['tops'][name] for raw in raws], 10 * max_keys) for name in TOPS}
     deliveries = {}
     for raw in raws:
         for status, per_status in raw['deliveries'].items():
@@ -431,94 +825,3 @@ def merge(*raws, max_keys=None):
             compact(per_status[dimension], max_keys, _merge_groups, new_group)
     merged['deliveries'] = _raw_deliveries(deliveries)
     return merged
-
-
-# ---------------------------------------------------------------------------
-# The report
-
-def summarize_group(group):
-    """count, p50/p90/p99/max of the total delay and of each stage, and the stage that dominates."""
-    summary = {'count': group['count']}
-    sums = {}
-    for stage in STAGES:
-        dist = group['stages'][stage]
-        pairs, total = sorted_values(dist)
-        if not total:
-            # No delivery (a quiet host): the same keys, so that log.delivery.sent.delay.p99 reads as null.
-            summary[stage] = dict({name: None for name, dummy in PERCENTILES}, max=None)
-            continue
-        summary[stage] = dict({name: seconds(rank_value(pairs, total, int(fraction * (total - 1))))
-                               for name, fraction in PERCENTILES}, max=seconds(dist['max']))
-        if stage != 'delay':
-            sums[stage] = dist['sum_us']
-    total = sum(sums.values())
-    summary['stage_share'] = {stage: round(value / total, 3) for stage, value in sums.items()} if total else None
-    summary['dominant_stage'] = max(sums, key=sums.get) if total else None
-    return summary
-
-
-def cut(text, length=REASON_LENGTH):
-    """A reason or reply as the report shows it: at most about ``length`` characters."""
-    return text if len(text) <= length else text[:length - 3].rstrip() + '...'
-
-
-def _top(table, top, name_field):
-    ranked = sorted(table.items(), key=lambda item: (-item[1], item[0]))
-    return [{name_field: cut(name), 'count': count} for name, count in ranked[:top]]
-
-
-def report(raw, top=10):
-    """The readable report of a raw form (one host's, or a merge)."""
-    def when(stamp):
-        return None if stamp is None else datetime.datetime.fromtimestamp(stamp).astimezone().isoformat()
-
-    deliveries = raw['deliveries']
-    status_counts = {status: per_status['all']['count'] for status, per_status in deliveries.items()}
-    expired = raw['expired'].get('expired', 0) + raw['expired'].get('force-expired', 0)
-    rejects = raw['rejects']
-    action_counts = {action: sum(sum(replies.values()) for replies in table.values())
-                     for action, table in rejects.items()}
-    counts = dict(status_counts, received=raw['received'], forwarded=raw['forwarded'],
-                  delivered=status_counts.get('sent', 0) - raw['forwarded'], expired=expired,
-                  rejected=action_counts.get('reject', 0) + action_counts.get('milter-reject', 0))
-    for status in ('sent', 'deferred', 'bounced'):
-        counts.setdefault(status, 0)
-    delivery = {}
-    # sent, deferred and bounced are always there, with a zero count on a quiet host.
-    empty = {'all': new_group(), 'relay': {}, 'domain': {}, 'transport': {}}
-    for status, per_status in sorted(dict({status: empty for status in ('sent', 'deferred', 'bounced')},
-                                          **deliveries).items()):
-        summary = summarize_group(per_status['all'])
-        for dimension in DIMENSIONS:
-            ranked = sorted(per_status[dimension].items(), key=lambda item: (-item[1]['count'], item[0]))
-            summary['by_' + dimension] = [dict(summarize_group(group), name=name) for name, group in ranked[:top]]
-        delivery[status] = summary
-    delivery['expired'] = {'count': expired, 'forced': raw['expired'].get('force-expired', 0)}
-    by_restriction = []
-    for action, table in rejects.items():
-        for restriction, replies in table.items():
-            by_restriction.append({'action': action, 'restriction': restriction, 'count': sum(replies.values()),
-                                   'replies': _top(replies, top, 'reply')})
-    by_restriction.sort(key=lambda item: (-item['count'], item['action'], item['restriction']))
-    tls = {}
-    for direction in ('inbound', 'outbound'):
-        table = raw['tls'].get(direction, {})
-        established = sum(table.get('level', {}).values())
-        tls[direction] = dict({field: dict(sorted(table.get(field, {}).items(), key=lambda item: -item[1])[:top])
-                               for field in ('level', 'protocol', 'cipher', 'key_exchange')}, established=established)
-    tls['inbound']['connections'] = raw['connects']
-    tls['inbound']['share'] = round(tls['inbound']['established'] / raw['connects'], 3) if raw['connects'] else None
-    reasons = raw['reasons']
-    return {
-        'period': {'first': when(raw['first']), 'last': when(raw['last'])},
-        'lines': raw['lines'],
-        'skipped_lines': raw['skipped'],
-        'resolution': raw['resolution'],
-        'counts': counts,
-        'delivery': delivery,
-        'deferral_reasons': _top(reasons.get('deferred', {}), top, 'reason'),
-        'bounce_reasons': _top(reasons.get('bounced', {}), top, 'reason'),
-        'rejects': {'total': sum(action_counts.values()), 'by_action': action_counts,
-                    'by_restriction': by_restriction[:top]},
-        'tls': tls,
-    }

@@ -13,7 +13,11 @@ description:
     statuses Postfix logs) and per relay, recipient domain and transport, the number of deliveries and the 50th, 90th
     and 99th percentile and the maximum of the total delay and of each stage of C(delays=a/b/c/d), with the stage
     that dominates; expired mail; the most frequent deferral and bounce reasons and reject replies (normalised, so
-    that addresses, hosts, IP addresses and numbers do not split them), rejects by restriction, and TLS usage.
+    that addresses, hosts, IP addresses and numbers do not split them), rejects by restriction, client and sender,
+    and TLS usage.
+  - And the rest of pflogsumm's report, bytes received and delivered, traffic per hour and per day, distinct
+    messages deferred next to the deferrals, the top senders, recipients, sending domains and hosts by count and
+    size, and the warnings, fatal errors and panics of each daemon with their most frequent messages.
   - Reads a file with its rotated and compressed predecessors (C(maillog), C(maillog.1), C(maillog.2.gz),
     C(maillog-20261201.gz), Postfix's own C(postfix.log.20261201-120000.gz)), or the systemd journal. Lines written by
     postlogd (O(path) is C(maillog_file)), by syslog (traditional or RFC 3339 time stamps) and by journalctl are read
@@ -182,10 +186,61 @@ counts:
       C(client=) and pickup lines); C(expired) the messages returned after their queue lifetime or C(postsuper -e);
       C(rejected) the reject and milter-reject lines of smtpd, postscreen and cleanup (pflogsumm counts the
       milter-reject lines of cleanup only).
+    - C(deferred) counts deferral lines (pflogsumm's "deferrals"); C(deferred_messages) the distinct messages
+      deferred (pflogsumm's "deferred"), a message counting once from its arrival to its removal.
   returned: always
   type: dict
-  sample: {"sent": 84209, "delivered": 84109, "forwarded": 100, "deferred": 11599, "bounced": 2210, "expired": 370,
-           "received": 72892, "rejected": 19949}
+  sample: {"sent": 84209, "delivered": 84109, "forwarded": 100, "deferred": 11599, "deferred_messages": 4635,
+           "bounced": 2210, "expired": 370, "received": 72892, "rejected": 19949}
+bytes:
+  description:
+    - C(received) the sizes of the messages that arrived (smtpd, pickup) as the queue manager first logs them;
+      C(delivered) the size of each delivered recipient's message (pflogsumm's "bytes received" and "bytes
+      delivered"). A delivery whose message was queued before the window has no size.
+  returned: always
+  type: dict
+  sample: {"received": 44912404782, "delivered": 55502769972}
+traffic:
+  description:
+    - C(hours) and C(days) (the managed host's local time), the messages C(received), C(delivered), C(deferred)
+      (deferral lines), C(bounced) and C(rejected) in each hour and day that has lines, in time order.
+  returned: always
+  type: dict
+  sample: {"hours": [{"hour": "2026-12-01T10:00:00+00:00", "received": 3012, "delivered": 3480, "deferred": 412,
+           "bounced": 80, "rejected": 812}], "days": [{"day": "2026-12-01", "received": 71523, "delivered": 82813,
+           "deferred": 11792, "bounced": 2251, "rejected": 19434}]}
+senders:
+  description:
+    - The top senders of the messages that arrived (addresses lower-cased, C(<>) the null sender), C(by_count)
+      (C(address), C(count)) and C(by_size) (C(address), C(bytes)). Kept in bounded memory as Misra-Gries
+      summaries, each count at most C(error) (C(bytes_error)) below the true one; 0 means exact.
+  returned: always
+  type: dict
+  sample: {"by_count": [{"address": "news@lists.example.net", "count": 5120}], "error": 0,
+           "by_size": [{"address": "news@lists.example.net", "bytes": 51200000}], "bytes_error": 0}
+recipients:
+  description: The top recipients of delivered mail, as RV(senders).
+  returned: always
+  type: dict
+sending_domains:
+  description: The top sending domains (the sender's domain, or the client for the null sender, as pflogsumm counts
+    them), C(by_count) and C(by_size) (C(domain)), as RV(senders).
+  returned: always
+  type: dict
+sending_hosts:
+  description: The top clients that sent mail in (smtpd's C(client=), the host name, or C([address]) when it has
+    none), C(by_count) (C(host), C(count)).
+  returned: always
+  type: dict
+problems:
+  description:
+    - The C(warning), C(fatal) and C(panic) lines of the daemons (pflogsumm's "Warnings", "Fatal Errors" and
+      "Panics"), per level the C(count) and C(by_daemon), each with its C(count) and top normalised C(messages).
+  returned: always
+  type: dict
+  sample: {"warning": {"count": 2, "by_daemon": [{"daemon": "smtpd", "count": 2, "messages": [
+           {"message": "non-SMTP command from HOST: GET / HTTP/N", "count": 2}]}]}, "fatal": {"count": 0,
+           "by_daemon": []}, "panic": {"count": 0, "by_daemon": []}}
 delivery:
   description:
     - Per status, the count, then for the total C(delay) and each stage (C(before_qmgr), C(in_qmgr), C(conn_setup),
@@ -226,7 +281,9 @@ bounce_reasons:
 rejects:
   description:
     - C(total) and C(by_action) (C(reject), C(reject_warning), C(milter-reject), C(discard), C(hold)...);
-      C(by_restriction) the most frequent restrictions with their most frequent replies.
+      C(by_restriction) the most frequent restrictions with their most frequent replies; C(by_client) and
+      C(by_sender) the clients and senders most rejected (reject and milter-reject), each count at most C(error)
+      below the true one.
   returned: always
   type: dict
   sample:
@@ -248,11 +305,13 @@ tls:
            "outbound": {"established": 23395, "level": {"Untrusted": 11587, "Verified": 5915, "Trusted": 5893}}}
 raw:
   description:
-    - The mergeable form. Each distribution counts the delays rounded to two significant digits (C(values), the
-      text C(microseconds:count ...)), with their exact sum (C(sum_us)) and maximum (C(max), microseconds); counts,
-      sums, maxima and the counts of each value add up, so the raw forms of several hosts merge exactly.
+    - The mergeable form, as one text (C(mailops.postfix.postfix_log/2:) and the form as JSON, compressed with zlib,
+      in base64) that the P(mailops.postfix.log_merge#filter) filter reads. Each distribution counts the delays
+      rounded to two significant digits, with their exact sum and maximum; counts, sums, maxima and the counts of
+      each value add up, so the raw forms of several hosts merge exactly (the top tables within their error
+      bounds).
   returned: when O(raw=true)
-  type: dict
+  type: str
 '''
 
 import os
@@ -274,7 +333,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.log_files import (
     read_in_processes,
     read_journal,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import LogStats, merge, report
+from ansible_collections.mailops.postfix.plugins.module_utils.log_report import report
+from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import LogStats, encode, merge, stitch
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError, reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 
@@ -401,17 +461,19 @@ def main():
             result['source'] = {'type': 'file', 'files': [{'path': path, 'bytes': file_size(path)} for path in found],
                                 'read_bytes': sum((file_size(path) or 0) if start is None else end - start
                                                   for path, start, end, dummy in parts)}
-            raws = []
+            results = []
             if parts:
-                raws, more = read_in_processes(plan_work(parts, processes), since, until,
-                                               lambda: LogStats(params['max_keys']))
+                results, more = read_in_processes(plan_work(parts, processes), since, until,
+                                                  lambda: LogStats(params['max_keys']))
                 warnings.extend(more)
-            raw = merge(*raws, max_keys=params['max_keys']) if raws else LogStats(params['max_keys']).to_raw()
+            carries = [piece for dummy, pieces in results for piece in pieces]
+            raw = merge(*[raw for raw, dummy in results], stitch(carries, params['max_keys']),
+                        max_keys=params['max_keys'])
         for warning in warnings:
             module.warn(warning)
         result.update(report(raw, params['top']))
         if params['raw']:
-            result['raw'] = raw
+            result['raw'] = encode(raw)
     module.exit_json(**result)
 
 

@@ -197,7 +197,8 @@ def test_reading_pieces_reports_damage_as_warnings(tmp_path):
     damaged.write_bytes(whole[:len(whole) // 2])
     plain = tmp_path / 'mail.log'
     plain.write_bytes(lines(100))
-    pieces = [(str(damaged), None, None, REFERENCE), (str(plain), 0, plain.stat().st_size, REFERENCE)]
-    raw, warnings = log_files.read_pieces(pieces, None, None, log_stats.LogStats)
+    pieces = [(str(damaged), None, None, REFERENCE, (0, 0)), (str(plain), 0, plain.stat().st_size, REFERENCE, (1, 0))]
+    raw, carries, warnings = log_files.read_pieces(pieces, None, None, log_stats.LogStats)
+    assert [piece['order'] for piece in carries] == [(0, 0), (1, 0)]
     assert len(warnings) == 1 and warnings[0].startswith('%s is damaged' % damaged)
     assert 100 < raw['lines'] < 5100

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_report, log_stats
 
 LOGS = os.path.join(os.path.dirname(__file__), 'fixtures', 'log')
 REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
@@ -89,7 +89,7 @@ def survives(data):
         stats.read(block[:cut] if cut else block, log_lines.StampReader(REFERENCE))
     raw = json.loads(json.dumps(stats.to_raw()))
     merged = log_stats.merge(raw, raw, log_stats.LogStats().to_raw())
-    summary = log_stats.report(merged, top=3)
+    summary = log_report.report(merged, top=3)
     json.dumps(summary)
     for line in data.splitlines()[:300]:
         parsed = log_lines.parse_line(line, REFERENCE)
@@ -151,7 +151,7 @@ def test_malformed_delays_are_skipped_lines_with_examples():
         DELIVERY.replace('delay=12', 'delay=12' + 'x' * 300), DELIVERY]
     stats = log_stats.LogStats()
     stats.read(('\n'.join(lines) + '\n').encode(), log_lines.StampReader(REFERENCE))
-    summary = log_stats.report(stats.to_raw())
+    summary = log_report.report(stats.to_raw())
     assert summary['skipped_lines']['count'] == 6
     assert summary['skipped_lines']['examples'] == [line[:log_lines.EXAMPLE_LENGTH] for line in lines[:5]]
     assert summary['counts']['deferred'] == 1

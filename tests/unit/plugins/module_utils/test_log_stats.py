@@ -13,7 +13,7 @@ import random
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_report, log_stats
 
 LOGS = os.path.join(os.path.dirname(__file__), 'fixtures', 'log')
 REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
@@ -31,13 +31,13 @@ def raw_of(*blocks, max_keys=log_stats.DEFAULT_MAX_KEYS):
     return stats.to_raw()
 
 
-def delivery_line(number, status, domain, relay, delays, reason='250 2.0.0 Ok'):
+def delivery_line(number, status, domain, relay, delays, reason='250 2.0.0 Ok', qid=None):
     """A delivery line as smtp(8) logs it; ``delays`` are the four stages as Postfix prints them."""
     total = sum(float(value) for value in delays)
     return ('Dec  1 10:%02d:%02d mx postfix/smtp[%d]: %010X: to=<user%d@%s>, relay=%s[192.0.2.%d]:25, delay=%s, '
             'delays=%s, dsn=2.0.0, status=%s (%s)\n' % (
-                number // 60 % 60, number % 60, 1000 + number % 7, number, number, domain, relay, number % 250,
-                postfix_delay(total), '/'.join(delays), status, reason)).encode()
+                number // 60 % 60, number % 60, 1000 + number % 7, number if qid is None else qid, number, domain,
+                relay, number % 250, postfix_delay(total), '/'.join(delays), status, reason)).encode()
 
 
 def postfix_delay(seconds):
@@ -58,14 +58,22 @@ def random_lines(seed, count, domains=5):
         status = rng.choice(['sent', 'sent', 'sent', 'deferred', 'bounced'])
         domain = 'domain%d.example' % rng.randrange(domains)
         reason = 'host mx.%s[192.0.2.%d] said: 450 4.2.1 try again in %d seconds' % (domain, number % 250, number)
+        # Queue IDs of one seed are not another's (hosts have queue IDs of their own).
         lines.append(delivery_line(number, status, domain, 'mx.' + domain, delays,
-                                   '250 2.0.0 Ok' if status == 'sent' else reason))
+                                   '250 2.0.0 Ok' if status == 'sent' else reason, qid=seed << 24 | number))
     return lines
 
 
 def same_raw(left, right):
-    """Equal raw forms, also after JSON (the way they travel between hosts)."""
-    assert json.loads(json.dumps(left)) == json.loads(json.dumps(right))
+    """Equal raw forms, also after JSON (the way they travel between hosts). The top tables (Misra-Gries
+    summaries) are equal within their error bounds: a count may be lower by at most the table's error."""
+    left, right = json.loads(json.dumps(left)), json.loads(json.dumps(right))
+    for name in log_stats.TOPS:
+        mine, theirs = left['tops'].pop(name), right['tops'].pop(name)
+        slack = mine['error'] + theirs['error']
+        for key in set(mine['counts']) | set(theirs['counts']):
+            assert abs(mine['counts'].get(key, 0) - theirs['counts'].get(key, 0)) <= slack, (name, key)
+    assert left == right
 
 
 # ---------------------------------------------------------------------------
@@ -134,11 +142,25 @@ def test_the_merge_of_two_is_the_histogram_of_the_union(seed):
 
 
 @pytest.mark.parametrize('name', ['postfix-3.7.log', 'postfix-3.10.log'])
-def test_captured_logs_merge_exactly_block_by_block_and_file_by_file(name):
+def test_captured_logs_merge_exactly_block_by_block_and_piece_by_piece(name):
     data = log_bytes(name)
-    cut = data.index(b'\n', len(data) // 2) + 1
-    same_raw(log_stats.merge(raw_of(data[:cut]), raw_of(data[cut:])), raw_of(data))
-    same_raw(raw_of(data[:cut], data[cut:]), raw_of(data))
+    whole = raw_of(data)
+    same_raw(raw_of(data[:len(data) // 3 + 1], data[len(data) // 3 + 1:]), whole)
+    for cuts in ([len(data) // 2], [len(data) // 4, len(data) // 2, len(data) * 3 // 4], list(range(0, len(data), 997))):
+        bounds = [0] + [data.index(b'\n', cut) + 1 for cut in cuts] + [len(data)]
+        # Pieces read by several processes, in any order, completed by stitch().
+        readers = [log_stats.LogStats(), log_stats.LogStats()]
+        for number, (low, high) in reversed(list(enumerate(zip(bounds, bounds[1:])))):
+            reader = readers[number % 2]
+            reader.begin_piece((0, low))
+            reader.read(data[low:high], log_lines.StampReader(REFERENCE))
+        carries = [piece for reader in readers for piece in reader.carries()]
+        merged = log_stats.merge(*[reader.to_raw() for reader in readers], log_stats.stitch(carries))
+        same_raw(merged, whole)
+        if len(cuts) == 1:
+            # Without stitch(), a message that crosses the cut is counted apart in each piece.
+            apart = log_stats.merge(*[reader.to_raw() for reader in readers])
+            assert apart['deferred_messages'] > whole['deferred_messages']
     both = log_stats.merge(raw_of(log_bytes('postfix-3.7.log')), raw_of(log_bytes('postfix-3.10.log')))
     assert both['lines'] == 469 + 473
 
@@ -192,7 +214,7 @@ def test_merged_hosts_keep_max_keys():
 # The report
 
 def test_report_of_the_3_10_capture():
-    summary = log_stats.report(raw_of(log_bytes('postfix-3.10.log')), top=3)
+    summary = log_report.report(raw_of(log_bytes('postfix-3.10.log')), top=3)
     counts = summary['counts']
     assert counts['delivered'] == counts['sent'] - counts['forwarded']
     assert counts['forwarded'] == 1
@@ -218,9 +240,13 @@ def test_report_of_the_3_10_capture():
 
 
 def test_report_of_nothing():
-    summary = log_stats.report(raw_of(b''))
+    summary = log_report.report(raw_of(b''))
     assert summary['counts'] == {'sent': 0, 'deferred': 0, 'bounced': 0, 'received': 0, 'forwarded': 0,
-                                 'delivered': 0, 'expired': 0, 'rejected': 0}
+                                 'delivered': 0, 'expired': 0, 'rejected': 0, 'deferred_messages': 0}
+    assert summary['bytes'] == {'received': 0, 'delivered': 0}
+    assert summary['traffic'] == {'hours': [], 'days': []}
+    assert summary['senders'] == {'by_count': [], 'by_size': [], 'error': 0, 'bytes_error': 0}
+    assert summary['problems']['warning'] == {'count': 0, 'by_daemon': []}
     assert summary['tls']['inbound']['share'] is None
     assert summary['period'] == {'first': None, 'last': None}
     # A quiet host: postfix_log's EXAMPLE reads log.delivery.sent.delay.p99 and dominant_stage.
@@ -233,7 +259,7 @@ def test_report_of_nothing():
 
 def test_percentiles_in_the_report_match_the_lines():
     lines = random_lines(3, 4000)
-    summary = log_stats.report(raw_of(b''.join(lines)))
+    summary = log_report.report(raw_of(b''.join(lines)))
     delays = sorted(float(line.split(b' delay=')[1].split(b',')[0]) for line in lines if b'status=sent' in line)
     for name, fraction in log_stats.PERCENTILES:
         exact = delays[int(fraction * (len(delays) - 1))]
@@ -254,7 +280,7 @@ def test_milter_rejects_of_smtpd_and_cleanup_are_rejects():
              b'5.7.1 Spam message rejected; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<example.org>\n'
              b'Dec  1 10:00:03 mx postfix/cleanup[2]: 4A1B2C3D4F: milter-reject: END-OF-MESSAGE from unknown[192.0.2.1]'
              b': 5.7.1 Spam message rejected; from=<a@example.org> to=<b@example.com> proto=ESMTP helo=<example.org>\n')
-    summary = log_stats.report(raw_of(lines))
+    summary = log_report.report(raw_of(lines))
     assert summary['counts']['rejected'] == 3
     assert summary['rejects']['by_action'] == {'milter-reject': 3}
     assert [(item['restriction'], item['count']) for item in summary['rejects']['by_restriction']] == [('milter', 3)]

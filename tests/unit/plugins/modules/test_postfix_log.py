@@ -18,7 +18,7 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_files, log_lines, log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils import log_files, log_lines, log_report, log_stats
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_log
 
@@ -206,7 +206,7 @@ def test_only_the_lines_of_the_window_are_read(capsys, tmp_path, name):
     inside = [text for text in data.splitlines(keepends=True) if since <= log_lines.stamp_time(text, NOW) <= until]
     stats = log_stats.LogStats()
     stats.read(b''.join(inside), log_lines.StampReader(NOW))
-    expected = log_stats.report(stats.to_raw())
+    expected = log_report.report(stats.to_raw())
     assert {key: result[key] for key in expected} == expected
     if name == 'mail.log':
         assert result['source']['read_bytes'] == len(b''.join(inside))
@@ -234,17 +234,19 @@ def test_plan_work_splits_big_files_and_gives_each_compressed_file_its_own_share
     old = write(tmp_path / 'old.gz', b'x' * 50)
     parts = [('/big', 0, 1000, NOW), ('/small', 0, 150, NOW), (old, None, None, NOW)]
     work = postfix_log.plan_work(parts, 2)
+    # Each piece says where it is in the log: the file's place, and its start.
     assert sorted(piece for pieces in work for piece in pieces) == sorted(
-        [('/big', 0, 500, NOW), ('/big', 500, 1000, NOW), ('/small', 0, 150, NOW), (old, None, None, NOW)])
-    assert [pieces[0] for pieces in work] == [('/big', 0, 500, NOW), ('/big', 500, 1000, NOW)]
-    assert postfix_log.plan_work(parts, 1) == [[('/big', 0, 1000, NOW), ('/small', 0, 150, NOW),
-                                                (old, None, None, NOW)]]
+        [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500)), ('/small', 0, 150, NOW, (1, 0)),
+         (old, None, None, NOW, (2, 0))])
+    assert [pieces[0] for pieces in work] == [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500))]
+    assert postfix_log.plan_work(parts, 1) == [[('/big', 0, 1000, NOW, (0, 0)), ('/small', 0, 150, NOW, (1, 0)),
+                                                (old, None, None, NOW, (2, 0))]]
 
 
 def test_raw_results_of_two_hosts_merge(capsys, tmp_path):
     first = run_module(capsys, path=write(tmp_path / 'a.log', capture('postfix-3.7.log')), raw=True)
     second = run_module(capsys, path=write(tmp_path / 'b.log', capture('postfix-3.10.log')), raw=True)
-    merged = log_stats.report(log_stats.merge(first['raw'], second['raw']))
+    merged = log_report.report(log_stats.merge(first['raw'], second['raw']))
     assert merged['counts']['sent'] == first['counts']['sent'] + second['counts']['sent']
     assert merged['lines'] == 469 + 473
     assert 'raw' not in run_module(capsys, path=str(tmp_path / 'a.log'))
