@@ -35,7 +35,7 @@ BLOCK_SIZE = 2 << 20  # 2 MB of lines at a time: as fast as larger blocks, and l
 # A line longer than this is no log line (syslog cuts lines at a few kB): it is skipped, not held.
 MAX_LINE = 64 << 10
 # A piece of a file smaller than this is not worth a process of its own.
-SPLIT_SIZE = 32 << 20
+SPLIT_SIZE = 16 << 20
 # How much a compressed file grows when decompressed, to deal the work out to the processes.
 COMPRESSION_RATIO = 5
 

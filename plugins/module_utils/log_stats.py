@@ -226,10 +226,11 @@ class KeyedGroups:
 
 class TopCounts:
     """The most frequent (or largest) names of an unbounded set (senders, recipients, clients...) in bounded
-    memory: a weighted Misra-Gries summary. When it holds more than twice ``capacity`` names, every count is
-    lowered by the (capacity + 1)-th largest and the names at zero are forgotten; ``error`` adds up what was
-    taken, so that each count is at most ``error`` below the true one (0: exact). Two summaries merge: add, then
-    reduce."""
+    memory. When it holds more than ``slack`` times ``capacity`` names, it keeps the ``capacity`` largest and
+    forgets the others; ``error`` adds up the largest count forgotten at each reduction. A name forgotten and seen
+    again starts over, so a count is at most ``error`` below the true one (0: exact), and a name whose true count
+    is above ``error`` is kept. A name never forgotten (the frequent ones) keeps its exact count: unlike a
+    Misra-Gries summary, which lowers every count at each reduction. Two summaries merge: add, then reduce."""
 
     __slots__ = ('counts', 'error', 'capacity')
 
@@ -238,15 +239,14 @@ class TopCounts:
         self.error = 0
         self.capacity = capacity
 
-    def reduce(self, slack=10):
-        """Reduce to ``capacity`` names when there are more than ``slack`` times as many (0: always)."""
+    def reduce(self, slack=3):
+        """Keep the ``capacity`` largest when there are more than ``slack`` times as many names (0: always)."""
         counts = self.counts
         if len(counts) <= max(slack, 1) * self.capacity:
             return
-        cut = sorted(counts.values(), reverse=True)[self.capacity]
-        self.error += cut
-        self.counts = collections.defaultdict(int, {name: count - cut for name, count in counts.items()
-                                                    if count > cut})
+        ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+        self.error += ranked[self.capacity][1]
+        self.counts = collections.defaultdict(int, ranked[:self.capacity])
 
     def to_raw(self):
         self.reduce(0)
@@ -273,9 +273,15 @@ TRAFFIC = ('received', 'delivered', 'deferred', 'bounced', 'rejected')
 # The queue IDs remembered (messages in the queue, arrived and deferred ones), each at most: beyond, the oldest
 # are forgotten (a delivery of theirs then has no size, a deferral counts as a new message).
 QUEUE_IDS = 30000
-# The counts of delays as logged are folded into the distributions every this many blocks (64 MB of lines), or
+# A message that arrived at the end of a piece is sized by the queue manager in the next one, within seconds:
+# the first this many blocks of a piece (32 MB) look for it.
+HEAD_BLOCKS = 16
+# The top tables keep this many names per max_keys (2,000 by default), and up to 3 times as many between their
+# reductions.
+TOP_CAPACITY = 20
+# The counts of delays as logged are folded into the distributions every this many blocks (48 MB of lines), or
 # beyond this many combinations of status, relay, domain and transport: a few MB at most.
-FOLD_BLOCKS = 32
+FOLD_BLOCKS = 24
 FOLD_COMBOS = 5000
 
 
@@ -309,12 +315,13 @@ class LogStats:
         self.problems = {}    # warning, fatal, panic -> daemon -> normalised message -> count
         self.hours = {}       # hour (epoch) -> [received, delivered, deferred, bounced, rejected]
         self.bytes_received = self.bytes_delivered = self.deferred_messages = 0
-        self.tops = {name: TopCounts(10 * max_keys) for name in TOPS}
+        self.tops = {name: TopCounts(TOP_CAPACITY * max_keys) for name in TOPS}
         # The queue: queue ID -> client (arrived, not yet seen by qmgr); -> size * 2 + 1 if it arrived in this
         # piece (qmgr saw it); deferred ones.
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
         self.pieces = []      # what each piece leaves to stitch(): see begin_piece()
-        self.head = None      # the current piece's, while its first block is read
+        self.head = None      # what the current piece leaves to stitch()
+        self._piece_blocks = 0
         self._blocks = 0
         self._values = {}
         self._texts = {}
@@ -329,6 +336,7 @@ class LogStats:
         self._end_piece()
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
         self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
+        self._piece_blocks = 0
         self.pieces.append(self.head)
 
     def _end_piece(self):
@@ -355,8 +363,7 @@ class LogStats:
                 self.first = stamp if self.first is None else min(self.first, stamp)
                 self.last = stamp if self.last is None else max(self.last, stamp)
         self._bound()
-        if self.head is not None:
-            self.head['open'] = False
+        self._piece_blocks += 1
 
     def skip(self, line):
         """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
@@ -373,7 +380,18 @@ class LogStats:
         delivery, received_kind, queued, removal, tls_kind, connection = (
             L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.TLS, L.CONNECTION)
         arrived, sizes, deferred_ids, tops = self.arrived, self.sizes, self.deferred_ids, self.tops
-        head = self.head if self.head is not None and self.head.get('open', True) else None
+        # What only the piece before can complete (see stitch()), while there is room: the first qmgr line of a
+        # message that did not arrive here (at the start of a piece: it may have arrived at the end of the one
+        # before), a delivery of a message not sized here, a deferral of a message that did not arrive here.
+        head = self.head
+        queued_head = sent_head = deferred_head = None
+        if head is not None:
+            if self._piece_blocks < HEAD_BLOCKS and len(head['queued']) < QUEUE_IDS:
+                queued_head = head['queued']
+            if len(head['sent']) < QUEUE_IDS:
+                sent_head = head['sent']
+            if len(head['deferred']) < QUEUE_IDS:
+                deferred_head = head['deferred']
         combos, programs, reason_texts, reasons = self.combos, self._programs, self._reason_texts, self.reasons
         hosts = tops['sending_hosts'].counts
         senders, sender_bytes = tops['senders'].counts, tops['sender_bytes'].counts
@@ -419,8 +437,8 @@ class LogStats:
                     if value is not None:
                         bytes_delivered += value >> 1
                         recipient_bytes[recipient] += value >> 1
-                    elif head is not None:
-                        head['sent'].setdefault(qid, []).append(recipient)
+                    elif sent_head is not None:
+                        sent_head.setdefault(qid, []).append(recipient)
                     continue
                 if status == b'deferred':
                     deferred += 1
@@ -428,9 +446,9 @@ class LogStats:
                         deferred_ids[qid] = True
                         self.deferred_messages += 1
                         value = sizes.get(qid)
-                        if (value is None or not value & 1) and self.head is not None:
+                        if (value is None or not value & 1) and deferred_head is not None:
                             # It may have been deferred in the piece before: stitch() takes it out then.
-                            self.head['deferred'][qid] = True
+                            deferred_head[qid] = True
                 elif status == b'bounced':
                     bounced += 1
                 # The reason, normalised: remembered by its text, then by its shape.
@@ -454,8 +472,8 @@ class LogStats:
                 if client is None:
                     # A retry, a bounce notice, or a message that arrived in the piece before this one.
                     sizes[qid] = size << 1
-                    if head is not None:
-                        head['queued'][qid] = (sender.lower() if sender else b'<>', size)
+                    if queued_head is not None:
+                        queued_head[qid] = (sender.lower() if sender else b'<>', size)
                     continue
                 sizes[qid] = size << 1 | 1
                 # As _arrival(), written out.
@@ -575,11 +593,6 @@ class LogStats:
         for table in (self.arrived, self.sizes, self.deferred_ids):
             while len(table) > QUEUE_IDS:
                 del table[next(iter(table))]
-        if self.head is not None:
-            for field in ('queued', 'sent', 'deferred'):
-                table = self.head[field]
-                while len(table) > QUEUE_IDS:
-                    del table[next(iter(table))]
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
@@ -811,7 +824,8 @@ def merge(*raws, max_keys=None):
     merged['hours'] = hours_text(hours)
     merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
     merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
-    merged['tops'] = {name: merge_tops([raw['tops'][name] for raw in raws], 10 * max_keys) for name in TOPS}
+    merged['tops'] = {name: merge_tops([raw['tops'][name] for raw in raws], TOP_CAPACITY * max_keys)
+                      for name in TOPS}
     deliveries = {}
     for raw in raws:
         for status, per_status in raw['deliveries'].items():

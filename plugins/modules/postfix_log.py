@@ -212,8 +212,8 @@ traffic:
 senders:
   description:
     - The top senders of the messages that arrived (addresses lower-cased, C(<>) the null sender), C(by_count)
-      (C(address), C(count)) and C(by_size) (C(address), C(bytes)). Kept in bounded memory as Misra-Gries
-      summaries, each count at most C(error) (C(bytes_error)) below the true one; 0 means exact.
+      (C(address), C(count)) and C(by_size) (C(address), C(bytes)). Kept in bounded memory (the 2,000 largest),
+      each count at most C(error) (C(bytes_error)) below the true one; 0 means exact.
   returned: always
   type: dict
   sample: {"by_count": [{"address": "news@lists.example.net", "count": 5120}], "error": 0,

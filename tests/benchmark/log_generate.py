@@ -197,15 +197,18 @@ class Generator:
         return a, b, c, d
 
     def delivery(self, when, host, program, qid, rcpt, relay, stages, status, dsn, reason, orig_to=None, conn_use=0,
-                 syslog='postfix'):
+                 syslog='postfix', queued=0.0):
+        """A delivery attempt that starts at ``when``, logged when it ends; ``queued``: the part of the first stage
+        the message spent in the queue before this attempt (in its delay, already past at ``when``)."""
         pid = PIDS.get(program, 3000)
         total = sum(stages)
         text = 'to=<%s>, %srelay=%s, %sdelay=%s, delays=%s, dsn=%s, status=%s (%s)' % (
             rcpt, 'orig_to=<%s>, ' % orig_to if orig_to else '', relay,
             'conn_use=%d, ' % conn_use if conn_use else '', postfix_delay(total),
             '/'.join(postfix_delay(value) for value in stages), dsn, status, reason)
-        self.log.at(when + total, host, program, pid, '%s: %s' % (qid, text), syslog)
-        return when + total
+        done = when + total - queued
+        self.log.at(done, host, program, pid, '%s: %s' % (qid, text), syslog)
+        return done
 
     def noise(self, when, host, text):
         """A line of another program on the same host (the noisy mix): dovecot or opendkim."""
@@ -399,12 +402,13 @@ class Generator:
         roll = rng.random()
         fields = {'mx': mx, 'ip': ip, 'rcpt': rcpt, 'domain': domain, 'token': '%x' % rng.getrandbits(40)}
         stages = list(self.stages(True))
-        stages[0] += when - message.arrival
+        queued = when - message.arrival
+        stages[0] += queued
         if tries and rng.random() < 0.3:
             # The destination is marked dead: the queue manager defers without a connection.
             done = self.delivery(when, host, 'error', qid, rcpt, 'none', (stages[0], stages[1], 0, 0), 'deferred',
                                  '4.4.1', 'delivery temporarily suspended: connect to %s[%s]:25: Connection timed out'
-                                 % (mx, ip), syslog=syslog)
+                                 % (mx, ip), syslog=syslog, queued=queued)
             return 'deferred', done
         if not conn_use and rng.random() < 0.75 and not domain.startswith('dead'):
             level = rng.choice(['Untrusted', 'Untrusted', 'Trusted', 'Verified'])
@@ -423,15 +427,17 @@ class Generator:
             if 'Connection timed out' in reason or 'not found' in reason:
                 relay, stages[2], stages[3] = 'none', 30.0 if 'timed out' in reason else 0.0, 0.0
             done = self.delivery(when, host, program, qid, rcpt, relay, stages, 'deferred', '4.4.1', reason,
-                                 conn_use=conn_use, syslog=syslog)
+                                 conn_use=conn_use, syslog=syslog, queued=queued)
             return 'deferred', done
         if roll < defer + bounce + 0.2 * (tries > 0):
             done = self.delivery(when, host, program, qid, rcpt, relay, stages, 'bounced', '5.1.1',
-                                 rng.choice(BOUNCE_REASONS) % fields, conn_use=conn_use, syslog=syslog)
+                                 rng.choice(BOUNCE_REASONS) % fields, conn_use=conn_use, syslog=syslog,
+                                 queued=queued)
             self.notification(done, host, qid, message.sender, syslog)
             return 'bounced', done
         done = self.delivery(when, host, program, qid, rcpt, relay, stages, 'sent', '2.0.0',
-                             '250 2.0.0 Ok: queued as %s' % self.queue_id(), conn_use=conn_use, syslog=syslog)
+                             '250 2.0.0 Ok: queued as %s' % self.queue_id(), conn_use=conn_use, syslog=syslog,
+                             queued=queued)
         return 'sent', done
 
     def retry(self, when, message):

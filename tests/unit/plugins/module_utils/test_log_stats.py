@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import calendar
+import collections
 import json
 import math
 import os
@@ -165,6 +166,24 @@ def test_captured_logs_merge_exactly_block_by_block_and_piece_by_piece(name):
     assert both['lines'] == 469 + 473
 
 
+@pytest.mark.parametrize('name', ['postfix-3.7.log', 'postfix-3.10.log'])
+def test_pieces_read_line_by_line_stitch_as_one(name):
+    """Pieces of many blocks (here a line each): what crosses a bound is completed whatever block of the piece
+    it is in (a delivery long after its message was sized, a message deferred in both pieces)."""
+    data = log_bytes(name)
+    whole = raw_of(data)
+    cut = data.index(b'\n', len(data) // 2) + 1
+    readers = []
+    for order, piece in enumerate((data[:cut], data[cut:])):
+        reader = log_stats.LogStats()
+        reader.begin_piece((0, order))
+        for line in piece.splitlines(keepends=True):
+            reader.read(line, log_lines.StampReader(REFERENCE))
+        readers.append(reader)
+    carries = [piece for reader in readers for piece in reader.carries()]
+    same_raw(log_stats.merge(*[reader.to_raw() for reader in readers], log_stats.stitch(carries)), whole)
+
+
 def test_merge_is_pure_and_takes_json():
     left, right = raw_of(log_bytes('postfix-3.7.log')), raw_of(log_bytes('postfix-3.10.log'))
     before = json.dumps([left, right], sort_keys=True)
@@ -309,3 +328,19 @@ def test_thirty_thousand_domains_keep_exact_totals_in_bounded_tables():
         assert len(per_status['domain']) <= 10
         assert sum(group['count'] for group in per_status['domain'].values()) == per_status['all']['count']
     assert sum(per_status['all']['count'] for per_status in raw['deliveries'].values()) == 6000
+
+
+def test_top_tables_keep_the_frequent_names_exact_and_bound_the_others():
+    top = log_stats.TopCounts(3)
+    stream = [b'heavy'] * 50 + [b'other%d' % number for number in range(40)] + [b'heavy'] * 10 + [b'late'] * 5
+    truth = collections.Counter(stream)
+    for name in stream:
+        top.counts[name] += 1
+        top.reduce()
+    raw = top.to_raw()
+    assert raw['counts']['heavy'] == 60  # never forgotten: exact
+    assert len(raw['counts']) == 3
+    for name, count in raw['counts'].items():
+        assert truth[name.encode()] - raw['error'] <= count <= truth[name.encode()]
+    # a name above the error bound is kept
+    assert all(name.decode() in raw['counts'] for name, count in truth.items() if count > raw['error'])
