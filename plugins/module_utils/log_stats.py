@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import itertools
 import json
 import zlib
 from collections import defaultdict
@@ -224,45 +225,140 @@ class KeyedGroups:
 # ---------------------------------------------------------------------------
 # Accumulating what log_lines.scan() finds
 
+# The names the tables of counts of one process forgot, and how often they had been seen: one Bloom filter per
+# count (a name forgotten at count 3 is in the first three), two bits a name, 3.25 MB in all. Restarted beyond
+# FORGOTTEN_NAMES names, where the first filter gives 3.3% false positives.
+FORGOTTEN_LEVELS = (1 << 23, 1 << 22) + (1 << 20,) * 14
+FORGOTTEN_NAMES = FORGOTTEN_LEVELS[0] // 10
+
+
+class ForgottenNames:
+    """The names that top tables of counts forgot, with the count each had (up to len(FORGOTTEN_LEVELS)): a stack
+    of Bloom filters, the n-th holding the names forgotten at count n or more. Each table has a salt of its own
+    (an odd number): the same name in two tables is two names."""
+
+    __slots__ = ('levels', 'names')
+
+    def __init__(self):
+        self.levels = [(bytearray(bits >> 3), bits - 1) for bits in FORGOTTEN_LEVELS]
+        self.names = 0
+
+    def add(self, counted, salt):
+        """Remember the (name, count) of ``counted``."""
+        if self.names > FORGOTTEN_NAMES:  # full: start again (those forgotten so far stay in the error bound)
+            for bits, dummy in self.levels:
+                bits[:] = bytes(len(bits))
+            self.names = 0
+        levels = self.levels
+        for name, count in counted:
+            code = hash(name) * salt
+            second = code >> 32
+            for bits, mask in levels[:count]:
+                first, other = code & mask, second & mask
+                bits[first >> 3] |= 1 << (first & 7)
+                bits[other >> 3] |= 1 << (other & 7)
+            self.names += 1
+
+    def count(self, name, salt):
+        """The count ``name`` had when it was forgotten last (0: never forgotten, or forgotten before a
+        restart)."""
+        code = hash(name) * salt
+        second = code >> 32
+        found = 0
+        for bits, mask in self.levels:
+            first, other = code & mask, second & mask
+            if not (bits[first >> 3] >> (first & 7) & 1 and bits[other >> 3] >> (other & 7) & 1):
+                break
+            found += 1
+        return found
+
+
+def keep_largest(counts, capacity):
+    """(the ``capacity`` largest entries of ``counts`` as a new dict, the largest count left out: 0 if none).
+    Of the names tied at the cut, the last inserted are kept: a name forgotten and seen again comes last."""
+    if len(counts) <= capacity:
+        return counts, 0
+    cut = sorted(counts.values(), reverse=True)[capacity]
+    kept = {name: count for name, count in counts.items() if count > cut}
+    room = capacity - len(kept)
+    if room > 0:
+        ties = [name for name, count in counts.items() if count == cut]
+        kept.update((name, cut) for name in ties[-room:])
+    return kept, cut
+
+
 class TopCounts:
     """The most frequent (or largest) names of an unbounded set (senders, recipients, clients...) in bounded
-    memory. When it holds more than ``slack`` times ``capacity`` names, it keeps the ``capacity`` largest and
-    forgets the others; ``error`` adds up the largest count forgotten at each reduction. A name forgotten and seen
-    again starts over, so a count is at most ``error`` below the true one (0: exact), and a name whose true count
-    is above ``error`` is kept. A name never forgotten (the frequent ones) keeps its exact count: unlike a
-    Misra-Gries summary, which lowers every count at each reduction. Two summaries merge: add, then reduce."""
+    memory. A process counts up to ``capacity`` names and, beyond half as many again, keeps the ``capacity``
+    largest and forgets the others; ``error`` adds up the largest count forgotten at each reduction, so a count is
+    at most ``error`` below the true one (0: exact), and a name whose true count is above ``error`` is kept. A
+    name never forgotten (the frequent ones) keeps its exact count.
 
-    __slots__ = ('counts', 'error', 'capacity')
+    A table of counts remembers the names it forgot, with their counts (``forgotten``, a ForgottenNames, and the
+    table's ``salt``): a name forgotten and counted again gets its count back. So a name seen once, forgotten
+    among a flood of names seen once (most recipients of a mail log), and seen again later is counted exactly.
+    The filters can take a new name for a forgotten one (a false positive, below 3.3% of the new names): its
+    count is then above the true one, by one almost always.
 
-    def __init__(self, capacity):
+    The raw form keeps fewer names (to_raw(capacity)); the processes that read one log hand their whole tables
+    to the merge, so that a name frequent in the whole log but at the cut of each piece is not forgotten there.
+    Two summaries merge: add, then keep the largest."""
+
+    __slots__ = ('counts', 'error', 'capacity', 'forgotten', 'salt', 'kept')
+
+    def __init__(self, capacity, forgotten=None, salt=1):
         self.counts = collections.defaultdict(int)
         self.error = 0
         self.capacity = capacity
+        self.forgotten, self.salt = forgotten, salt
+        self.kept = 0  # the names kept at the last reduction come first in counts; the others are new since
 
-    def reduce(self, slack=3):
-        """Keep the ``capacity`` largest when there are more than ``slack`` times as many names (0: always)."""
+    def reduce(self, capacity=None):
+        """Keep the ``capacity`` (default: this table's) largest when there are more than half as many again
+        (with a capacity given: when there are more)."""
+        limit = self.capacity + self.capacity // 2 if capacity is None else capacity
         counts = self.counts
-        if len(counts) <= max(slack, 1) * self.capacity:
+        if len(counts) <= limit:
             return
-        ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
-        self.error += ranked[self.capacity][1]
-        self.counts = collections.defaultdict(int, ranked[:self.capacity])
+        self._give_back()
+        kept, cut = keep_largest(counts, capacity or self.capacity)
+        self.error += cut
+        if self.forgotten is not None:
+            self.forgotten.add(((name, count) for name, count in counts.items() if name not in kept), self.salt)
+        self.counts = collections.defaultdict(int, kept)
+        self.kept = len(kept)
 
-    def to_raw(self):
-        self.reduce(0)
+    def _give_back(self):
+        """Give the names new since the last reduction their count when they were forgotten."""
+        forgotten, counts, salt = self.forgotten, self.counts, self.salt
+        if forgotten is None or not forgotten.names:
+            return
+        for name in itertools.islice(counts, self.kept, None):
+            earlier = forgotten.count(name, salt)
+            if earlier:
+                counts[name] += earlier
+        self.kept = len(counts)
+
+    def to_raw(self, capacity=None):
+        """The raw form, of the ``capacity`` largest (default: every name counted; the names stay bytes, for the
+        merge of the processes that read one log)."""
+        self._give_back()
+        if capacity is None:
+            return {'counts': dict(self.counts), 'error': self.error}
+        self.reduce(capacity)
         return {'counts': {name.decode('utf-8', 'replace') if isinstance(name, bytes) else name: count
                            for name, count in self.counts.items()}, 'error': self.error}
 
 
 def merge_tops(raws, capacity):
-    """The raw form of the TopCounts of several raw forms."""
+    """The raw form of the TopCounts of several raw forms, of the ``capacity`` largest."""
     merged = TopCounts(capacity)
     for raw in raws:
         counts = merged.counts
         for name, count in raw['counts'].items():
-            counts[name] = counts.get(name, 0) + count
+            counts[name] += count
         merged.error += raw['error']
-    return merged.to_raw()
+    return merged.to_raw(capacity)
 
 
 # The top tables of the raw form: each a TopCounts, by count or by size in bytes.
@@ -276,9 +372,10 @@ QUEUE_IDS = 30000
 # A message that arrived at the end of a piece is sized by the queue manager in the next one, within seconds:
 # the first this many blocks of a piece (32 MB) look for it.
 HEAD_BLOCKS = 16
-# The top tables keep this many names per max_keys (2,000 by default), and up to 3 times as many between their
-# reductions.
+# The raw form's top tables keep this many names per max_keys (2,000 by default); a reading process counts
+# WORK_CAPACITY per max_keys (5,000), up to half as many again between reductions.
 TOP_CAPACITY = 20
+WORK_CAPACITY = 50
 # The counts of delays as logged are folded into the distributions every this many blocks (48 MB of lines), or
 # beyond this many combinations of status, relay, domain and transport: a few MB at most.
 FOLD_BLOCKS = 24
@@ -315,7 +412,9 @@ class LogStats:
         self.problems = {}    # warning, fatal, panic -> daemon -> normalised message -> count
         self.hours = {}       # hour (epoch) -> [received, delivered, deferred, bounced, rejected]
         self.bytes_received = self.bytes_delivered = self.deferred_messages = 0
-        self.tops = {name: TopCounts(TOP_CAPACITY * max_keys) for name in TOPS}
+        forgotten = ForgottenNames()
+        self.tops = {name: TopCounts(WORK_CAPACITY * max_keys, None if name.endswith('_bytes') else forgotten,
+                                     2 * index + 1) for index, name in enumerate(TOPS)}
         # The queue: queue ID -> client (arrived, not yet seen by qmgr); -> size * 2 + 1 if it arrived in this
         # piece (qmgr saw it); deferred ones.
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
@@ -666,8 +765,10 @@ class LogStats:
             for dimension in DIMENSIONS:
                 self.deliveries[status][dimension].settle()
 
-    def to_raw(self):
-        """The mergeable form: plain data (JSON-ready); see merge() and report()."""
+    def to_raw(self, whole_tops=False):
+        """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
+        TOP_CAPACITY * max_keys names; with ``whole_tops``, for the merge of the processes that read one log
+        (complete_tops(), then merge()), every name counted, as bytes, and the names forgotten."""
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
@@ -680,7 +781,7 @@ class LogStats:
                 if not table[OTHER]['count'] and not table[OTHER]['stages']['delay']['values']:
                     del table[OTHER]
                 compact(table, self.max_keys, _merge_groups, new_group)
-        return {
+        raw = {
             'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': self.max_keys,
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
@@ -691,8 +792,12 @@ class LogStats:
             'problems': self.problems, 'hours': hours_text(self.hours),
             'bytes': {'received': self.bytes_received, 'delivered': self.bytes_delivered},
             'deferred_messages': self.deferred_messages,
-            'tops': {name: top.to_raw() for name, top in self.tops.items()},
+            'tops': {name: top.to_raw(None if whole_tops else TOP_CAPACITY * self.max_keys)
+                     for name, top in self.tops.items()},
         }
+        if whole_tops:
+            raw['forgotten'] = self.tops['senders'].forgotten
+        return raw
 
 
 def hours_text(hours):
@@ -709,11 +814,36 @@ def hours_table(text):
     return table
 
 
-def stitch(pieces, max_keys=DEFAULT_MAX_KEYS):
+def complete_tops(raws):
+    """The raw forms of the processes that read one log (LogStats.to_raw(whole_tops=True)), each table of counts
+    completed with what the other processes forgot: a name forgotten by one process (seen a few times in its
+    piece, among many names seen once) gets the count it had there back, when it is in another's table. The
+    raw forms are changed, and lose their filters (no longer JSON-ready otherwise)."""
+    forgotten = [raw.pop('forgotten', None) for raw in raws]
+    for index, name in enumerate(TOPS):
+        if name.endswith('_bytes'):
+            continue
+        salt = 2 * index + 1
+        tables = [raw['tops'][name]['counts'] for raw in raws]
+        for filters, counts in zip(forgotten, tables):
+            if filters is None or not filters.names:
+                continue
+            for other in tables:
+                if other is counts:
+                    continue
+                for key in other:
+                    if key not in counts:
+                        earlier = filters.count(key, salt)
+                        if earlier:
+                            counts[key] = earlier
+    return raws
+
+
+def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, whole_tops=False):
     """The raw form of what the pieces of one log (LogStats.carries() of every reading process, in any order)
     complete across their bounds: a message that arrived at the end of one piece and was sized at the start of
     the next; deliveries, at the start of a piece, of a message sized before it; a message deferred in one piece
-    and again in a later one (counted once)."""
+    and again in a later one (counted once). ``whole_tops``: as LogStats.to_raw()."""
     stats = LogStats(max_keys)
     tops = stats.tops
     arrived, sizes, open_deferred = {}, {}, set()
@@ -739,7 +869,9 @@ def stitch(pieces, max_keys=DEFAULT_MAX_KEYS):
                 del table[next(iter(table))]
     if not (stats.bytes_received or stats.bytes_delivered or stats.deferred_messages):
         return None  # nothing crossed a bound
-    return stats.to_raw()
+    raw = stats.to_raw(whole_tops)
+    raw.pop('forgotten', None)  # it forgot nothing
+    return raw
 
 
 # ---------------------------------------------------------------------------
@@ -796,8 +928,9 @@ def merge(*raws, max_keys=None):
                              'another version of mailops.postfix)' % (raw.get('format'), FORMAT))
     if max_keys is None:
         max_keys = max([raw['max_keys'] for raw in raws] or [DEFAULT_MAX_KEYS])
+    tops = {name: merge_tops([raw['tops'][name] for raw in raws], TOP_CAPACITY * max_keys) for name in TOPS}
     if len(raws) == 1 and raws[0]['max_keys'] == max_keys:
-        return raws[0]  # nothing to add up (one process, one host)
+        return dict(raws[0], tops=tops)  # nothing else to add up (one process, one host)
     stamps = [raw[field] for raw in raws for field in ('first', 'last') if raw[field] is not None]
     merged = {'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': max_keys,
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}
@@ -824,8 +957,7 @@ def merge(*raws, max_keys=None):
     merged['hours'] = hours_text(hours)
     merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
     merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
-    merged['tops'] = {name: merge_tops([raw['tops'][name] for raw in raws], TOP_CAPACITY * max_keys)
-                      for name in TOPS}
+    merged['tops'] = tops
     deliveries = {}
     for raw in raws:
         for status, per_status in raw['deliveries'].items():

@@ -334,7 +334,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.log_files import (
     read_journal,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.log_report import report
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import LogStats, encode, merge, stitch
+from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import (
+    LogStats, complete_tops, encode, merge, stitch)
 from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError, reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
 
@@ -467,7 +468,8 @@ def main():
                                                   lambda: LogStats(params['max_keys']))
                 warnings.extend(more)
             carries = [piece for dummy, pieces in results for piece in pieces]
-            raw = merge(*[raw for raw, dummy in results], stitch(carries, params['max_keys']),
+            raw = merge(*complete_tops([raw for raw, dummy in results]),
+                        stitch(carries, params['max_keys'], whole_tops=True),
                         max_keys=params['max_keys'])
         for warning in warnings:
             module.warn(warning)

@@ -130,14 +130,26 @@ def compare_counts(summary, theirs, log, mix):
     return smtpd_milter
 
 
-def compare_tops(summary, text):
-    """The top senders and recipients by count, next to pflogsumm's (its first five)."""
-    for title, ours in (('Senders by message count', summary['senders']),
-                        ('Recipients by message count', summary['recipients'])):
+def compare_tops(summary, raw, text):
+    """pflogsumm's first five senders and recipients by count, each next to postfix_log's count of that name (its
+    raw form's table: names tied with the fifth may be listed in another order), and postfix_log's first five
+    counts next to pflogsumm's."""
+    for title, table, ours in (('Senders by message count', 'senders', summary['senders']),
+                               ('Recipients by message count', 'recipients', summary['recipients'])):
         theirs = pflogsumm_top(text, title)[:5]
-        mine = {entry['address']: entry['count'] for entry in ours['by_count']}
-        cells = ['%s %d/%s' % (name, count, mine.get(name.lower(), '-')) for count, name in theirs]
-        print('%s, pflogsumm/postfix_log (error bound %d): %s' % (title, ours['error'], '; '.join(cells) or '-'))
+        counts = raw['tops'][table]['counts']
+        error = ours['error']
+        cells, verdicts = [], set()
+        for count, name in theirs:
+            mine = counts.get(name.lower())
+            cells.append('%s %d/%s' % (name, count, '-' if mine is None else mine))
+            verdicts.add('equal' if mine == count else 'within the error bound'
+                         if mine is not None and count - error <= mine <= count else 'OUTSIDE the error bound')
+        first = [entry['count'] for entry in ours['by_count'][:5]]
+        verdicts.add('equal' if first == [count for count, dummy in theirs] else 'first five counts DIFFER (%s)' % (
+            ', '.join(map(str, first))))
+        verdict = 'equal' if verdicts == {'equal'} else '; '.join(sorted(verdicts - {'equal'}))
+        print('%s, pflogsumm/postfix_log (error bound %d): %s: %s' % (title, error, verdict, '; '.join(cells) or '-'))
 
 
 def compare_percentiles(raw, report):
@@ -262,7 +274,7 @@ def main():
     with open(os.path.join(work, 'pflogsumm.out')) as handle:
         text = handle.read()
     compare_counts(summary, pflogsumm_totals(text), log, args.mix)
-    compare_tops(summary, text)
+    compare_tops(summary, raw, text)
     with open(os.path.join(work, 'logwatch.out')) as handle:
         compare_percentiles(raw, handle.read())
 

@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_lines, log_report, log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils import log_files, log_lines, log_report, log_stats
 
 LOGS = os.path.join(os.path.dirname(__file__), 'fixtures', 'log')
 REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
@@ -337,10 +337,77 @@ def test_top_tables_keep_the_frequent_names_exact_and_bound_the_others():
     for name in stream:
         top.counts[name] += 1
         top.reduce()
-    raw = top.to_raw()
+    raw = top.to_raw(3)
     assert raw['counts']['heavy'] == 60  # never forgotten: exact
     assert len(raw['counts']) == 3
     for name, count in raw['counts'].items():
         assert truth[name.encode()] - raw['error'] <= count <= truth[name.encode()]
     # a name above the error bound is kept
     assert all(name.decode() in raw['counts'] for name, count in truth.items() if count > raw['error'])
+
+
+def arrival_lines(senders):
+    """A message from each sender in turn, as smtpd and qmgr log its arrival."""
+    lines = []
+    for number, sender in enumerate(senders):
+        qid = '%010X' % (number + 1)
+        lines.append(b'Dec  1 10:00:00 mx postfix/smtpd[300]: %s: client=localhost[127.0.0.1]\n' % qid.encode())
+        lines.append(b'Dec  1 10:00:00 mx postfix/qmgr[291]: %s: from=<%s>, size=1000, nrcpt=1 (queue active)\n' % (
+            qid.encode(), sender.encode()))
+    return b''.join(lines)
+
+
+def test_top_senders_are_exact_with_more_frequent_names_than_the_raw_keeps_read_by_two_processes(tmp_path):
+    """As in a mail log: many senders of about the same frequency (more than the raw form's 20 * max_keys), among
+    a flood of senders seen once, read by two processes. The true top five are found with their exact counts
+    (the reduction of each piece to the raw's capacity, and of a process's table to it, lost them)."""
+    rng = random.Random(5)
+    frequent = ['staff%d@example.com' % number for number in range(40)]
+    stream = []
+    for round_number in range(12):
+        batch = frequent + ['person%d@example.net' % (round_number * 30 + number) for number in range(30)]
+        batch += frequent[:5 - round_number // 3] if round_number % 3 == 0 else []  # five a little more frequent
+        rng.shuffle(batch)
+        stream.extend(batch)
+    truth = collections.Counter(stream).most_common()
+    data = arrival_lines(stream)
+    cut = data.index(b'client=', len(data) // 2)  # a message's two lines in one piece
+    path = tmp_path / 'mail.log'
+    path.write_bytes(data)
+    # Two processes' pieces, as postfix_log reads them (log_files.read_pieces(), then the merge).
+    results = [log_files.read_pieces([(str(path), low, high, REFERENCE, (0, low))], None, None,
+                                     lambda: log_stats.LogStats(max_keys=1))
+               for low, high in ((0, cut), (cut, len(data)))]
+    merged = log_stats.merge(*log_stats.complete_tops([raw for raw, dummy, dummy in results]),
+                             log_stats.stitch([piece for dummy, pieces, dummy in results for piece in pieces], 1, whole_tops=True),
+                             max_keys=1)
+    assert merged['received'] == len(stream)
+    assert len(merged['tops']['senders']['counts']) == log_stats.TOP_CAPACITY
+    top = log_report.report(merged, top=5)['senders']['by_count']
+    assert sorted((-entry['count'], entry['address']) for entry in top) == sorted(
+        (-count, name) for name, count in truth[:5])
+    assert [count for dummy, count in truth[:6]] == [16, 16, 15, 14, 13, 12]
+
+
+def test_a_name_forgotten_and_seen_again_gets_its_count_back():
+    """Names seen once flood a table: a name forgotten among them and seen again has its exact count, in the
+    table that forgot it (ForgottenNames) and in the merge with another process's table (complete_tops())."""
+    stats = [log_stats.LogStats(max_keys=1), log_stats.LogStats(max_keys=1)]
+    first, second = [reader.tops['recipients'] for reader in stats]
+    second.counts[b'rare'] += 1  # seen once by the second process, at the start of its piece
+    for round_number in range(5):
+        first.counts[b'rare'] += 1
+        for number in range(200):
+            first.counts[b'once%d-%d' % (round_number, number)] += 1
+            second.counts[b'other%d-%d' % (round_number, number)] += 1
+        first.reduce()
+        second.reduce()
+    # The first forgot it in the first round and gave its count back when it came again; the second forgot it.
+    assert first.error and first.counts[b'rare'] == 5
+    assert second.error and b'rare' not in second.counts
+    first.counts[b'rare'] += 1
+    raws = log_stats.complete_tops([reader.to_raw(whole_tops=True) for reader in stats])
+    assert raws[0]['tops']['recipients']['counts'][b'rare'] == 6
+    assert raws[1]['tops']['recipients']['counts'][b'rare'] == 1
+    merged = log_stats.merge(*raws, max_keys=1)
+    assert merged['tops']['recipients']['counts']['rare'] == 7
