@@ -369,7 +369,7 @@ def read_pieces(pieces, since, until, new_stats):
                     stats.read(block, stamps)
         except OSError as error:
             warnings.append('%s: reading stopped: %s' % (path, error.strerror or error))
-    return stats.to_raw(whole_tops=True), stats.carries(), warnings
+    return stats.to_raw(internal=True), stats.carries(), warnings
 
 
 def _line_end(handle, offset):

@@ -226,9 +226,9 @@ class KeyedGroups:
 # Accumulating what log_lines.scan() finds
 
 # The names the tables of counts of one process forgot, and how often they had been seen: one Bloom filter per
-# count (a name forgotten at count 3 is in the first three), two bits a name, 3.25 MB in all. Restarted beyond
+# count (a name forgotten at count 3 is in the first three), two bits a name, 2.1 MB in all. Restarted beyond
 # FORGOTTEN_NAMES names, where the first filter gives 3.3% false positives.
-FORGOTTEN_LEVELS = (1 << 23, 1 << 22) + (1 << 20,) * 14
+FORGOTTEN_LEVELS = (1 << 23, 1 << 21) + (1 << 19,) * 14
 FORGOTTEN_NAMES = FORGOTTEN_LEVELS[0] // 10
 
 
@@ -250,13 +250,18 @@ class ForgottenNames:
                 bits[:] = bytes(len(bits))
             self.names = 0
         levels = self.levels
+        bits, mask = levels[0]
         for name, count in counted:
             code = hash(name) * salt
             second = code >> 32
-            for bits, mask in levels[:count]:
-                first, other = code & mask, second & mask
-                bits[first >> 3] |= 1 << (first & 7)
-                bits[other >> 3] |= 1 << (other & 7)
+            first, other = code & mask, second & mask
+            bits[first >> 3] |= 1 << (first & 7)
+            bits[other >> 3] |= 1 << (other & 7)
+            if count > 1:
+                for more, more_mask in levels[1:count]:
+                    first, other = code & more_mask, second & more_mask
+                    more[first >> 3] |= 1 << (first & 7)
+                    more[other >> 3] |= 1 << (other & 7)
             self.names += 1
 
     def count(self, name, salt):
@@ -333,18 +338,21 @@ class TopCounts:
         forgotten, counts, salt = self.forgotten, self.counts, self.salt
         if forgotten is None or not forgotten.names:
             return
+        bits, mask = forgotten.levels[0]
         for name in itertools.islice(counts, self.kept, None):
-            earlier = forgotten.count(name, salt)
-            if earlier:
-                counts[name] += earlier
+            code = hash(name) * salt  # the first filter, as count() reads it: most new names are not there
+            first, other = code & mask, code >> 32 & mask
+            if bits[first >> 3] >> (first & 7) & 1 and bits[other >> 3] >> (other & 7) & 1:
+                counts[name] += forgotten.count(name, salt)
         self.kept = len(counts)
 
     def to_raw(self, capacity=None):
-        """The raw form, of the ``capacity`` largest (default: every name counted; the names stay bytes, for the
-        merge of the processes that read one log)."""
+        """The raw form, of the ``capacity`` largest (default: of this table's capacity, the names as bytes, for
+        the merge of the processes that read one log)."""
         self._give_back()
         if capacity is None:
-            return {'counts': dict(self.counts), 'error': self.error}
+            self.reduce(self.capacity)
+            return {'counts': self.counts, 'error': self.error}
         self.reduce(capacity)
         return {'counts': {name.decode('utf-8', 'replace') if isinstance(name, bytes) else name: count
                            for name, count in self.counts.items()}, 'error': self.error}
@@ -765,10 +773,11 @@ class LogStats:
             for dimension in DIMENSIONS:
                 self.deliveries[status][dimension].settle()
 
-    def to_raw(self, whole_tops=False):
+    def to_raw(self, internal=False):
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
-        TOP_CAPACITY * max_keys names; with ``whole_tops``, for the merge of the processes that read one log
-        (complete_tops(), then merge()), every name counted, as bytes, and the names forgotten."""
+        TOP_CAPACITY * max_keys names. ``internal``: for the merge of the processes that read one log
+        (complete_tops(), then merge()), not JSON-ready: the top tables keep the names a process counts, as
+        bytes, and the names forgotten; the distributions are dictionaries (not text)."""
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
@@ -786,16 +795,16 @@ class LogStats:
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
-            'deliveries': _raw_deliveries(deliveries),
+            'deliveries': deliveries if internal else _raw_deliveries(deliveries),
             'expired': dict(self.expired), 'rejects': self.rejects, 'tls': self.tls,
             'reasons': {status.decode('utf-8', 'replace'): dict(table) for status, table in self.reasons.items()},
             'problems': self.problems, 'hours': hours_text(self.hours),
             'bytes': {'received': self.bytes_received, 'delivered': self.bytes_delivered},
             'deferred_messages': self.deferred_messages,
-            'tops': {name: top.to_raw(None if whole_tops else TOP_CAPACITY * self.max_keys)
+            'tops': {name: top.to_raw(None if internal else TOP_CAPACITY * self.max_keys)
                      for name, top in self.tops.items()},
         }
-        if whole_tops:
+        if internal:
             raw['forgotten'] = self.tops['senders'].forgotten
         return raw
 
@@ -815,7 +824,7 @@ def hours_table(text):
 
 
 def complete_tops(raws):
-    """The raw forms of the processes that read one log (LogStats.to_raw(whole_tops=True)), each table of counts
+    """The raw forms of the processes that read one log (LogStats.to_raw(internal=True)), each table of counts
     completed with what the other processes forgot: a name forgotten by one process (seen a few times in its
     piece, among many names seen once) gets the count it had there back, when it is in another's table. The
     raw forms are changed, and lose their filters (no longer JSON-ready otherwise)."""
@@ -839,11 +848,11 @@ def complete_tops(raws):
     return raws
 
 
-def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, whole_tops=False):
+def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, internal=False):
     """The raw form of what the pieces of one log (LogStats.carries() of every reading process, in any order)
     complete across their bounds: a message that arrived at the end of one piece and was sized at the start of
     the next; deliveries, at the start of a piece, of a message sized before it; a message deferred in one piece
-    and again in a later one (counted once). ``whole_tops``: as LogStats.to_raw()."""
+    and again in a later one (counted once). ``internal``: as LogStats.to_raw()."""
     stats = LogStats(max_keys)
     tops = stats.tops
     arrived, sizes, open_deferred = {}, {}, set()
@@ -869,7 +878,7 @@ def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, whole_tops=False):
                 del table[next(iter(table))]
     if not (stats.bytes_received or stats.bytes_delivered or stats.deferred_messages):
         return None  # nothing crossed a bound
-    raw = stats.to_raw(whole_tops)
+    raw = stats.to_raw(internal)
     raw.pop('forgotten', None)  # it forgot nothing
     return raw
 
@@ -930,7 +939,8 @@ def merge(*raws, max_keys=None):
         max_keys = max([raw['max_keys'] for raw in raws] or [DEFAULT_MAX_KEYS])
     tops = {name: merge_tops([raw['tops'][name] for raw in raws], TOP_CAPACITY * max_keys) for name in TOPS}
     if len(raws) == 1 and raws[0]['max_keys'] == max_keys:
-        return dict(raws[0], tops=tops)  # nothing else to add up (one process, one host)
+        # nothing else to add up (one process, one host)
+        return dict(raws[0], tops=tops, deliveries=_raw_deliveries(raws[0]['deliveries']))
     stamps = [raw[field] for raw in raws for field in ('first', 'last') if raw[field] is not None]
     merged = {'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': max_keys,
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}

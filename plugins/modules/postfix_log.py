@@ -469,7 +469,7 @@ def main():
                 warnings.extend(more)
             carries = [piece for dummy, pieces in results for piece in pieces]
             raw = merge(*complete_tops([raw for raw, dummy in results]),
-                        stitch(carries, params['max_keys'], whole_tops=True),
+                        stitch(carries, params['max_keys'], internal=True),
                         max_keys=params['max_keys'])
         for warning in warnings:
             module.warn(warning)

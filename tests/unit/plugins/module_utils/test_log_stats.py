@@ -379,7 +379,7 @@ def test_top_senders_are_exact_with_more_frequent_names_than_the_raw_keeps_read_
                                      lambda: log_stats.LogStats(max_keys=1))
                for low, high in ((0, cut), (cut, len(data)))]
     merged = log_stats.merge(*log_stats.complete_tops([raw for raw, dummy, dummy in results]),
-                             log_stats.stitch([piece for dummy, pieces, dummy in results for piece in pieces], 1, whole_tops=True),
+                             log_stats.stitch([piece for dummy, pieces, dummy in results for piece in pieces], 1, internal=True),
                              max_keys=1)
     assert merged['received'] == len(stream)
     assert len(merged['tops']['senders']['counts']) == log_stats.TOP_CAPACITY
@@ -406,7 +406,7 @@ def test_a_name_forgotten_and_seen_again_gets_its_count_back():
     assert first.error and first.counts[b'rare'] == 5
     assert second.error and b'rare' not in second.counts
     first.counts[b'rare'] += 1
-    raws = log_stats.complete_tops([reader.to_raw(whole_tops=True) for reader in stats])
+    raws = log_stats.complete_tops([reader.to_raw(internal=True) for reader in stats])
     assert raws[0]['tops']['recipients']['counts'][b'rare'] == 6
     assert raws[1]['tops']['recipients']['counts'][b'rare'] == 1
     merged = log_stats.merge(*raws, max_keys=1)
