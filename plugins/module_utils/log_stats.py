@@ -894,8 +894,22 @@ def encode(raw):
     """The raw form as postfix_log returns it: one text, "FORMAT:" and the form as JSON, compressed (zlib) and in
     base64. Ansible walks every value of a module's result (for no_log values, and to copy it): as one text, the
     tens of thousands of values of a raw form cost nothing there, and travel small."""
-    data = json.dumps(raw, separators=(',', ':'), sort_keys=True).encode('utf-8')
-    return '%s:%s' % (FORMAT, base64.b64encode(zlib.compress(data, 6)).decode('ascii'))
+    compressor = zlib.compressobj(6)
+    data = b''.join(compressor.compress(part.encode('utf-8')) for part in _json_parts(raw, 3))
+    return '%s:%s' % (FORMAT, base64.b64encode(data + compressor.flush()).decode('ascii'))
+
+
+def _json_parts(value, depth):
+    """The JSON text of ``value`` in parts (json.dumps() of the values ``depth`` dictionaries down): the text of
+    a whole raw form would take several times its size while it is made."""
+    if not isinstance(value, dict) or not depth:
+        yield json.dumps(value, separators=(',', ':'), sort_keys=True)
+        return
+    yield '{'
+    for number, name in enumerate(sorted(value)):
+        yield '%s%s:' % (',' if number else '', json.dumps(name))
+        yield from _json_parts(value[name], depth - 1)
+    yield '}'
 
 
 def decode(text):
