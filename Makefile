@@ -6,6 +6,10 @@ VENV := $(ROOT)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export CONTAINERS_CONF := $(ROOT)/.build/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/collections
+# Ansible's home (Molecule's and ansible-lint's collection cache) in .build too: there
+# they find the link to this checkout below and use it as it is, instead of installing
+# a copy into ~/.ansible that another checkout on the same machine would replace.
+export ANSIBLE_HOME := $(ROOT)/.build
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 

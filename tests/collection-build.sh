@@ -16,4 +16,21 @@ for path in plugins/modules/*.py; do
     ANSIBLE_NOCOLOR=true ANSIBLE_COLLECTIONS_PATH=$PWD/$out/installed ansible-doc "mailops.postfix.$module" \
         | grep -q "^> MODULE mailops.postfix.$module "
 done
+# Every module and module_utils file imports from the installed copy alone: a package left out of
+# the build (a missing __init__.py, a build_ignore) fails here, not on a managed host.
+python - "$out/installed" <<'PY'
+import importlib, pathlib, sys
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+installed = pathlib.Path(sys.argv[1]).resolve()
+_AnsibleCollectionFinder(paths=[str(installed)])._install()
+root = installed / 'ansible_collections/mailops/postfix'
+names = [
+    '.'.join(('ansible_collections.mailops.postfix',) + path.relative_to(root).with_suffix('').parts)
+    for kind in ('modules', 'module_utils', 'plugin_utils', 'filter')
+    for path in sorted((root / 'plugins' / kind).rglob('*.py'))
+]
+for name in names:
+    importlib.import_module(name.removesuffix('.__init__'))
+print(f'{len(names)} plugin files import from the installed copy')
+PY
 echo "built and installed $(basename "$tarball"); ansible-doc renders from the installed copy"

@@ -15,6 +15,13 @@ options:
       - Use it for secondary instances on multi-instance hosts.
     type: path
     default: /etc/postfix
+attributes:
+  action_group:
+    description: Use C(group/mailops.postfix.postfix) in C(module_defaults) to set defaults for this module, such as
+      O(config_dir) for a second instance, once for every module of the group.
+    support: full
+    membership:
+      - mailops.postfix.postfix
 '''
 
     # Options of every module that changes configuration.
@@ -42,10 +49,17 @@ options:
 options:
   backup:
     description:
-      - Keep a timestamped copy of each file before it is replaced (C(FILE.PID.DATE@TIME~), with the file's own owner,
-        group and mode); RV(ignore:backup_file) names it.
+      - Keep a timestamped copy of each file before it is replaced, next to it in the same directory
+        (C(FILE.PID.DATE@TIME~), with the file's own owner, group and mode; a table with secret entries gets its
+        enforced mode, V(0600), whatever mode the old file had); RV(ignore:backup_file) names it.
+      - Backups are kept until someone removes them, one per run that changes the file, unless O(backup_keep) is set.
     type: bool
     default: false
+  backup_keep:
+    description:
+      - With O(backup), how many backups of each file to keep, the newest ones; older backups of that file (written by
+        this collection, named C(FILE.PID.DATE@TIME~)) are removed. Leave it out to keep them all.
+    type: int
 '''
 
     FILE_ATTRIBUTES = r'''

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.log_report import report, text
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import MergeError, merge
+from ansible_collections.mailops.postfix.plugins.module_utils.log.report import report, text
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import MergeError, merge
 
 STAGES = ('before_qmgr', 'in_qmgr', 'conn_setup', 'transmission')
 

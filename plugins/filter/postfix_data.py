@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # Where a table lives when its definition gives no path, and its type when it gives none.
 _DIRECTORY = '/etc/postfix'
@@ -118,9 +118,10 @@ def merge_configuration(parts, config_dir):
     ``tables``, ``if_unset``, ``allow_open_relay``, ``service_state`` and
     ``reload_on_table_change`` (a change to one of the part's tables needs a
     reload: long-running daemons such as trivial-rewrite see it only after their
-    next lookup) and ``reload_needed`` (a change made outside the transaction
-    needs a reload), all optional. ``reload_tables`` of the result names those
-    tables as postconf reports them (``type:path``). Two roles
+    next lookup), ``reload_tables`` (more such tables, as ``type:path``: the
+    part's secret tables, which travel apart) and ``reload_needed`` (a change
+    made outside the transaction needs a reload), all optional. ``reload_tables``
+    of the result names those tables as postconf reports them (``type:path``). Two roles
     may give the same setting only with the same value: a parameter, a service
     or a table that two roles set differently is an error naming both, since a
     site in which two roles fight over a setting changes it back and forth on
@@ -169,6 +170,7 @@ def merge_configuration(parts, config_dir):
         if part.get('reload_on_table_change'):
             merged['reload_tables'] += ['%s:%s' % (table.get('type'), table.get('path'))
                                         for table in part.get('tables') or []]
+        merged['reload_tables'] += list(part.get('reload_tables') or [])
         merged['allow_open_relay'] = merged['allow_open_relay'] or bool(part.get('allow_open_relay'))
         merged['reload_needed'] = merged['reload_needed'] or bool(part.get('reload_needed'))
     return merged

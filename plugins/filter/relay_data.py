@@ -9,7 +9,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.domain_names import domain_name
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # smtp_tls_policy_maps levels; those below "encrypt" may send in the clear.
 TLS_LEVELS = ('none', 'may', 'encrypt', 'dane', 'dane-only', 'fingerprint', 'verify', 'secure')
@@ -75,21 +75,107 @@ def _domain_keys(entry, what):
     return [domain] + (['.' + domain] if entry.get('subdomains') else [])
 
 
+# tls_policy(5): the value is split at white space and commas, so no attribute value holds either; match
+# strategies and names, protocols and excluded ciphers are separated by ":" inside a value, fingerprints by "|".
+_MATCH_LEVELS = {'fingerprint': '|', 'verify': ':', 'secure': ':'}
+_MATCH_STRATEGIES = ('hostname', 'nexthop', 'dot-nexthop')
+_FINGERPRINT = re.compile(r'^[0-9a-f]{2}(:?[0-9a-f]{2})*$', re.IGNORECASE)
+_PROTOCOL = re.compile(r'^(!|>=|<=)?(SSLv2|SSLv3|TLSv1|TLSv1\.[123])$', re.IGNORECASE)
+_CIPHER_GRADES = ('high', 'medium', 'low', 'export', 'null')
+_CIPHER_NAME = re.compile(r'^[^\s,:]+$')
+_BRACKETED = re.compile(r'^\[([^\]]*)\](?::([^:]*))?$')
+
+
+def tls_destination(text):
+    """A TLS policy's destination as the table key Postfix looks up, written as nexthop() writes nexthops:
+    domain, .domain (its subdomains), [host] or [host]:port, or domain:port."""
+    what = 'tls policy %r' % (text,)
+    if not isinstance(text, str) or not text or re.search(r'[\s,]', text):
+        _fail('%s: the destination must be one domain, .domain, [host], [host]:port or domain:port, without white '
+              'space or commas' % what)
+    if text.startswith('.'):
+        return '.' + _domain(text[1:], what + ' destination')
+    bracketed = _BRACKETED.match(text)
+    if bracketed:
+        return nexthop({'host': bracketed.group(1), 'port': bracketed.group(2)}, what + ' destination')
+    host, sep, port = text.partition(':')
+    name = _domain(host, what + ' destination')
+    return nexthop({'host': name, 'port': port, 'mx': True}, what + ' destination') if sep else name
+
+
+def _match_value(match, level, what):
+    """match= for the level: names and strategies joined with ":", or fingerprints with "|"."""
+    if level not in _MATCH_LEVELS:
+        _fail('%s: match applies only at the levels fingerprint, verify and secure, not at %s (at may, encrypt '
+              'and dane Postfix takes such a policy as invalid and defers the mail)' % (what, level))
+    separator = _MATCH_LEVELS[level]
+    items = match if isinstance(match, list) else str(match).split(separator)
+    for item in items:
+        item = str(item)
+        if level == 'fingerprint':
+            valid = _FINGERPRINT.match(item)
+            expected = 'a certificate or public key fingerprint in hex (AB:CD:...)'
+        else:
+            valid = item in _MATCH_STRATEGIES or domain_name(item[1:] if item.startswith('.') else item)
+            expected = 'hostname, nexthop, dot-nexthop, a domain name or .domain'
+        if not valid:
+            _fail('%s: match %r is not %s' % (what, item, expected))
+    return separator.join(str(item) for item in items)
+
+
+def _attribute_value(name, value, what):
+    """protocols, ciphers or exclude, checked against what Postfix accepts in a policy."""
+    text = str(value)
+    if name == 'ciphers':
+        valid, expected = text.lower() in _CIPHER_GRADES, 'one of %s' % ', '.join(_CIPHER_GRADES)
+    elif name == 'protocols':
+        valid = all(_PROTOCOL.match(item) for item in text.split(':'))
+        expected = 'TLS protocols separated by ":", such as >=TLSv1.2 or !SSLv2:!SSLv3'
+    else:
+        valid = all(_CIPHER_NAME.match(item) for item in text.split(':'))
+        expected = 'cipher names separated by ":", without white space or commas, such as aNULL:MD5'
+    if not valid:
+        _fail('%s: %s %r is not %s' % (what, name, text, expected))
+    return '%s=%s' % (name, text)
+
+
 def _tls_policy(policy):
-    destination = policy.get('destination')
-    if not isinstance(destination, str) or not destination or any(char.isspace() for char in destination):
-        _fail('tls policy: destination %r is not a domain, .domain or [host]:port' % (destination,))
+    """(table key, value) of one TLS policy."""
+    destination = tls_destination(policy.get('destination'))
+    what = 'tls policy for %s' % policy.get('destination')
     level = policy.get('level')
     if level not in TLS_LEVELS:
-        _fail('tls policy for %s: level %r is not one of %s' % (destination, level, ', '.join(TLS_LEVELS)))
+        _fail('%s: level %r is not one of %s' % (what, level, ', '.join(TLS_LEVELS)))
     value = [level]
     match = policy.get('match')
     if match:
-        value.append('match=' + (':'.join(match) if isinstance(match, list) else str(match)))
+        value.append('match=' + _match_value(match, level, what))
     for attribute in ('protocols', 'ciphers', 'exclude'):
         if policy.get(attribute):
-            value.append('%s=%s' % (attribute, policy[attribute]))
-    return destination.lower(), ' '.join(value)
+            value.append(_attribute_value(attribute, policy[attribute], what))
+    return destination, ' '.join(value)
+
+
+def _tls_policies(policies):
+    """destination -> value; destinations that differ only in case are one table key, so one would replace the other."""
+    result, given = {}, {}
+    for policy in policies:
+        destination, value = _tls_policy(policy)
+        if destination in result:
+            _fail('tls policy for %s is given more than once (as %r and %r): Postfix looks destinations up '
+                  'without regard to case, so one would replace the other' % (
+                      destination, given[destination], policy.get('destination')))
+        result[destination], given[destination] = value, policy.get('destination')
+    return result
+
+
+def _add_login(credentials, logins, hop, secret, what):
+    """sasl_passwd holds one login per nexthop: two users of a nexthop with different ones would replace each other."""
+    if hop in credentials and credentials[hop] != secret:
+        _fail('%s and %s both log in to %s, with different credentials, and sasl_passwd holds one login per '
+              'nexthop, so one would replace the other: give both the same username and password, or reach one '
+              'through another host name or port' % (logins[hop], what, hop))
+    credentials[hop], logins[hop] = secret, what
 
 
 def relay_plan(relay, config_dir='/etc/postfix', table_type='hash'):
@@ -98,6 +184,7 @@ def relay_plan(relay, config_dir='/etc/postfix', table_type='hash'):
     sasl_passwd entries for postfix_map's secret_entries, and the suspended domains for the queue report."""
     directory = config_dir.rstrip('/')
     credentials, transport, sender_relayhosts = {}, {}, {}
+    logins = {}  # nexthop -> who logs in there, for the error when two disagree
 
     relayhost = relay.get('relayhost')
     wrappermode = bool(relayhost and relayhost.get('wrappermode'))
@@ -106,7 +193,7 @@ def relay_plan(relay, config_dir='/etc/postfix', table_type='hash'):
         relayhost_text = nexthop(relayhost, 'relayhost', 465 if wrappermode else None)
         secret = _credentials(relayhost, 'relayhost')
         if secret:
-            credentials[relayhost_text] = secret
+            _add_login(credentials, logins, relayhost_text, secret, 'the relayhost')
 
     for entry in relay.get('transports') or []:
         what = 'transport for %s' % entry.get('domain')
@@ -119,7 +206,7 @@ def relay_plan(relay, config_dir='/etc/postfix', table_type='hash'):
         if secret:
             if not hop:
                 _fail('%s: credentials need a host to log in to' % what)
-            credentials[hop] = secret
+            _add_login(credentials, logins, hop, secret, 'the ' + what)
         for key in keys:
             if key in transport:
                 _fail('transport domain %s is given more than once' % key)
@@ -152,7 +239,7 @@ def relay_plan(relay, config_dir='/etc/postfix', table_type='hash'):
             credentials[key] = secret
             sender_secrets = True
 
-    policies = dict(_tls_policy(policy) for policy in relay.get('tls_policies') or [])
+    policies = _tls_policies(relay.get('tls_policies') or [])
     allow_plaintext = relay.get('allow_plaintext_auth', False)
     # Credentials go only over TLS: the nexthops that log in require it, unless the user allows otherwise.
     login_hops = [hop for hop in credentials if '@' not in hop]

@@ -15,8 +15,9 @@ description:
     nothing is written when they already match.
   - Changes are first made to a staged copy of main.cf and master.cf and checked there. Parameter names
     that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
-    and C(postfix check) must pass. Only then are the files renamed into place, atomically. A change that
-    fails these checks leaves the live files untouched.
+    restriction lists, C(*_maps) and C(*_checks) settings that name a file table that does not exist (and that O(tables) does
+    not write) are refused, and C(postfix check) must pass. Only then are the files renamed into place,
+    atomically. A change that fails these checks leaves the live files untouched.
   - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
     (O(reload)).
 author:
@@ -97,7 +98,8 @@ options:
         description:
           - Arguments after the command other than C(-o) parameters, in order, for example V([-v]) or
             pipe(8)'s V([flags=R, user=nobody, argv=/usr/bin/filter, ${recipient}]).
-          - Each argument is one word; C(-o) parameters belong in O(services[].options).
+          - Each argument is one word; C(-o) parameters belong in O(services[].options), also in the attached form
+            C(-oname=value), which C(postconf -M) would split at every further C(o).
           - When given, they replace the entry's current arguments.
         type: list
         elements: str
@@ -108,7 +110,10 @@ options:
           - Values with white space are written as C(-o { name = value }).
         type: dict
       state:
-        description: Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
+        description:
+          - Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
+          - An entry written by hand that cannot be read (a warning names it) can be removed, or replaced whole by
+            giving its O(services[].command).
         type: str
         choices: [present, absent]
         default: present
@@ -117,7 +122,12 @@ options:
       - Before anything is written, the resulting C(smtpd_relay_restrictions) and C(smtpd_recipient_restrictions)
         (and each smtpd service's C(-o) overrides of them) are evaluated, in Postfix's order, for an unauthenticated
         client outside C(mynetworks) that sends to a domain that is not ours. A configuration that lets such mail
-        through is refused, naming the element that opens the relay.
+        through is refused, naming the element that opens the relay. So is one the check cannot decide (a pattern it
+        cannot read, a table it cannot see into, a policy service before the destination check), and the error says
+        why and how to make it decidable.
+      - The check follows C(relay_domains) (whose domains C(reject_unauth_destination) lets through), the patterns of
+        C(regexp) and C(pcre) tables, the host's own domains for recipient access keys, and the sum of the networks
+        that C(mynetworks) lists. What it cannot read it asks Postfix about, with one C(postmap -q) per table.
       - V(true) applies it anyway, for the rare host that must relay for everyone, with a warning on every run.
     type: bool
     default: false
@@ -131,7 +141,8 @@ options:
         then the tables are installed, then master.cf and main.cf, and Postfix is reloaded once (a V(texthash),
         V(regexp), V(pcre) or V(cidr) table needs the reload even when main.cf did not change). A table that fails
         leaves every file as it was.
-      - Tables holding secrets (C(sasl_passwd)) belong in M(mailops.postfix.postfix_map)'s O(mailops.postfix.postfix_map#module:secret_entries).
+      - A table holding secrets (C(sasl_passwd)) gives them in O(tables[].secret_entries), so that new credentials go
+        live in the same transaction as the settings that use them, under the same lock.
     type: list
     elements: dict
     suboptions:
@@ -149,6 +160,13 @@ options:
       entries:
         description: For key-value tables, a mapping of key to value (a list value is joined with V(, )), or a list of
           C(key)/C(value) items. As for M(mailops.postfix.postfix_map).
+        type: raw
+      secret_entries:
+        description:
+          - Instead of O(tables[].entries), for a table whose values are secrets (C(smtp_sasl_password_maps)), in the
+            same form. As with M(mailops.postfix.postfix_map)'s
+            O(mailops.postfix.postfix_map#module:secret_entries), the values never appear in results, diffs (they
+            show as V(********)), error messages or logs; the keys stay visible. The files get mode V(0600).
         type: raw
       rules:
         description: For V(cidr), V(pcre) and V(regexp) tables, the ordered rules.
@@ -178,9 +196,10 @@ options:
       - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
         mapping of the table as main.cf names it (V(hash:/etc/postfix/rejected_senders)) to its entries (a mapping of
         key to value). Their values are checked as access(5) results or restriction lists, and the open-relay check
-        reads them instead of the files, so that check mode predicts the run exactly.
-      - Tables not listed here are read from their files; tables that are not files (V(mysql:), V(ldap:)) cannot be
-        seen into, which the check says in a warning.
+        reads them instead of the files, so that check mode predicts the run exactly. They count as existing for the
+        check of missing tables.
+      - Tables not listed here are read from their files; for tables that are not files (V(mysql:), V(ldap:)) the
+        check asks Postfix (C(postmap -q)), and refuses the change where that does not decide.
     type: raw
   if_unset:
     description:
@@ -219,7 +238,7 @@ EXAMPLES = r'''
 # Ad hoc, on many hosts at once:
 #   ansible mx -m mailops.postfix.postconf -a 'name=relayhost value=[smtp.example.net]:587'
 
-- name: Configure main.cf
+- name: Configure main.cf, with the access table it names
   mailops.postfix.postconf:
     parameters:
       myhostname: mx1.example.com
@@ -232,12 +251,24 @@ EXAMPLES = r'''
         - permit_mynetworks
         - reject_unauth_destination
         - check_sender_access hash:/etc/postfix/rejected_addresses
+    tables:
+      - path: /etc/postfix/rejected_addresses
+        type: hash
+        access: true
+        entries:
+          spammer@example.net: REJECT compromised account
 
-- name: Restriction class from the seed how-to (restricted_recipient is user-defined)
+- name: Restriction class from the seed how-to (restricted_recipient is user-defined), with its table
   mailops.postfix.postconf:
     parameters:
       smtpd_restriction_classes: restricted_recipient
-      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender
+      restricted_recipient: check_sender_access hash:/etc/postfix/privileged_sender, reject
+    tables:
+      - path: /etc/postfix/privileged_sender
+        type: hash
+        access: true
+        entries:
+          boss@example.com: OK
 
 - name: Remove parameters, back to their defaults
   mailops.postfix.postconf:
@@ -322,6 +353,14 @@ restart_required:
   type: list
   elements: str
   sample: [inet_interfaces]
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Every run checks for it, also when it changes nothing itself.
+  returned: always
+  type: bool
 postfix_warnings:
   description: Warnings from C(postfix check) on the new configuration.
   returned: when something changed
@@ -372,20 +411,21 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_job
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
     common_argument_spec,
     invocation,
     structured,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze import plan_suspension_first, plan_while_frozen
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import plan_suspension_first, plan_while_frozen
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
     ConfigValueError,
     check_braces,
     check_name,
@@ -393,16 +433,16 @@ from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import (
     render_value,
     values_equal,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import (
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import (
     desired_entry,
     malformed_warning,
     normalize_spec,
     parse_entries,
     render_entry,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.restriction_checks import RestrictionChecks
-from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
 
 
 # services as AnsibleModule would check them; declared raw, so that ad-hoc text is read first
@@ -420,6 +460,18 @@ SERVICES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
     'options': {'type': 'dict'},
     'state': {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']},
 }}
+
+
+# tables: each one as a postfix_map job (table_job), in the same transaction.
+TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
+               'options': {'name': {'type': 'str'},
+                           'path': {'type': 'path', 'required': True},
+                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+                           'entries': {'type': 'raw'},
+                           'secret_entries': {'type': 'raw', 'no_log': True},
+                           'rules': table_job.RULES_SPEC,
+                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                           'access': {'type': 'bool', 'default': False}}}
 
 
 def requested_parameters(params):
@@ -480,8 +532,13 @@ def check_unset(changes, names):
                                    '(with the archive role: archive_replace_bcc: true)' % (name, change['before']))
 
 
-def plan_services(current, specs):
-    """master.cf changes: service/type -> {before, after}; after None removes the entry."""
+def plan_services(current, specs, malformed=()):
+    """master.cf changes: service/type -> {before, after}; after None removes the entry.
+
+    ``malformed`` (from parse_entries) holds the entries that cannot be read at
+    all: such an entry can be removed, or replaced whole (its command given).
+    """
+    unreadable = {item.key: item for item in malformed if item.key not in current}
     changes, seen = {}, set()
     for spec in specs:
         normalized = normalize_spec(spec)
@@ -490,11 +547,15 @@ def plan_services(current, specs):
             raise ConfigValueError('master.cf entry %s is given more than once in services' % key)
         seen.add(key)
         existing = current.get(key)
-        before = None if existing is None else render_entry(existing)
+        before = render_entry(existing) if existing is not None else (
+            ' '.join(unreadable[key].line.split()) if key in unreadable else None)
         if spec['state'] == 'absent':
-            if existing is not None:
+            if before is not None:
                 changes[key] = {'before': before, 'after': None}
             continue
+        if key in unreadable and 'command' not in normalized:
+            raise ConfigValueError('master.cf entry %s is malformed (%s): give its command (and args) to replace it '
+                                   'whole, or remove it with state: absent' % (key, unreadable[key].problem))
         entry = desired_entry(existing, normalized)
         if entry != existing:
             changes[key] = {'before': before, 'after': render_entry(entry)}
@@ -558,7 +619,7 @@ def plan(module, runner, result):
         result['changes'], freeze_state, thaw_saved = keep_freeze(module, runner, current, result['changes'], result)
     if params['services']:
         current_services, malformed = parse_entries(runner.run('postconf', ['master'])[1])
-        result['service_changes'] = plan_services(current_services, params['services'])
+        result['service_changes'] = plan_services(current_services, params['services'], malformed)
         for entry in malformed:
             if entry.key not in result['service_changes']:
                 module.warn(malformed_warning(entry, os.path.join(runner.config_dir, 'master.cf')))
@@ -581,21 +642,24 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
             staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
             job.result['removed_leftovers'] = staged[-1].removed_leftovers
 
-        def install_tables():
+        def install_tables(installation):
             for job, table in zip(jobs, staged):
-                table_job.install(module, job.table_type, job.params, job.plan, table)
+                table_job.install(module, job.table_type, job.params, job.plan, table, installation=installation)
 
         if result['changes'] or result['service_changes']:
             apply_config(module, runner, result, checks, install_tables)
         else:
-            if checks.access_tables or checks.allow_open_relay:
+            if checks.written_tables or checks.allow_open_relay:
                 # No main.cf to stage: the checks look at the live configuration.
                 checks.check(runner.config_dir, {}, {})
-            install_tables()
-            if any(table_job.needs_reload(job.table_type, job.plan) for job in jobs):
-                result.update(postfix_control.reload_plan(runner, params['reload']))
-                if not module.check_mode:
-                    postfix_control.carry_out(runner, result)
+            # Also when nothing changed: an earlier run's files may be live without their reload.
+            plan = postfix_control.reload_plan(runner, params['reload'], needed=any(
+                table_job.needs_reload(job.table_type, job.plan) for job in jobs))
+            result.update(plan)
+            if not module.check_mode:
+                go_live(runner, result, plan, install_tables)
+        # Making up for an earlier run's reload is a change of this run.
+        result['changed'] = result['changed'] or result['pending_reload']
     except BaseException:
         if thaw_saved is not None:
             freeze_state.restore(module)
@@ -613,7 +677,8 @@ def apply_config(module, runner, result, checks, install_tables):
                       if value is not None} for spec in params['services'] or []]
     apply_changes(module, runner, result['changes'], result['service_changes'], result,
                   option_values=option_values, user_defined=params['user_defined_parameters'],
-                  reload=params['reload'], backup=params['backup'], checks=checks.check,
+                  reload=params['reload'], backup=params['backup'], backup_keep=params['backup_keep'],
+                  checks=checks.check,
                   before_install=install_tables)
     result['changed'] = True
 
@@ -667,15 +732,7 @@ def main():
         remove={'type': 'list', 'elements': 'str'},
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
-        tables={'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules')], 'options': {
-            'name': {'type': 'str'},
-            'path': {'type': 'path', 'required': True},
-            'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
-            'entries': {'type': 'raw'},
-            'rules': table_job.RULES_SPEC,
-            'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
-            'access': {'type': 'bool', 'default': False},
-        }},
+        tables=TABLES_SPEC,
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -686,7 +743,9 @@ def main():
     )
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    summarized = ('access_tables', 'tables.entries', 'tables.rules')
+    summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries')
+    for table in params['tables'] or []:
+        table_job.mask_secrets(module, table['secret_entries'])
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
                   invocation=invocation(params, summarized))
     locks = Locks(module, result)
@@ -701,7 +760,7 @@ def main():
                                    lambda path: held.enter_context(locks.hold('table', path)))
         access_tables.update(table_job.access_entries(jobs))
         checks = RestrictionChecks(runner, version_tuple(result['version']), access_tables,
-                                   params['allow_open_relay'])
+                                   params['allow_open_relay'], table_job.planned_entries(jobs))
         freeze_state, thaw_saved = plan(module, runner, result)
         apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
         report(module, runner, result, jobs)

@@ -152,6 +152,14 @@ reload_needed:
   description: A change was made to a running Postfix that was not reloaded (O(reload=false)).
   returned: always
   type: bool
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Checked when this run changes something that needs a reload; M(mailops.postfix.postconf) checks on every run.
+  returned: always
+  type: bool
 diff:
   description: With --diff, the main.cf parameters and suspension entries that change.
   returned: when changed and in diff mode
@@ -165,16 +173,17 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     changes_argument_spec,
     common_argument_spec,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.config_stage import apply_changes
-from ansible_collections.mailops.postfix.plugins.module_utils.file_attributes import resolve
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze_state import SUSPENSION_TABLE, FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import resolve
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import SUSPENSION_TABLE, FreezeState
+from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import (
     FreezeError,
     is_frozen,
     plan_freeze,
@@ -183,19 +192,19 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze import (
     qmgr_entry,
     suspension_value,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import parse_parameters
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     at_site,
     check_site,
     parse_records,
     recipient_domain,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_status import queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.table_plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
 
 
 class Instance:
@@ -235,14 +244,19 @@ def plan(module, instance):
     return changes, table, warnings
 
 
-def apply_table(module, instance, table):
-    """Install the suspension table's new content, or remove the table when it is empty."""
+def stage_table(module, instance, table):
+    """Build the suspension table's new content next to the live one; Postfix judges it, in check mode too.
+
+    First removes the staged files that interrupted runs left (not in check mode).
+    """
     state = instance.state
-    if table.entries:
-        table_build.put(module, instance.runner, state.table_type, state.table_path, table.content,
-                        resolve(None, None, None, None, 0o644))
-    else:
-        table_build.remove(module, state.table_type, state.table_path)
+    if not module.check_mode:
+        table_build.remove_leftovers(state.table_type, state.table_path)
+    staged = table_build.build(module, instance.runner, state.table_type, state.table_path, table.content,
+                               resolve(None, None, None, None, 0o644))
+    for warning in staged.other_warnings:
+        module.warn(warning)
+    return staged
 
 
 def apply(module, instance, changes, table, result):
@@ -255,25 +269,35 @@ def apply(module, instance, changes, table, result):
             'in_flow_delay': instance.explicit.get('in_flow_delay'),
             'master_service_disable': instance.explicit.get('master_service_disable'),
             'frozen_with': changes['master_service_disable']['after']})
-    # A new table exists before transport_maps names it; a dropped one goes after.
-    if table.content is not None and table.entries:
-        apply_table(module, instance, table)
-    if changes:
-        applied = False
-        try:
-            apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'])
-            applied = True
-        finally:
-            if freezing and not applied:
-                instance.state.restore(module)
-    elif table.content is not None:
-        # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
-        reload = postfix_control.reload_plan(instance.runner, params['reload'])
-        result.update(reload)
-        if not module.check_mode:
-            postfix_control.carry_out(instance.runner, reload)
+    # A new table goes live in the same transaction as main.cf, just before the transport_maps that
+    # names it; a dropped one goes after.
+    staged = stage_table(module, instance, table) if table.content is not None and table.entries else None
+
+    def install_table(installation):
+        if staged:
+            table_build.install(staged, True, installation)
+
+    try:
+        if changes:
+            applied = False
+            try:
+                apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
+                              before_install=install_table)
+                applied = True
+            finally:
+                if freezing and not applied:
+                    instance.state.restore(module)
+        elif table.content is not None:
+            # The transport table alone changed: reload, so that trivial-rewrite reads it at once.
+            reload = postfix_control.reload_plan(instance.runner, params['reload'])
+            result.update(reload)
+            if not module.check_mode:
+                go_live(instance.runner, result, reload, install_table)
+    finally:
+        if staged:
+            table_build.discard(staged)
     if table.content is not None and not table.entries:
-        apply_table(module, instance, table)
+        table_build.remove(module, instance.state.table_type, instance.state.table_path)
     resumed = [pair[0].key for pair in table.changes.removed]
     if resumed:
         result['requeued'] = requeue_deferred(module, instance.runner, resumed)

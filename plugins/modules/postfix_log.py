@@ -321,8 +321,8 @@ from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.log_files import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.log.files import (
     STANDARD_PATHS,
     LogError,
     check_log_file,
@@ -333,11 +333,11 @@ from ansible_collections.mailops.postfix.plugins.module_utils.log_files import (
     read_in_processes,
     read_journal,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.log_report import report
-from ansible_collections.mailops.postfix.plugins.module_utils.log_stats import (
+from ansible_collections.mailops.postfix.plugins.module_utils.log.report import report
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import (
     LogStats, complete_tops, encode, merge, stitch)
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError, reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError, reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 
 DURATION = re.compile(r'(\d+[smhdw])+|\d+')
 UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}

@@ -45,11 +45,11 @@ EXAMPLES = r'''
     keys:
       - spammer@example.net
       - friend@example.org
-  register: lookup
+  register: answers
 
 - name: Fail unless the spammer is rejected
   ansible.builtin.assert:
-    that: lookup.matches['spammer@example.net'] is match('REJECT')
+    that: answers.matches['spammer@example.net'] is match('REJECT')
 
 - name: Query a table kept in MySQL
   mailops.postfix.postfix_lookup:
@@ -77,10 +77,10 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.table_build import TableError, query
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.build import TableError, query
 
 
 def check_keys(keys):

@@ -234,6 +234,14 @@ reload_needed:
     table changed).
   returned: always
   type: bool
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler, for example on Ctrl-C or a lost connection; the note of it lives in C(/run/mailops-postfix)). This
+      run reloads (or restarts) for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Checked when this run changes something that needs a reload; M(mailops.postfix.postconf) checks on every run.
+  returned: always
+  type: bool
 reloaded:
   description: Whether Postfix was reloaded.
   returned: always
@@ -263,8 +271,10 @@ from contextlib import ExitStack
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control, table_build, table_job
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
     backup_argument_spec,
     changes_argument_spec,
     common_argument_spec,
@@ -272,12 +282,13 @@ from ansible_collections.mailops.postfix.plugins.module_utils.common_args import
     invocation,
     structured,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.locking import Locks
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
-from ansible_collections.mailops.postfix.plugins.module_utils.table_paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import TableSourceError
-from ansible_collections.mailops.postfix.plugins.module_utils.table_types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
 
 
 def references(runner, path):
@@ -302,14 +313,20 @@ def present(module, runner, table_type, result):
     plan = table_job.plan(params, table_type, current)
     staged = table_job.stage(module, runner, table_type, params, plan)
     result['removed_leftovers'] = staged.removed_leftovers
-    backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'])
-    if backup_file:
-        result['backup_file'] = backup_file
+    reload = postfix_control.no_reload()
     if table_job.needs_reload(table_type, plan):
         reload = postfix_control.reload_plan(runner, params['reload'])
         result.update(reload)
-        if not module.check_mode:
-            postfix_control.carry_out(runner, reload)
+    if module.check_mode:
+        table_job.discard(staged)
+    else:
+        def install(installation):
+            backup_file = table_job.install(module, table_type, params, plan, staged, params['backup'], installation)
+            if backup_file:
+                result['backup_file'] = backup_file
+
+        # A reload that fails puts the previous table back.
+        go_live(runner, result, reload, install)
     table_job.report(result, table_type, params, plan, module._diff)
 
 
@@ -326,24 +343,6 @@ def absent(module, runner, table_type, result):
         result['diff'] = {'before_header': result['table'], 'after_header': result['table'],
                           'before': ''.join('%s\n' % name for name in result['removed_files']), 'after': ''}
     result['changed'] = True
-
-
-def mask_secrets(module, secret_entries):
-    """Hide the values of secret_entries everywhere, and show its keys.
-
-    Ansible hides every string of a no_log option: the keys too, and, of
-    entries given as text (ad-hoc key=value arguments), only the whole text.
-    """
-    if isinstance(secret_entries, dict):
-        pairs = list(secret_entries.items())
-    elif isinstance(secret_entries, list):
-        pairs = [(item.get('key'), item.get('value')) for item in secret_entries if isinstance(item, dict)]
-    else:
-        return
-    module.no_log_values.difference_update(key for key, dummy in pairs if isinstance(key, str))
-    for dummy, value in pairs:
-        module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
-                                    if item is not None)
 
 
 def main():
@@ -373,7 +372,7 @@ def main():
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:
         params['secret_entries'] = structured(params, 'secret_entries')
-        mask_secrets(module, params['secret_entries'])
+        table_job.mask_secrets(module, params['secret_entries'])
         params['entries'] = structured(params, 'entries')
         params['rules'] = structured(params, 'rules', table_job.RULES_SPEC)
         result['invocation'] = invocation(params, summarized=('entries', 'rules', 'secret_entries'))

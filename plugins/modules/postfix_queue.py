@@ -22,6 +22,8 @@ description:
     two or more is refused as well (for example V(sender=.*) or V(older_than=0)); use O(all_messages=true) without
     selectors.
   - Check mode lists, selects and reports what the action would affect, and changes nothing.
+  - Matching the patterns has a time limit, O(match_timeout); past it the task fails, naming the pattern, and nothing
+    is changed.
 author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
@@ -108,6 +110,19 @@ options:
         V(message_size > `1000000`) or V(length(recipients) > `50`).
       - Needs the Python library jmespath on the managed host, and only when this option is used.
     type: str
+  match_timeout:
+    description:
+      - How long, in seconds, matching O(sender), O(recipient), O(delay_reason) and O(query) may take, summed over
+        every message of the queue (reading the queue does not count). A pattern with a repetition inside a
+        repetition, such as V((a+\)+$), can take hours on a single address, since Python's regular expressions
+        backtrack.
+      - Past it, the task fails with a message that names the pattern, before anything is done to the queue (also
+        for an action), and the module ends; no process it started is left running.
+      - Matching takes about 2 microseconds per message for a pattern and about 10 for a query (measured with
+        C(tests/benchmark/queue-match.py)), so the default covers millions of messages with patterns and about a
+        million with a query.
+    type: float
+    default: 10
   all_messages:
     description:
       - Allow an action other than V(list) without any selector, on every message in the queue. Not allowed together
@@ -297,14 +312,15 @@ version:
   sample: 3.7.11
 '''
 
+import contextlib
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     ACTIONS,
     DESTRUCTIVE,
     EXPIRE_MIN_VERSION,
@@ -315,8 +331,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue_records impo
     scan,
     summarize,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner, version_tuple
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_actions import act, nothing_done
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner, version_tuple
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import act, nothing_done
 
 
 def check_request(params, selector, version):
@@ -324,6 +340,8 @@ def check_request(params, selector, version):
     for name in ('limit', 'top', 'max_messages'):
         if params[name] is not None and params[name] < 0:
             raise QueueError('%s=%d: must be 0 or more' % (name, params[name]))
+    if params['match_timeout'] <= 0:
+        raise QueueError('match_timeout=%g: must be more than 0 seconds' % params['match_timeout'])
     if params['all_messages'] and selector.given:
         raise QueueError('all_messages=true acts on every message; it cannot be combined with the selector(s) %s. '
                          'Remove all_messages to act on the selection, or the selectors to act on everything'
@@ -381,6 +399,7 @@ def main():
         older_than={'type': 'str'},
         newer_than={'type': 'str'},
         query={'type': 'str'},
+        match_timeout={'type': 'float', 'default': 10},
         all_messages={'type': 'bool', 'default': False},
         max_messages={'type': 'int'},
         limit={'type': 'int', 'default': 100},
@@ -395,8 +414,10 @@ def main():
         selector = Selector.from_params(params)
         result['version'] = runner.version()
         check_request(params, selector, result['version'])
-        view = scan(queue_records(runner), selector, time.time(), action=action, limit=params['limit'],
-                    top=params['top'])
+        # Closed also when the selection fails: postqueue ends with the task.
+        with contextlib.closing(queue_records(runner)) as records:
+            view = scan(records, selector, time.time(), action=action, limit=params['limit'], top=params['top'],
+                        match_timeout=params['match_timeout'])
         result.update(summary=view['summary'], selected=view['selected'], messages=view['messages'])
         if params['queue_ids'] is not None:
             result['queue_ids_not_found'] = view['not_found']

@@ -15,6 +15,8 @@ description:
     its master process. Elsewhere (containers, secondary instances) it runs C(postfix start), C(stop) or C(reload).
     Either way C(postfix status) must agree afterwards; Debian's C(postfix.service) reports success even when the
     instance failed to start.
+  - When C(postfix status) cannot tell whether the instance runs (a O(config_dir) without C(main.cf), a C(main.cf)
+    Postfix cannot read, a user who is not root), the task fails before it acts, in check mode too.
 author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
@@ -64,7 +66,7 @@ EXAMPLES = r'''
   mailops.postfix.postfix_service:
     changes: "{{ [postconf_result, table_result] }}"
 
-- name: Start a secondary instance
+- name: Start a secondary instance (created before, for example with postmulti -I postfix-out -e create)
   mailops.postfix.postfix_service:
     config_dir: /etc/postfix-out
     state: started
@@ -72,8 +74,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 running:
-  description: Whether Postfix runs after the task (in check mode, would run).
-  returned: unless O(changes) need nothing
+  description:
+    - Whether Postfix runs after the task (in check mode, would run).
+    - After a failed start, stop, reload or restart, whether it runs then; C(changed) is true only if that differs
+      from before (a restart whose start failed leaves Postfix stopped).
+  returned: unless O(changes) need nothing, or the task failed before it acted
   type: bool
 action:
   description: What was done (in check mode, would be done); null when Postfix already was as asked.
@@ -83,12 +88,14 @@ action:
   sample: restart
 '''
 
+from contextlib import suppress
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils import postfix_control
-from ansible_collections.mailops.postfix.plugins.module_utils.common_args import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.postfix_runner import PostfixRunner
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError, reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 
 # state -> (what to do while running, what to do while stopped); None: nothing.
 ACTIONS = {
@@ -121,12 +128,17 @@ def main():
     with reported_failures(module, result):
         running = postfix_control.is_running(runner)
         action = ACTIONS[state][0 if running else 1]
-        result['running'] = state != 'stopped' if action else running
         result['action'] = action.__name__ if action else None
-        if action:
-            result['changed'] = True
-            if not module.check_mode:
+        if action and not module.check_mode:
+            try:
                 action(runner)
+            except (MailopsError, OSError):
+                # Report what is true after the failure, not what was asked for: a restart may have stopped Postfix.
+                with suppress(MailopsError):
+                    result['running'] = postfix_control.is_running(runner)
+                    result['changed'] = result['running'] != running
+                raise
+        result.update(changed=bool(action), running=state != 'stopped' if action else running)
     module.exit_json(**result)
 
 

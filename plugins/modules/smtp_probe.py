@@ -14,8 +14,9 @@ description:
     TLS on connect (port 465), banner, EHLO, STARTTLS and EHLO again, XCLIENT and EHLO again, AUTH, MAIL, RCPT for
     each recipient, DATA with the message, and QUIT.
   - Each reply is checked against the codes expected of its step (O(expect), O(rcpt_expect)), so that a refusal can
-    be the outcome the task asks for. An open-relay probe, for example, expects C(554) (or any C(4xx) or C(5xx)) at
-    RCPT and fails when the server answers C(250).
+    be the outcome the task asks for. An open-relay probe, for example, expects any refusal at RCPT, V([4xx, 5xx]),
+    and fails when the server answers C(250). Postfix refuses with C(554) under C(reject_unauth_destination), and
+    with C(454) under C(defer_unauth_destination), its default in C(smtpd_relay_restrictions).
   - The task fails at the first step whose reply is not expected, or that gets no reply; the result still has every
     reply, the TLS details and, in RV(failed_step), the step that failed with the exit code swaks would have given.
   - 'Runs on the managed host (O(server) defaults to V(127.0.0.1)), or on the controller with
@@ -169,7 +170,7 @@ options:
     description:
       - The reply codes expected of each step, each a code (V(554)) or a class (V(5xx)). A step whose reply is not
         among them fails the task.
-      - A step that gets an expected refusal does not have its effect; after an expected C(554) at RCPT for every
+      - A step that gets an expected refusal does not have its effect; after an expected refusal at RCPT for every
         recipient, for example, no message is sent.
     type: dict
     suboptions:
@@ -254,7 +255,7 @@ EXAMPLES = r'''
     mail_from: probe@example.net
     rcpt_to: [someone@example.org]
     expect:
-      rcpt: [554]
+      rcpt: [4xx, 5xx]
 
 - name: Submission with verified TLS and authentication, delivering a test message
   mailops.postfix.smtp_probe:
@@ -365,8 +366,8 @@ rcpt:
   description: The reply to each recipient's RCPT, by address, with the codes that were expected.
   returned: always
   type: dict
-  sample: {"someone@example.org": {"code": 554, "text": "5.7.1 <someone@example.org>: Relay access denied",
-                                   "expected": ["554"]}}
+  sample: {"someone@example.org": {"code": 454, "text": "4.7.1 <someone@example.org>: Relay access denied",
+                                   "expected": ["4xx", "5xx"]}}
 queue_id:
   description:
     - 'The queue ID from the server''s reply after the message (Postfix: C(250 2.0.0 Ok: queued as 4F2B81C3A2)).'
@@ -380,8 +381,8 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import MailopsError, reported_failures
-from ansible_collections.mailops.postfix.plugins.module_utils.smtp_session import (
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError, reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.smtp.session import (
     DEFAULT_EXPECT,
     ProbeSettings,
     ProbeSettingsError,

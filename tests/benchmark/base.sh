@@ -4,7 +4,7 @@
 # (base, relay and archive in one transaction), and of the same three roles
 # each applying its own settings, next to the floor measured in the same run on
 # the same container (a one-task playbook), and next to the site's own floor:
-# its three round trips without the roles (site-round-trips.yml). Prints the
+# its two round trips without the roles (site-round-trips.yml). Prints the
 # median of RUNS runs of each and their ratios. Not a test: it asserts nothing,
 # it reports.
 # Target: ratio <= 2 for the role and the site (linux-system-roles/postfix
@@ -48,7 +48,7 @@ f, r, s, t, e, sl, fl = [int(n) / 1e9 for n in sys.argv[1:8]]
 print("floor (one-task playbook): %.3f s, median of %s runs" % (f, sys.argv[8]))
 print("base role, ~40 parameters, 4 tables, idempotent: %.3f s   ratio: %.2f (target <= 2)" % (r, r / f))
 print("site, playbooks/site.yml (base, relay, archive), idempotent: %.3f s   ratio: %.2f (target <= 2)" % (s, s / f))
-print("  its three round trips alone (package query, credentials, postconf), no roles: %.3f s   ratio: %.2f" % (t, t / f))
+print("  its two round trips alone (package query, postconf with the credentials), no roles: %.3f s   ratio: %.2f" % (t, t / f))
 print("  loading its roles and their 4 argument checks: %.3f s (%.3f s against %.3f s with no task run)"
       % (sl - fl, sl, fl))
 print("  so no site with these roles and round trips is under %.2fx; its other tasks add %.3f s"

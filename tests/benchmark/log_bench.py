@@ -26,7 +26,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.environ['BENCH_COLLECTIONS'])
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_report, log_stats  # noqa: E402
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats  # noqa: E402
 
 # pflogsumm prints a count above 512k in truncated units of 1024 (k) or 1048576 (m) (its adj_int_units).
 UNITS = {'': 1, 'k': 1024, 'm': 1048576}

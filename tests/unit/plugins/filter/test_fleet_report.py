@@ -14,8 +14,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.postfix.plugins.filter.fleet_report import STAGES, log_merge, report_table
-from ansible_collections.mailops.postfix.plugins.module_utils import log_report
-from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.test_log_stats import random_lines, raw_of
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
+from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.log.test_log_stats import random_lines, raw_of
 
 
 def test_log_merge_of_hosts_is_the_report_of_all_their_lines():

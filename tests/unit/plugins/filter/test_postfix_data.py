@@ -119,7 +119,8 @@ BASE_PART = {'role': 'base', 'config_dir': '/etc/postfix', 'parameters': {'myhos
 RELAY_PART = {'role': 'relay', 'config_dir': '/etc/postfix', 'parameters': {'relayhost': '[smtp.example.net]:587'},
               'services': [{'service': 'mailops_smtps', 'type': 'unix', 'state': 'absent'}],
               'tables': [{'path': '/etc/postfix/relay_transport', 'type': 'hash', 'entries': {}}],
-              'reload_on_table_change': True, 'reload_needed': True}
+              'reload_on_table_change': True, 'reload_needed': True,
+              'reload_tables': ['hash:/etc/postfix/sasl_passwd']}
 ARCHIVE_PART = {'role': 'archive', 'config_dir': '/etc/postfix',
                 'parameters': {'sender_bcc_maps': 'pcre:/etc/postfix/archive_sender'},
                 'if_unset': ['sender_bcc_maps'],
@@ -137,8 +138,8 @@ def test_merge_configuration_joins_the_parts_of_one_instance_in_role_order():
     assert [table['path'] for table in merged['tables']] == [
         '/etc/postfix/access', '/etc/postfix/relay_transport', '/etc/postfix/archive_sender']
     assert merged['if_unset'] == ['sender_bcc_maps']
-    # Only the relay part asks for a reload when its tables change.
-    assert merged['reload_tables'] == ['hash:/etc/postfix/relay_transport']
+    # Only the relay part asks for a reload when its tables change, and names its secret table too.
+    assert merged['reload_tables'] == ['hash:/etc/postfix/relay_transport', 'hash:/etc/postfix/sasl_passwd']
     assert merged['reload_needed'] is True
     assert merged['service_state'] == 'started'
     assert merged['allow_open_relay'] is False

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
@@ -13,6 +15,7 @@ from ansible_collections.mailops.postfix.plugins.filter.relay_data import (
     nexthop,
     relay_plan,
     suspension_report,
+    tls_destination,
 )
 
 SECRET = 'S3cret pass:word'
@@ -155,6 +158,126 @@ def test_plaintext_auth_only_when_allowed():
     assert plan['parameters']['smtp_sasl_security_options'] == 'noanonymous'
     plan = relay_plan(dict(relay, tls_policies=[], allow_plaintext_auth=True))
     assert tables(plan)['relay_tls_policy'] == {}
+
+
+@pytest.mark.parametrize('text, key', [
+    ('Example.NET', 'example.net'),
+    ('example.net.', 'example.net'),
+    ('.Example.net', '.example.net'),
+    ('[SMTP.example.net]', '[smtp.example.net]'),
+    ('[smtp.example.net]:587', '[smtp.example.net]:587'),
+    ('example.net:2525', 'example.net:2525'),
+    ('[192.0.2.1]:25', '[192.0.2.1]:25'),
+    ('[2001:DB8:0::1]:25', '[2001:db8::1]:25'),
+])
+def test_tls_destination_is_the_key_postfix_looks_up(text, key):
+    # Written the way nexthop() writes the relayhost's and transports' nexthops, so that a login hop finds its policy.
+    assert tls_destination(text) == key
+
+
+@pytest.mark.parametrize('text, message', [
+    ('example.net,example.org', 'without white space or commas'),
+    ('example.net example.org', 'without white space or commas'),
+    ('', 'the destination must be one domain'),
+    (None, 'the destination must be one domain'),
+    ('[smtp.example.net', "is not a domain name"),
+    ('[smtp.example.net]:smtp', "port 'smtp' is not a TCP port"),
+    ('example.net:', "port '' is not a TCP port"),
+    ('exämple.net', "is not a domain name"),
+    ('*.example.net', "is not a domain name"),
+])
+def test_tls_destination_refuses(text, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)) as error:
+        tls_destination(text)
+    assert repr(text) in str(error.value)
+
+
+def test_tls_policies_that_differ_only_in_case_are_one_entry():
+    # A hash table folds the case of its keys: the second would silently replace the first, secure becoming none.
+    policies = [{'destination': 'Example.NET', 'level': 'secure'}, {'destination': 'example.net', 'level': 'none'}]
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            "tls policy for example.net is given more than once (as 'Example.NET' and 'example.net')")):
+        relay_plan({'tls_policies': policies})
+    # Also when only the form differs: a final dot, or the nexthop of a login written in capitals.
+    with pytest.raises(AnsibleFilterError, match='given more than once'):
+        relay_plan({'tls_policies': [{'destination': 'example.net.', 'level': 'secure'}, policies[1]]})
+    with pytest.raises(AnsibleFilterError, match=re.escape('tls policy for [smtp.example.net]:587 is given more')):
+        relay_plan({'tls_policies': [{'destination': '[smtp.example.net]:587', 'level': 'secure'},
+                                     {'destination': '[SMTP.Example.net]:587', 'level': 'may'}]})
+
+
+def test_tls_policy_attributes_as_postfix_takes_them():
+    plan = relay_plan({'tls_policies': [
+        {'destination': 'a.example', 'level': 'verify', 'match': 'hostname:dot-nexthop:.example.org'},
+        {'destination': 'b.example', 'level': 'fingerprint',
+         'match': ['3D:95:34:51:24:66:33:B9:D2:40:99:C0:C1:17:0B:D1', '3d953451246633b9']},
+        {'destination': 'c.example', 'level': 'encrypt', 'protocols': '!SSLv2:!SSLv3:!TLSv1:!TLSv1.1',
+         'ciphers': 'HIGH', 'exclude': 'aNULL:MD5:3DES'},
+        {'destination': 'd.example', 'level': 'may', 'protocols': '>=TLSv1.2'},
+    ]})
+    assert tables(plan)['relay_tls_policy'] == {
+        'a.example': 'verify match=hostname:dot-nexthop:.example.org',
+        # Fingerprints hold ":" themselves: Postfix separates them with "|".
+        'b.example': 'fingerprint match=3D:95:34:51:24:66:33:B9:D2:40:99:C0:C1:17:0B:D1|3d953451246633b9',
+        'c.example': 'encrypt protocols=!SSLv2:!SSLv3:!TLSv1:!TLSv1.1 ciphers=HIGH exclude=aNULL:MD5:3DES',
+        'd.example': 'may protocols=>=TLSv1.2',
+    }
+
+
+@pytest.mark.parametrize('policy, message', [
+    # tls_policy(5) splits the value at white space and commas: a second word would become an attribute of its own.
+    ({'level': 'encrypt', 'protocols': '>=TLSv1.2 !SSLv3'}, "protocols '>=TLSv1.2 !SSLv3' is not TLS protocols"),
+    ({'level': 'encrypt', 'protocols': '!SSLv2,!SSLv3'}, "protocols '!SSLv2,!SSLv3' is not TLS protocols"),
+    ({'level': 'encrypt', 'protocols': 'TLSv1.2:'}, "protocols 'TLSv1.2:' is not TLS protocols"),
+    ({'level': 'encrypt', 'protocols': 'TLSv2'}, "protocols 'TLSv2' is not TLS protocols"),
+    ({'level': 'encrypt', 'ciphers': 'high medium'}, "ciphers 'high medium' is not one of high, medium"),
+    ({'level': 'encrypt', 'ciphers': 'strong'}, "ciphers 'strong' is not one of"),
+    ({'level': 'encrypt', 'exclude': 'aNULL MD5'}, "exclude 'aNULL MD5' is not cipher names"),
+    ({'level': 'encrypt', 'exclude': 'aNULL,MD5'}, "exclude 'aNULL,MD5' is not cipher names"),
+    ({'level': 'secure', 'match': ['example.com nexthop']}, "match 'example.com nexthop' is not hostname, nexthop"),
+    ({'level': 'secure', 'match': 'example.com, nexthop'}, "match 'example.com, nexthop' is not hostname"),
+    ({'level': 'verify', 'match': ['exämple.com']}, "match 'exämple.com' is not"),
+    ({'level': 'fingerprint', 'match': ['3D:95 34:51']}, "match '3D:95 34:51' is not a certificate or public key"),
+    ({'level': 'encrypt', 'match': ['example.com']}, 'match applies only at the levels fingerprint, verify and secure'),
+    ({'level': 'may', 'match': 'nexthop'}, 'match applies only at the levels fingerprint, verify and secure, not at may'),
+])
+def test_tls_policy_attributes_are_checked(policy, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape('relay: tls policy for Example.com: ' + message)):
+        relay_plan({'tls_policies': [dict(policy, destination='Example.com')]})
+
+
+def test_two_logins_to_one_nexthop_are_refused():
+    relayhost = {'host': 'smtp.example.net', 'port': 587, 'username': 'mx1', 'password': SECRET}
+    transport = {'domain': 'example.com', 'host': 'SMTP.example.net', 'port': 587, 'username': 'other',
+                 'password': 'Other-secret'}
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            'the relayhost and the transport for example.com both log in to [smtp.example.net]:587, with different '
+            'credentials')) as error:
+        relay_plan({'relayhost': relayhost, 'transports': [transport]})
+    assert SECRET not in str(error.value) and 'Other-secret' not in str(error.value)
+    # The same username with another password is another login too; two transports are compared the same way.
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            'the transport for a.example and the transport for b.example both log in to [mx.example.org]')):
+        relay_plan({'transports': [
+            {'domain': 'a.example', 'host': 'mx.example.org', 'username': 'u', 'password': SECRET},
+            {'domain': 'b.example', 'host': 'mx.example.org', 'username': 'u', 'password': SECRET + 'x'}]})
+
+
+def test_one_login_shared_by_a_nexthop_and_logins_per_sender():
+    # The same credentials for the relayhost and a transport to the same nexthop: one entry.
+    relayhost = {'host': 'smtp.example.net', 'port': 587, 'username': 'mx1', 'password': SECRET}
+    plan = relay_plan({'relayhost': relayhost, 'transports': [dict(relayhost, domain='example.com')]})
+    assert plan['sasl_entries'] == {'[smtp.example.net]:587': 'mx1:' + SECRET}
+    # A sender relayhost's login is looked up by the sender before the nexthop
+    # (smtp_sender_dependent_authentication): another login to the same nexthop replaces nothing.
+    plan = relay_plan({'relayhost': relayhost, 'sender_relayhosts': [
+        {'sender': '@sales.example', 'host': 'smtp.example.net', 'port': 587, 'username': 'sales',
+         'password': 'Sales-secret'}]})
+    assert plan['sasl_entries'] == {'@sales.example': 'sales:Sales-secret', '[smtp.example.net]:587': 'mx1:' + SECRET}
+    # Another port is another nexthop, with a login of its own.
+    plan = relay_plan({'relayhost': relayhost, 'transports': [
+        {'domain': 'example.com', 'host': 'smtp.example.net', 'port': 465, 'username': 'u', 'password': 'x'}]})
+    assert sorted(plan['sasl_entries']) == ['[smtp.example.net]:465', '[smtp.example.net]:587']
 
 
 @pytest.mark.parametrize('relay, message', [

@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.mailops.postfix.plugins.module_utils.main_cf import ConfigValueError, current_values, parse_parameters
-from ansible_collections.mailops.postfix.plugins.module_utils.master_cf import parse_entries, parse_entry
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError, current_values, parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries, parse_entry
 from ansible_collections.mailops.postfix.plugins.modules.postconf import (
+    TABLES_SPEC,
     check_unset,
     access_table_entries,
     build_diff,
@@ -254,6 +257,51 @@ def test_plan_services_refuses_o_in_args():
         plan_services({}, [service(service='submission', type='inet', command='smtpd', args=['-v', '-o', 'smtpd_fooo=2'])])
 
 
+@pytest.mark.parametrize('args', [['-osmtpd_relay_restrictions=permit'], ['-v', '-vosyslog_name=x']])
+def test_plan_services_refuses_attached_o_in_args(args):
+    # postconf -M would write "-o smtpd_relay_restricti -o ns=permit": postfix check passes, smtpd does not start.
+    with pytest.raises(ConfigValueError, match="give -o parameters in the service's options"):
+        plan_services({}, [service(service='relaytest', type='inet', command='smtpd', args=args)])
+
+
+# What postconf -M prints for an entry written by "postconf -Me" with an attached -o (3.7 and 3.10).
+MANGLED = '127.0.0.1:10026 inet n   -       y       -       -       smtpd -o smtpd_relay_restricti -o ns=permit'
+MANGLED_KEY = '127.0.0.1:10026/inet'
+
+
+def services_with_mangled(version):
+    return parse_entries(fixture_text(version, 'postconf-M.txt') + MANGLED + '\n')
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_plan_services_removes_an_entry_it_cannot_read(version):
+    current, malformed = services_with_mangled(version)
+    assert MANGLED_KEY not in current and [item.key for item in malformed] == [MANGLED_KEY]
+    specs = [service(service='127.0.0.1:10026', type='inet', state='absent')]
+    changes = plan_services(current, specs, malformed)
+    assert changes == {MANGLED_KEY: {'before': '127.0.0.1:10026 inet n - y - - smtpd -o smtpd_relay_restricti -o '
+                                               'ns=permit', 'after': None}}
+    # Removed, it is gone from what postconf -M prints: the second run changes nothing.
+    assert plan_services(current_services(version), specs, []) == {}
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_plan_services_replaces_an_entry_it_cannot_read_only_whole(version):
+    current, malformed = services_with_mangled(version)
+    fixed = service(service='127.0.0.1:10026', type='inet', private=False, chroot=True, command='smtpd',
+                    options={'smtpd_relay_restrictions': 'permit_mynetworks, reject'})
+    changes = plan_services(current, [fixed], malformed)
+    assert changes[MANGLED_KEY]['before'].endswith('smtpd -o smtpd_relay_restricti -o ns=permit')
+    assert changes[MANGLED_KEY]['after'] == ('127.0.0.1:10026 inet n - y - - smtpd '
+                                             '-o { smtpd_relay_restrictions = permit_mynetworks, reject }')
+    assert plan_services(dict(current, **{MANGLED_KEY: parse_entry(changes[MANGLED_KEY]['after'])}), [fixed], []) == {}
+    # Without its command, a change would have to keep the unreadable rest.
+    with pytest.raises(ConfigValueError, match=re.escape(
+            'master.cf entry 127.0.0.1:10026/inet is malformed (-o argument without "=": \'smtpd_relay_restricti\'): '
+            'give its command (and args) to replace it whole, or remove it with state: absent')):
+        plan_services(current, [service(service='127.0.0.1:10026', type='inet', chroot=False)], malformed)
+
+
 @pytest.mark.parametrize('version', VERSIONS)
 @pytest.mark.parametrize('specs', IDEMPOTENCE_SPECS)
 def test_plan_services_second_run_changes_nothing(version, specs):
@@ -343,3 +391,22 @@ def test_if_unset_refuses_to_replace_a_value_set_by_someone_else():
     # Already the requested value: nothing to change, nothing to refuse.
     check_unset(plan_parameters({'sender_bcc_maps': 'pcre:/x'}, {'sender_bcc_maps': 'pcre:/x'}, 'present'),
                 ['sender_bcc_maps'])
+
+
+# ---------------------------------------------------------------------------
+# tables[].secret_entries: the credentials in the transaction, hidden as postfix_map hides them
+
+def test_secret_entries_of_tables_are_hidden_by_ansible():
+    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
+        {'path': '/etc/postfix/sasl_passwd', 'secret_entries': {'[smtp.example.net]:587': 'relay:Secret1'}},
+        {'path': '/etc/postfix/relay_transport', 'entries': {'example.com': 'smtp:[mx.example.net]:587'}}]})
+    assert not validated.error_messages
+    assert 'relay:Secret1' in validated._no_log_values
+    # Only the secret values: the other tables' values stay visible.
+    assert 'smtp:[mx.example.net]:587' not in validated._no_log_values
+
+
+def test_tables_take_entries_or_rules_or_secret_entries():
+    validated = ArgumentSpecValidator({'tables': TABLES_SPEC}).validate({'tables': [
+        {'path': '/etc/postfix/sasl_passwd', 'entries': {}, 'secret_entries': {}}]})
+    assert any('mutually exclusive' in message for message in validated.error_messages)

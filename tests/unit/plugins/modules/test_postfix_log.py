@@ -18,8 +18,11 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import log_files, log_lines, log_report, log_stats
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.log import files as log_files
+from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_log
 
 LOGS = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'log')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.table_build import TableError
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.build import TableError
 from ansible_collections.mailops.postfix.plugins.modules.postfix_lookup import check_keys
 
 

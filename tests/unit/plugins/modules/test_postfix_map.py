@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.mailops.postfix.plugins.module_utils.table_source import (
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     KEY_VALUE,
     compare,
     entries_of,
     parse_source,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.table_job import build_diff, summarize_changes
-from ansible_collections.mailops.postfix.plugins.modules.postfix_map import mask_secrets
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import build_diff, mask_secrets, summarize_changes
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
 BEFORE = '[smtp.example.net]:587 relayuser:OldSecret\n"[broken.example]:587 relayuser:HandSecret\n'
@@ -30,7 +29,9 @@ def test_secret_table_shows_neither_values_nor_malformed_lines():
     for secret in ('OldSecret', 'NewSecret', 'HandSecret'):
         assert secret not in shown
     assert sorted(result['changed_keys']) == ['(malformed line 2, hidden)', '[smtp.example.net]:587']
-    assert '[smtp.example.net]:587 ********' in diff['after']
+    # A new password for a key: the same mask on both sides, and the after side says it changed.
+    assert '[smtp.example.net]:587 ********\n' in diff['before']
+    assert '[smtp.example.net]:587 ******** (changed)\n' in diff['after']
 
 
 def test_other_tables_show_keys_as_they_are():
@@ -71,3 +72,12 @@ def test_mask_secrets_hides_the_values_of_entries_given_as_text():
     module = MaskingModule([text])
     mask_secrets(module, [{'key': '[smtp.example.net]:587', 'value': 'relay:Secret1'}])
     assert module.no_log_values == {text, 'relay:Secret1'}
+
+
+def test_secret_diff_marks_changed_values_only():
+    added_and_changed = compare(
+        entries_of(parse_source('[a.example]:587 u:Old\n', KEY_VALUE)),
+        entries_of(parse_source('[a.example]:587 u:New\n[b.example]:587 u:Added\n', KEY_VALUE)), KEY_VALUE)
+    diff = build_diff('hash:/etc/postfix/sasl_passwd', added_and_changed, [], secret=True)
+    assert diff['before'] == '[a.example]:587 ********\n'
+    assert diff['after'] == '[a.example]:587 ******** (changed)\n[b.example]:587 ********\n'

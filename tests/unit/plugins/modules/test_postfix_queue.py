@@ -11,14 +11,14 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailops.postfix.plugins.module_utils import queue_actions
-from ansible_collections.mailops.postfix.plugins.module_utils.queue_records import (
+from ansible_collections.mailops.postfix.plugins.module_utils.queue import actions as queue_actions
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import (
     QueueError,
     Selector,
     parse_records,
     scan,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.module_errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
@@ -44,7 +44,7 @@ class FakeRunner:
 
     def run_with_terminal(self, tool, args=(), config_dir=None):
         self.calls.append((tool, list(args)))
-        return (0 if self.running else 1), ''
+        return (0, '') if self.running else (1, 'postfix/postfix-script: the Postfix mail system is not running\n')
 
     def version(self):
         return self.version_string
@@ -194,12 +194,14 @@ def test_plan_max_messages_zero_refuses_any_action_that_touches_a_message(action
 
 
 def check_params(**params):
-    return dict({'action': 'list', 'limit': 100, 'top': 10, 'max_messages': None, 'all_messages': False}, **params)
+    return dict({'action': 'list', 'limit': 100, 'top': 10, 'max_messages': None, 'all_messages': False,
+                 'match_timeout': 10}, **params)
 
 
 @pytest.mark.parametrize('params, version, message', [
     ({'limit': -1}, '3.7.11', 'limit=-1: must be 0 or more'),
     ({'max_messages': -5}, '3.7.11', 'max_messages=-5: must be 0 or more'),
+    ({'match_timeout': 0}, '3.7.11', 'match_timeout=0: must be more than 0 seconds'),
     ({'action': 'expire'}, '3.4.14', 'action=expire needs Postfix 3.5 or later .postsuper -e.; this host runs Postfix '
                                      '3.4.14. Use action=delete'),
 ])
@@ -398,3 +400,31 @@ def test_empty_pattern_is_refused_before_anything_runs(runner, capsys):
     assert result['failed'] is True
     assert 'sender is empty, which would select every message' in result['msg']
     assert result['calls'] == []
+
+
+# A sender of 34 a's: sender=(a+)+$ backtracks through 2**34 ways to split them before it fails.
+CATASTROPHIC_SENDER = json.dumps({'queue_name': 'deferred', 'queue_id': '4F1A2B3C4D', 'arrival_time': 1795556175,
+                                  'message_size': 300, 'forced_expire': False, 'sender': 'a' * 34 + '@testbed.example',
+                                  'recipients': [{'address': 'x@remote-one.example'}]})
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_catastrophic_pattern_fails_at_the_deadline_and_changes_nothing(runner, capsys, check_mode):
+    runner.next_queue = fixture_text('3.7', 'queue-j.jsonl') + CATASTROPHIC_SENDER + '\n'
+    result = run_module(capsys, check_mode=check_mode, action='delete', sender='(a+)+$', match_timeout=0.2)
+    assert result['failed'] is True
+    assert result['msg'].startswith('sender=(a+)+$: matching took longer than match_timeout=0.2s and was stopped at '
+                                    'message 4F1A2B3C4D; nothing was changed.')
+    assert 'Use a simpler pattern' in result['msg']
+    assert result['changed'] is False and result['affected'] == 0
+    assert postsuper_calls(result) == []
+    assert result['calls'] == [('postqueue', ['json'], [], [])]
+
+
+def test_the_deadline_leaves_the_ordinary_path_as_it_was(runner, capsys):
+    timed = run_module(capsys, action='hold', recipient='remote-one', match_timeout=10)
+    untimed_view = scan(parse_records(fixture_text('3.7', 'queue-j.jsonl').splitlines()),
+                        Selector(recipient='remote-one'), 2 ** 31, action='hold')
+    assert timed['affected_ids'] == untimed_view['targets']
+    assert postsuper_calls(timed) == [('postsuper', ['hold'], ['-', 'incoming', 'active', 'deferred'],
+                                       untimed_view['targets'])]

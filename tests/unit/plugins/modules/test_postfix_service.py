@@ -13,6 +13,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.mailops.postfix.plugins.modules import postfix_service
 
 
+NOT_RUNNING = 'postfix/postfix-script: the Postfix mail system is not running\n'
+
+
 class SimulatedPostfix:
     """postfix status, start, stop and reload, as postfix-script answers them (no systemd: a test instance)."""
 
@@ -27,7 +30,7 @@ class SimulatedPostfix:
         command = args[0]
         SimulatedPostfix.commands.append(command)
         if command in ('status', 'reload'):
-            return (0 if SimulatedPostfix.running else 1), ''
+            return (0, '') if SimulatedPostfix.running else (1, NOT_RUNNING)
         SimulatedPostfix.running = command == 'start'
         return 0, ''
 

@@ -11,7 +11,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.postfix.plugins.modules import smtp_probe
-from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.test_smtp_session import (
+from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.smtp.test_smtp_session import (
     PASSWORD,
     QUEUE_ID,
     USER,

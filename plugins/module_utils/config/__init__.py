@@ -1,0 +1,3 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""main.cf and master.cf: reading, parsing and editing their formats."""

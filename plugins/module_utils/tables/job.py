@@ -1,0 +1,262 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One lookup table as a job: read, plan, stage, install, report.
+
+postfix_map runs one such job; postconf runs the jobs of the tables a
+configuration names (its ``tables`` option) in the same transaction as main.cf,
+so that every table is built and judged before anything goes live. The caller
+holds the table's lock throughout.
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+
+from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
+from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError, shown_key
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import (
+    READ_AT_START,
+    check_supported,
+    compiled_paths,
+)
+
+MASK = '********'
+DIFF_ENTRY_LIMIT = 1000
+CHANGED_KEYS_LIMIT = 100
+
+# rules as AnsibleModule would check them; postfix_map declares them raw, so that
+# ad-hoc text is read first (common_args.structured).
+RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
+    'pattern': {'type': 'str', 'required': True},
+    'action': {'type': 'raw', 'required': True},
+}}
+
+
+def mask_secrets(module, secret_entries):
+    """Hide the values of a table's secret_entries everywhere, and show its keys.
+
+    Ansible hides every string of a no_log option: the keys too, and, of
+    entries given as text (ad-hoc key=value arguments), only the whole text.
+    postfix_map's secret_entries and those of postconf's tables go through here.
+    """
+    if isinstance(secret_entries, dict):
+        pairs = list(secret_entries.items())
+    elif isinstance(secret_entries, list):
+        pairs = [(item.get('key'), item.get('value')) for item in secret_entries if isinstance(item, dict)]
+    else:
+        return
+    module.no_log_values.difference_update(key for key, dummy in pairs if isinstance(key, str))
+    for dummy, value in pairs:
+        module.no_log_values.update(str(item) for item in (value if isinstance(value, list) else [value])
+                                    if item is not None)
+
+
+# A table job's parameters, as postfix_map's options name them; postconf's
+# tables give path, type, entries, rules and format, and take the rest from here.
+DEFAULTS = {'entries': None, 'rules': None, 'secret_entries': None, 'exclusive': True, 'remove_keys': None,
+            'format': 'postmap', 'owner': None, 'group': None, 'mode': None, 'name': None, 'access': False}
+
+# The table as it is: its source text (None: no file), and the check of its
+# compiled files, started in the background while the module plans.
+Current = namedtuple('Current', 'text check')
+
+# What a run does: ``content`` is the new source (None: unchanged) and
+# ``build`` the source to build from (the new one, or the current one when
+# only the compiled files are out of date, None when nothing is built);
+# ``attribute_fixes`` are files whose owner, group or mode differ.
+Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret')
+
+# A table built next to the live one (table_build.Staged, None when nothing is
+# built), and the staged files of interrupted runs that staging removed.
+Staged = namedtuple('Staged', 'files removed_leftovers')
+
+
+def table_type_of(requested, default_type, supported):
+    """The requested type, checked against ``postconf -m`` (``supported``); ``default_type`` if none."""
+    table_type = requested or default_type
+    check_supported(table_type, supported)
+    return table_type
+
+
+def read(runner, table_type, path, aliases):
+    """The table's current source, and the check of its compiled files."""
+    if aliases and not compiled_paths(table_type, path):
+        raise TableSourceError('format=postalias builds indexed tables (hash, lmdb, cdb, btree, dbm, sdbm), not %s'
+                               % table_type)
+    raw = atomic_file.read_bytes(path)
+    check = None
+    if raw is not None and compiled_paths(table_type, path):
+        check = table_build.CompiledCheck(runner, table_type, path, aliases)
+    return Current(None if raw is None else raw.decode('utf-8', 'surrogateescape'), check)
+
+
+def plan(params, table_type, current):
+    """What the run does to the table: see Plan."""
+    path = params['path']
+    secret = params['secret_entries'] is not None
+    try:
+        request = make_request(table_type, params['secret_entries'] if secret else params['entries'], params['rules'],
+                               params['exclusive'], params['remove_keys'], secret, params['format'] == 'postalias')
+        content = plan_content(request, current.text, path)
+        rebuild_reason = current.check.problem_with(content.entries) if current.check and content.content is None else None
+    finally:
+        if current.check:
+            current.check.cancel()
+    attributes = file_attributes.resolve(params['owner'], params['group'],
+                                         '0600' if secret and params['mode'] is None else params['mode'],
+                                         file_attributes.current(path), 0o644)
+    build = content.content if content.content is not None else current.text if rebuild_reason else None
+    fixes = [candidate for candidate in table_build.existing_files(table_type, path)
+             if file_attributes.differs(os.stat(candidate), attributes)]
+    return Plan(content.content, build, content.entries, content.changes, rebuild_reason, attributes, fixes, secret)
+
+
+def stage(module, runner, table_type, params, plan):
+    """Build the planned table next to the live one and let Postfix judge it, in check mode too.
+
+    First removes the staged files that interrupted runs left (not in check mode).
+    """
+    path = params['path']
+    removed = [] if module.check_mode else table_build.remove_leftovers(table_type, path)
+    files = None
+    if plan.build is not None:
+        files = table_build.build(module, runner, table_type, path, plan.build, plan.attributes, secret=plan.secret,
+                                  aliases=params['format'] == 'postalias')
+        for warning in files.other_warnings:
+            module.warn(warning)
+    return Staged(files, removed)
+
+
+def install(module, table_type, params, plan, staged, backup=False, installation=None):
+    """Put the staged table live (not in check mode) and fix file attributes. Returns the backup or None.
+
+    ``installation`` (atomic_file.Installation): the caller's run, which can put the previous files back.
+    """
+    path = params['path']
+    backup_file = None
+    if staged.files:
+        if backup and plan.content is not None and os.path.exists(path):
+            # A backup of a secret table gets the table's enforced mode (0600), not the old file's.
+            backup_file = atomic_file.backup(module, path, plan.attributes if plan.secret else None,
+                                             params.get('backup_keep'))
+        table_build.install(staged.files, plan.content is not None, installation)
+    for candidate in table_build.existing_files(table_type, path):
+        if file_attributes.differs(os.stat(candidate), plan.attributes):
+            file_attributes.apply(candidate, plan.attributes)
+    return backup_file
+
+
+def discard(staged):
+    """Remove a staged table that is not going live."""
+    if staged.files:
+        table_build.discard(staged.files)
+
+
+def needs_reload(table_type, plan):
+    """Daemons read texthash, regexp, pcre and cidr tables when they start; indexed tables are reopened when rebuilt."""
+    return plan.content is not None and table_type in READ_AT_START
+
+
+def report(result, table_type, params, plan, diff):
+    """The table's result fields, and with ``diff`` its diff, from the plan."""
+    result['entries'] = len(plan.entries)
+    summarize_changes(result, plan.changes, plan.secret)
+    result['rebuilt'] = bool(compiled_paths(table_type, params['path'])) and plan.build is not None
+    result['changed'] = plan.build is not None or bool(plan.attribute_fixes)
+    notes = []
+    if plan.content is not None and not any(plan.changes):
+        notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
+    if plan.rebuild_reason:
+        result['rebuild_reason'] = plan.rebuild_reason
+        notes.append((plan.rebuild_reason, 'compiled table rebuilt'))
+    if plan.attribute_fixes:
+        notes.append(('attributes of %s differ' % ', '.join(plan.attribute_fixes),
+                      file_attributes.describe(plan.attributes)))
+    if diff and result['changed']:
+        result['diff'] = build_diff(result['table'], plan.changes, notes, plan.secret)
+
+
+def diff_lines(pairs, side, secret, changed=0):
+    """One line per entry of ``pairs`` (before, after) on one side; the first ``changed`` pairs are changed entries.
+
+    A changed secret shows as MASK on both sides: the after side says that it
+    changed, so that the diff shows which keys get a new value.
+    """
+    lines = []
+    for number, pair in enumerate(pairs):
+        entry = pair[side]
+        value = entry.value
+        if secret:
+            value = MASK + (' (changed)' if side == 1 and number < changed else '')
+        lines.append('%s %s\n' % (shown_key(entry, secret), value))
+    if len(lines) > DIFF_ENTRY_LIMIT:
+        lines = lines[:DIFF_ENTRY_LIMIT] + ['# ... and %d more\n' % (len(lines) - DIFF_ENTRY_LIMIT)]
+    return ''.join(lines)
+
+
+def build_diff(table, changes, notes, secret):
+    before = diff_lines(changes.removed + changes.changed, 0, secret)
+    after = diff_lines(changes.changed + changes.added, 1, secret, changed=len(changes.changed))
+    if changes.reordered:
+        before, after = before + '# rules in the previous order\n', after + '# rules in the new order\n'
+    for note_before, note_after in notes:
+        before, after = before + '# %s\n' % note_before, after + '# %s\n' % note_after
+    return {'before_header': '%s (changed entries)' % table, 'after_header': '%s (changed entries)' % table,
+            'before': before, 'after': after}
+
+
+def summarize_changes(result, changes, secret):
+    result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
+                         'changed': len(changes.changed), 'reordered': changes.reordered}
+    keys = [shown_key(pair[0] or pair[1], secret) for pair in changes.added + changes.removed + changes.changed]
+    result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
+
+
+# The tables of a postconf run (its ``tables`` option): each one's job, staged
+# and judged before main.cf, installed just before main.cf goes live.
+Job = namedtuple('Job', 'params table_type plan result')
+
+
+def plan_jobs(runner, specs, hold_lock):
+    """Lock, read and plan each table of ``specs``; ``hold_lock(path)`` takes the table's lock until the run ends."""
+    jobs, seen = [], set()
+    if not specs:
+        return jobs
+    default_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
+    supported = runner.run('postconf', ['map_types'])[1].split()
+    directories = config_directories(runner)
+    for spec in specs:
+        params = dict(DEFAULTS, **{name: value for name, value in spec.items() if value is not None})
+        if params['path'] in seen:
+            raise TableSourceError('tables: %s is given more than once' % params['path'])
+        seen.add(params['path'])
+        check_table_path(params['path'], False, directories)
+        hold_lock(params['path'])
+        table_type = table_type_of(spec['type'], default_type, supported)
+        current = read(runner, table_type, params['path'], params['format'] == 'postalias')
+        result = {'name': params.get('name'), 'table': table_build.table_name(table_type, params['path']),
+                  'type': table_type}
+        jobs.append(Job(params, table_type, plan(params, table_type, current), result))
+    return jobs
+
+
+def access_entries(jobs):
+    """The access tables among the jobs as the restriction checks take them: "type:path" -> [(key, value)]."""
+    return {job.result['table']: [(entry.key, entry.value) for entry in job.plan.entries]
+            for job in jobs if job.params.get('access')}
+
+
+def planned_entries(jobs):
+    """Every table of the jobs as the run leaves it, for the restriction checks: "type:path" -> [(key, value)].
+
+    A secret table's values are left out (an empty list): no check reads them.
+    """
+    return {job.result['table']: [] if job.plan.secret else [(entry.key, entry.value) for entry in job.plan.entries]
+            for job in jobs}

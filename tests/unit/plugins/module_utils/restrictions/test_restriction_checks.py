@@ -1,0 +1,318 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests for plugins/module_utils/restrictions/checks.py: what postconf checks on a staged configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError
+from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
+
+DEFAULTS = {
+    'smtpd_relay_restrictions': 'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
+    'smtpd_recipient_restrictions': '',
+    'mynetworks': '127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128',
+    'smtpd_restriction_classes': '',
+    'permit_mx_backup_networks': '',
+    'parent_domain_matches_subdomains': 'debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,'
+                                        'qmqpd_authorized_clients,relay_domains,smtpd_access_maps',
+    'mydestination': 'mx.testbed.example, localhost, testbed.example',
+    'relay_domains': '',
+    'virtual_alias_domains': '',
+    'virtual_mailbox_domains': '',
+}
+MASTER = 'smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd -o smtpd_relay_restrictions=%s\n'
+
+
+class FakeRunner:
+    """postconf on a staged directory: -nx from ``explicit``, -x NAME... from the defaults and ``explicit``;
+    postmap -q - from ``found`` (table -> key -> value), recorded in ``queries``."""
+
+    def __init__(self, explicit, submission='permit_sasl_authenticated,reject', found=None):
+        self.explicit = explicit
+        self.master = MASTER % submission
+        self.found = found or {}
+        self.queries = []
+
+    def run(self, tool, options=(), args=(), config_dir=None, data=None, check_rc=True):
+        values = dict(DEFAULTS, **self.explicit)
+        if tool == 'postmap' and options == ['query']:
+            table = args[1]
+            self.queries.append((table, data.split()))
+            if table not in self.found:
+                return 2, '', 'postmap: fatal: open database %s.db: No such file or directory\n' % table
+            return 0, ''.join('%s\t%s\n' % (key, self.found[table][key]) for key in data.split()
+                              if key in self.found[table]), ''
+        if options == ['non_default', 'expand']:
+            return 0, ''.join('%s = %s\n' % item for item in self.explicit.items()), ''
+        if options == ['expand']:
+            return 0, ''.join('%s = %s\n' % (name, values.get(name, '')) for name in args), ''
+        if options == ['map_types']:
+            return 0, 'cidr\nhash\ninline\nlmdb\nmysql\npcre\nproxy\nstatic\nunionmap\n', ''
+        if options == ['master']:
+            return 0, self.master, ''
+        if options == ['master_params', 'expand']:
+            return 0, 'submission/inet/smtpd_relay_restrictions = %s\n' % self.master.split('=', 1)[1].strip(), ''
+        raise AssertionError((tool, options, args))
+
+
+def changes(**after):
+    return {name: {'before': None, 'after': value} for name, value in after.items()}
+
+
+def test_a_misspelt_restriction_is_refused_with_the_nearest_name():
+    explicit = {'smtpd_recipient_restrictions': 'permit_mynetworks, reject_unknown_sender, reject_unauth_destination'}
+    checks = RestrictionChecks(FakeRunner(explicit), (3, 7))
+    with pytest.raises(ConfigValueError, match='did you mean reject_unknown_sender_domain'):
+        checks.check('/stage', changes(**explicit), {})
+
+
+def test_an_unchanged_list_is_not_judged():
+    # A run that changes something else leaves a hand-made list to the operator.
+    explicit = {'smtpd_helo_restrictions': 'reject_bogus', 'message_size_limit': '1'}
+    RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(message_size_limit='1'), {})
+
+
+def test_an_open_relay_is_refused_and_named():
+    explicit = {'smtpd_relay_restrictions': 'permit'}
+    with pytest.raises(ConfigValueError, match=r'^main.cf makes an open relay: "permit" in smtpd_relay_restrictions'):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+def test_allow_open_relay_warns_instead():
+    explicit = {'smtpd_relay_restrictions': 'permit'}
+    checks = RestrictionChecks(FakeRunner(explicit), (3, 7), allow_open_relay=True)
+    checks.check('/stage', changes(**explicit), {})
+    assert any('open relay' in warning and 'allowed by allow_open_relay' in warning for warning in checks.warnings)
+
+
+def test_the_forged_sender_relay_through_a_table_written_in_the_same_run():
+    table = 'hash:/etc/postfix/privileged'
+    explicit = {'smtpd_recipient_restrictions': 'check_sender_access %s, reject_unauth_destination' % table,
+                'smtpd_relay_restrictions': ''}
+    checks = RestrictionChecks(FakeRunner(explicit), (3, 7), access_tables={table: [('boss@example.com', 'OK')]})
+    with pytest.raises(ConfigValueError, match='answers "OK" for boss@example.com'):
+        checks.check('/stage', changes(**explicit), {})
+
+
+def test_access_table_values_are_checked():
+    checks = RestrictionChecks(FakeRunner({}), (3, 7), access_tables={'hash:/x': [('a@example.com', 'REJCT spam')]})
+    with pytest.raises(ConfigValueError, match=r'hash:/x, key a@example.com'):
+        checks.check('/etc/postfix', {}, {})
+
+
+@pytest.mark.parametrize('submission, refused', [
+    ('permit_sasl_authenticated,reject', False),
+    ('permit', True),
+])
+def test_a_service_override_is_judged_with_main_cf(submission, refused):
+    checks = RestrictionChecks(FakeRunner({}, submission), (3, 7))
+    service_changes = {'submission/inet': {'before': None, 'after': 'submission inet ...'}}
+    if refused:
+        with pytest.raises(ConfigValueError, match='master.cf service submission/inet makes an open relay'):
+            checks.check('/stage', {}, service_changes)
+    else:
+        checks.check('/stage', {}, service_changes)
+
+
+# ---------------------------------------------------------------------------
+# Tables named by what the change sets must exist
+
+@pytest.fixture
+def tables_dir(tmp_path):
+    """A directory with an access table built (source and .db), one without its .db, and a pcre table."""
+    (tmp_path / 'built').write_text('a@example.com REJECT\n')
+    (tmp_path / 'built.db').write_text('')
+    (tmp_path / 'source_only').write_text('a@example.com REJECT\n')
+    (tmp_path / 'rules').write_text('/^x/ REJECT\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize('setting, fragment', [
+    ('check_sender_access hash:{dir}/missing', 'names the table hash:{dir}/missing, but its file {dir}/missing does '
+     'not exist'),
+    ('check_sender_access proxy:hash:{dir}/missing', 'names the table hash:{dir}/missing'),
+    ('check_sender_access hash:{dir}/source_only', 'names the table hash:{dir}/source_only, but {dir}/source_only.db, '
+     'which Postfix reads, does not exist'),
+    ('check_client_access pcre:{dir}/missing_rules', 'its file {dir}/missing_rules does not exist'),
+    ('permit_mynetworks, check_sender_access unionmap:{{hash:{dir}/built, cidr:{dir}/missing}}, '
+     'reject_unauth_destination', 'cidr:{dir}/missing'),
+])
+def test_a_restriction_naming_a_missing_table_is_refused(tables_dir, setting, fragment):
+    explicit = {'smtpd_sender_restrictions': setting.format(dir=tables_dir)}
+    with pytest.raises(ConfigValueError) as refused:
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+    message = str(refused.value)
+    assert message.startswith('smtpd_sender_restrictions names the table')
+    assert fragment.format(dir=tables_dir) in message
+    assert 'smtpd answers "451 4.3.5 Server configuration error"' in message
+    assert 'Nothing was changed' in message
+
+
+def test_missing_table_message_says_how_to_create_it(tables_dir):
+    explicit = {'smtpd_sender_restrictions': 'check_sender_access hash:%s/missing' % tables_dir}
+    with pytest.raises(ConfigValueError, match="create the table first: in the same run with postconf's tables option, "
+                       "with mailops.postfix.postfix_map, or with the base role's base_access_tables"):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+@pytest.mark.parametrize('setting', [
+    'check_sender_access hash:{dir}/built',
+    'check_client_access pcre:{dir}/rules',
+    'check_sender_access mysql:{dir}/missing.cf',   # not a file postmap builds: left to Postfix
+    'check_sender_access inline:{{ a@example.com=REJECT }}',
+    'reject_non_fqdn_sender',
+])
+def test_a_restriction_naming_an_existing_table_passes(tables_dir, setting):
+    explicit = {'smtpd_sender_restrictions': setting.format(dir=tables_dir)}
+    RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+def test_tables_the_run_writes_count_as_existing(tables_dir):
+    explicit = {'smtpd_sender_restrictions': 'check_sender_access hash:{0}/new, check_helo_access hash:{0}/new_helo'
+                .format(tables_dir)}
+    checks = RestrictionChecks(FakeRunner(explicit), (3, 7),
+                               access_tables={'hash:%s/new' % tables_dir: [('a@example.com', 'REJECT')]},
+                               written_tables={'hash:%s/new_helo' % tables_dir: [('bad.example', 'REJECT')]})
+    checks.check('/stage', changes(**explicit), {})
+
+
+def test_maps_settings_the_change_sets_must_name_existing_tables(tables_dir):
+    explicit = {'transport_maps': 'hash:%s/missing_transport' % tables_dir,
+                'virtual_alias_maps': 'hash:%s/missing_virtual' % tables_dir}
+    # Unchanged settings are the operator's business.
+    RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(message_size_limit='1'), {})
+    with pytest.raises(ConfigValueError, match='^transport_maps names the table hash:%s/missing_transport' % tables_dir):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(transport_maps='x'), {})
+
+
+@pytest.mark.parametrize('setting', ['header_checks', 'body_checks', 'smtp_header_checks', 'milter_header_checks'])
+def test_checks_settings_the_change_sets_must_name_existing_tables(tables_dir, setting):
+    # cleanup (or smtp) cannot open a missing header_checks table and defers every message.
+    explicit = {setting: 'regexp:%s/missing_checks' % tables_dir}
+    with pytest.raises(ConfigValueError, match='^%s names the table regexp:%s/missing_checks, but its file'
+                       % (setting, tables_dir)):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+    present = {setting: 'pcre:%s/rules' % tables_dir}
+    RestrictionChecks(FakeRunner(present), (3, 7)).check('/stage', changes(**present), {})
+
+
+def test_a_restriction_class_naming_a_missing_table_is_refused(tables_dir):
+    # The restriction class example of postconf's documentation, before it created its table.
+    explicit = {'smtpd_restriction_classes': 'restricted_recipient',
+                'restricted_recipient': 'check_sender_access hash:%s/privileged_sender' % tables_dir}
+    with pytest.raises(ConfigValueError, match='^restricted_recipient names the table hash:%s/privileged_sender'
+                       % tables_dir):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+def test_a_service_override_naming_a_missing_table_is_refused(tables_dir):
+    runner = FakeRunner({}, 'check_client_access,cidr:%s/missing,reject' % tables_dir)
+    service_changes = {'submission/inet': {'before': None, 'after': 'submission inet ...'}}
+    with pytest.raises(ConfigValueError, match='^submission/inet -o smtpd_relay_restrictions names the table '
+                       'cidr:%s/missing' % tables_dir):
+        RestrictionChecks(runner, (3, 7)).check('/stage', {}, service_changes)
+
+
+# ---------------------------------------------------------------------------
+# The relay guard: what it cannot decide is refused; what it cannot read, Postfix answers
+
+def test_an_undecided_relay_is_refused():
+    explicit = {'relay_domains': 'mysql:/etc/postfix/relay_domains.cf'}
+    with pytest.raises(ConfigValueError) as refused:
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+    assert str(refused.value).startswith(
+        'main.cf may make an open relay, and the open-relay guard cannot decide, so it refuses: at '
+        '"mysql:/etc/postfix/relay_domains.cf" in relay_domains, the open-relay guard cannot tell whether an outside '
+        'client can relay: relay_domains = mysql:/etc/postfix/relay_domains.cf: cannot see inside '
+        'mysql:/etc/postfix/relay_domains.cf (Postfix could not look it up (postmap -q - '
+        'mysql:/etc/postfix/relay_domains.cf failed: postmap: fatal: open database')
+    assert str(refused.value).endswith('Nothing was changed. Set allow_open_relay: true only if this host must relay '
+                                       'for everyone')
+
+
+def test_an_undecided_relay_allowed_on_purpose_warns():
+    explicit = {'relay_domains': 'mysql:/etc/postfix/relay_domains.cf'}
+    checks = RestrictionChecks(FakeRunner(explicit), (3, 7), allow_open_relay=True)
+    checks.check('/stage', changes(**explicit), {})
+    assert [warning for warning in checks.warnings if 'cannot decide' in warning and 'allowed by allow_open_relay'
+            in warning]
+
+
+def test_postfix_answers_for_a_pattern_the_guard_cannot_read(tmp_path):
+    table = tmp_path / 'relay_domains'
+    table.write_text('/^[a-z]+\\.example$/ relay\n')
+    name = 'pcre:%s' % table
+    explicit = {'relay_domains': name}
+    runner = FakeRunner(explicit, found={name: {'foreign.example': 'relay'}})
+    with pytest.raises(ConfigValueError, match='main.cf makes an open relay: "%s" in relay_domains lets an outside '
+                       'client relay mail to other domains .relay_domains = %s: %s matches the foreign domain '
+                       'foreign.example .Postfix finds foreign.example in it.' % (name, name, name)):
+        RestrictionChecks(runner, (3, 7)).check('/stage', changes(**explicit), {})
+    # One postmap -q for the table, with every probe in it (a pattern table: whole domains only).
+    assert runner.queries == [(name, ['foreign.example', 'mailops-probe.com', 'mailops-probe.org',
+                                      'mx.mailops-probe.net'])]
+
+
+def test_a_pattern_table_the_run_writes_is_not_looked_up():
+    name = 'pcre:/etc/postfix/relay_domains'
+    explicit = {'relay_domains': name}
+    runner = FakeRunner(explicit)
+    checks = RestrictionChecks(runner, (3, 7), written_tables={name: [('/^[a-z]+\\.example$/', 'relay')]})
+    with pytest.raises(ConfigValueError, match='cannot decide.*cannot tell which domains the pattern '
+                       '/\\^\\[a-z\\]\\+\\\\.example\\$/ in %s matches' % name):
+        checks.check('/stage', changes(**explicit), {})
+    assert runner.queries == []
+
+
+def test_lists_read_from_files(tmp_path):
+    networks = tmp_path / 'networks'
+    networks.write_text('# every public /8\n' + '\n'.join('%d.0.0.0/8' % first for first in range(1, 224)) + '\n')
+    explicit = {'mynetworks': '127.0.0.0/8 %s' % networks}
+    with pytest.raises(ConfigValueError, match='mynetworks lists 223 networks'):
+        RestrictionChecks(FakeRunner(explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+@pytest.mark.parametrize('explicit, fragment', [
+    ({'relay_domains': 'static:yes'}, '"static:yes" in relay_domains'),
+    ({'smtpd_relay_restrictions': 'check_client_access inline:{ 192.0.2.1=OK }, check_client_access '
+                                  'static:{DUNNO}, permit_mynetworks, reject_unauth_destination',
+      'mynetworks': ' '.join('%d.0.0.0/8' % first for first in range(1, 224))}, 'mynetworks lists 223 networks'),
+    ({'smtpd_relay_restrictions': 'check_recipient_access inline:{ foreign.example=OK }, reject_unauth_destination'},
+     "foreign.example is not one of this host's own domains"),
+    ({'smtpd_relay_restrictions': 'check_policy_service inet:127.0.0.1:10023, reject_unauth_destination'},
+     'cannot tell what the policy service'),
+])
+def test_postfix_info_and_postconf_give_one_verdict(explicit, fragment):
+    """relay_verdicts() (postfix_info) and check() (postconf) are the same judgment."""
+    verdicts = RestrictionChecks(FakeRunner(explicit), (3, 10)).relay_verdicts('/etc/postfix')
+    where, verdict = verdicts[0]
+    assert where == 'main.cf' and verdict.open
+    assert fragment in '"%s" in %s: %s' % (verdict.element, verdict.parameter, verdict.reason)
+    with pytest.raises(ConfigValueError) as refused:
+        RestrictionChecks(FakeRunner(explicit), (3, 10)).check('/stage', changes(**explicit), {})
+    assert fragment in str(refused.value)
+    assert verdict.reason in str(refused.value)
+
+
+def test_postfix_info_closed_verdict_for_the_defaults():
+    verdicts = RestrictionChecks(FakeRunner({}), (3, 10)).relay_verdicts('/etc/postfix')
+    assert [(where, verdict.open, verdict.decided) for where, verdict in verdicts] == [
+        ('main.cf', False, True), ('master.cf service submission/inet', False, True)]
+
+
+def test_own_domain_tables_are_asked_of_postfix_not_read(tmp_path):
+    domains = tmp_path / 'vdomains'
+    domains.write_text('# not read: Postfix answers\n')
+    name = 'hash:%s' % domains
+    explicit = {'virtual_mailbox_domains': name,
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
+    runner = FakeRunner(explicit, found={name: {'x.example': 'OK'}})
+    RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert runner.queries == [(name, ['.example', '.x.example', 'example', 'x.example'])]
+    # Not one of ours: refused, after the same one lookup.
+    runner = FakeRunner(explicit, found={name: {}})
+    with pytest.raises(ConfigValueError, match="x.example is not one of this host's own domains"):
+        RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert len(runner.queries) == 1

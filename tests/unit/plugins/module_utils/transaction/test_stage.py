@@ -1,0 +1,123 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests for value_type_errors in plugins/module_utils/transaction/stage.py, with real postconf -d output."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import value_type_errors
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
+
+
+def load(version, name):
+    return parse_parameters(fixture_text(version, name))
+
+
+DEFAULTS = {version: load(version, 'postconf-d.txt.gz') for version in VERSIONS}
+
+
+def defaults_matching(version, pattern):
+    return sorted(name for name, value in DEFAULTS[version].items() if re.match(pattern, value))
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('name, value', [
+    ('smtpd_helo_required', 'yes'),
+    ('smtpd_helo_required', 'NO'),
+    ('smtpd_helo_required', 'Yes'),
+    ('message_size_limit', '52428800'),
+    ('message_size_limit', '0'),
+    ('smtpd_client_connection_count_limit', '-1'),
+    ('maximal_queue_lifetime', '5d'),
+    ('maximal_queue_lifetime', '300'),
+    ('maximal_queue_lifetime', '1w'),
+    ('bounce_queue_lifetime', '12h'),
+    ('minimal_backoff_time', '30m'),
+    ('minimal_backoff_time', '600s'),
+    ('message_size_limit', '$default_message_size'),
+    ('smtpd_helo_required', '${helo_required}'),
+    ('maximal_queue_lifetime', '$x'),
+    ('myhostname', 'mx 1'),
+    ('relayhost', ''),
+    ('smtpd_banner', 'no'),
+    ('foo_bar', 'anything'),
+    ('restricted_recipient', 'check_sender_access hash:/etc/postfix/privileged_sender'),
+    ('smtpd_forbid_bare_newline', 'normalize'),  # default no on 3.7, normalize on 3.10
+    ('smtpd_forbid_bare_newline', 'reject'),
+    ('milter_protocol', '6 no_header_reply'),
+])
+def test_value_type_accepted(version, name, value):
+    assert value_type_errors(DEFAULTS[version], {name: value}) == []
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('name, value, message', [
+    ('smtpd_helo_required', 'true', 'smtpd_helo_required = true: Postfix expects yes or no (default: no)'),
+    ('smtpd_helo_required', '1', 'expects yes or no'),
+    ('smtpd_helo_required', '', 'expects yes or no'),
+    ('smtpd_helo_required', 'yes please', 'expects yes or no'),
+    ('message_size_limit', '50M', 'message_size_limit = 50M: Postfix expects a whole number (default: 10240000)'),
+    ('message_size_limit', '1.5', 'expects a whole number'),
+    ('message_size_limit', '', 'expects a whole number'),
+    ('message_size_limit', 'unlimited', 'expects a whole number'),
+    ('maximal_queue_lifetime', '5 days', 'maximal_queue_lifetime = 5 days: Postfix expects a time such as 300s, 30m, 5h '
+                                         'or 2d (default: 5d)'),
+    ('maximal_queue_lifetime', '5x', 'expects a time'),
+    ('maximal_queue_lifetime', 'd', 'expects a time'),
+    ('maximal_queue_lifetime', '', 'expects a time'),
+])
+def test_value_type_rejected(version, name, value, message):
+    errors = value_type_errors(DEFAULTS[version], {name: value})
+    assert len(errors) == 1
+    assert message in errors[0]
+
+
+def test_value_type_errors_reports_each_bad_value_in_order():
+    errors = value_type_errors(DEFAULTS['3.10'], {
+        'message_size_limit': 'big', 'myhostname': 'x', 'smtpd_helo_required': 'on', 'maximal_queue_lifetime': '5d'})
+    assert [error.split(' = ')[0] for error in errors] == ['message_size_limit', 'smtpd_helo_required']
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_value_type_errors_accepts_every_default(version):
+    defaults = DEFAULTS[version]
+    assert value_type_errors(defaults, defaults) == []
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('pattern, value, minimum', [
+    (r'^(yes|no)$', 'maybe', 120),
+    (r'^-?\d+$', 'ten', 100),
+    (r'^\d+[smhdw]$', '5 days', 90),
+])
+def test_value_type_errors_checks_every_typed_default(version, pattern, value, minimum):
+    # These have whole-number or yes/no defaults but take other values too.
+    exempt = ('compatibility_level', 'lmtp_tcp_port', 'milter_protocol', 'smtpd_forbid_bare_newline')
+    names = [name for name in defaults_matching(version, pattern) if name not in exempt]
+    assert len(names) >= minimum
+    errors = value_type_errors(DEFAULTS[version], dict.fromkeys(names, value))
+    assert len(errors) == len(names)
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_value_type_errors_accepts_distribution_main_cf(version):
+    """Debian's own main.cf passes Postfix; apart from compatibility_level (see below) it must pass here too."""
+    values = load(version, 'postconf-n.txt')
+    values.pop('compatibility_level')
+    assert len(values) > 15
+    assert value_type_errors(DEFAULTS[version], values) == []
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+@pytest.mark.parametrize('value', ['3.6', '3.9', '3.10'])
+def test_value_type_errors_accepts_compatibility_level_release(version, value):
+    assert value_type_errors(DEFAULTS[version], {'compatibility_level': value}) == []
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+def test_value_type_errors_accepts_symbolic_lmtp_port(version):
+    assert value_type_errors(DEFAULTS[version], {'lmtp_tcp_port': 'lmtp'}) == []
