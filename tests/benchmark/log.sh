@@ -16,6 +16,8 @@
 #   DOMAINS=30000                     one more run of the current mix with this many recipient domains, at the
 #                                     largest of SIZES (0: none)
 #   LARGE=4000                        one more run of the current mix at this size (0: none)
+#   KEEP=DIR                          keep the generated logs in DIR, and take them from there when they are
+#                                     there (generating 1 GB takes a minute or more)
 # Installs pflogsumm, logwatch and time with apt-get when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,7 +48,7 @@ export BENCH_COLLECTIONS=$work/collections
 
 run() {  # mix size [options]: one run in a directory of its own, removed after it
     mkdir "$work/run"
-    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@"
+    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@" ${KEEP:+--keep "$KEEP"}
     rm -rf "$work/run"
 }
 
