@@ -16,6 +16,7 @@
 #   DOMAINS=30000                     one more run of the current mix with this many recipient domains, at the
 #                                     largest of SIZES (0: none)
 #   LARGE=4000                        one more run of the current mix at this size (0: none)
+#   LOGWATCH=0                        leave postfix-logwatch out (the slowest: the ratios are then to pflogsumm)
 #   KEEP=DIR                          keep the generated logs in DIR, and take them from there when they are
 #                                     there (generating 1 GB takes a minute or more)
 # Installs pflogsumm, logwatch and time with apt-get when they are missing.
@@ -48,7 +49,7 @@ export BENCH_COLLECTIONS=$work/collections
 
 run() {  # mix size [options]: one run in a directory of its own, removed after it
     mkdir "$work/run"
-    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@" ${KEEP:+--keep "$KEEP"}
+    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@" ${KEEP:+--keep "$KEEP"} $([ "${LOGWATCH:-1}" = 0 ] && echo --no-logwatch)
     rm -rf "$work/run"
 }
 

@@ -9,7 +9,7 @@ its largest process and the peak of the sum of the RSS of its whole process tree
 /proc). Then postfix_log's counts next to pflogsumm's Grand Totals, each difference named and explained, and
 its per-stage percentiles next to postfix-logwatch's. Not a test: it asserts nothing, it reports.
 
-Usage: log_bench.py WORK MIX SIZE_MB [--domains N] [--competitors] [--keep DIR]
+Usage: log_bench.py WORK MIX SIZE_MB [--domains N] [--competitors [--no-logwatch]] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ def main():
     parser.add_argument('size_mb', type=float)
     parser.add_argument('--domains', type=int)
     parser.add_argument('--competitors', action='store_true')
+    parser.add_argument('--no-logwatch', action='store_true', help='leave postfix-logwatch out (the slowest)')
     parser.add_argument('--keep', help='a directory where the generated logs are kept, and taken from when there')
     args = parser.parse_args()
     work = args.work
@@ -259,6 +260,7 @@ def main():
     if args.competitors:
         syslog_name = ['--syslog-name=postfix-out'] if args.mix == 'deferrals' else []
         rows['pflogsumm'] = measure(['pflogsumm'] + syslog_name + [log], os.path.join(work, 'pflogsumm.out'))
+    if args.competitors and not args.no_logwatch:
         note = logwatch_copy(log, os.path.join(work, 'logwatch'), args.mix)
         rows['postfix-logwatch'] = measure(
             ['logwatch', '--service', 'postfix', '--range', 'All', '--detail', '10', '--logdir',
@@ -269,23 +271,25 @@ def main():
         print('%-18s %9.1f %9.1f %9.1f %13.0f %15.0f' % values)
     if not args.competitors:
         return
-    faster = min(('pflogsumm', 'postfix-logwatch'), key=lambda name: rows[name]['wall'])
+    competitors = [name for name in ('pflogsumm', 'postfix-logwatch') if name in rows]
+    faster = min(competitors, key=lambda name: rows[name]['wall'])
     ours = rows['postfix_log']
     print('\npostfix_log against the faster competitor (%s): %.1fx in wall time (target >= 5, aim 10), %.1fx in '
           'CPU time (target >= 3)' % (faster, rows[faster]['wall'] / ours['wall'], rows[faster]['cpu'] / ours['cpu']))
-    for name in ('pflogsumm', 'postfix-logwatch'):
+    for name in competitors:
         ratios = (name, rows[name]['wall'] / ours['wall'], rows[name]['cpu'] / ours['cpu'])
         print('  against %s: %.1fx wall, %.1fx CPU' % ratios)
     if args.mix == 'deferrals':
         print('pflogsumm ran with --syslog-name=postfix-out (without it, it reads none of the second instance\'s '
               'lines)')
-    print('postfix-logwatch read %s' % note)
+    print('postfix-logwatch read %s' % note if note else 'postfix-logwatch was not run (--no-logwatch)')
     with open(os.path.join(work, 'pflogsumm.out')) as handle:
         text = handle.read()
     compare_counts(summary, pflogsumm_totals(text), log, args.mix)
     compare_tops(summary, raw, text)
-    with open(os.path.join(work, 'logwatch.out')) as handle:
-        compare_percentiles(raw, handle.read())
+    if 'postfix-logwatch' in rows:
+        with open(os.path.join(work, 'logwatch.out')) as handle:
+            compare_percentiles(raw, handle.read())
 
 
 if __name__ == '__main__':
