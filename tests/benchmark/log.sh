@@ -49,7 +49,14 @@ export BENCH_COLLECTIONS=$work/collections
 
 run() {  # mix size [options]: one run in a directory of its own, removed after it
     mkdir "$work/run"
-    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@" ${KEEP:+--keep "$KEEP"} $([ "${LOGWATCH:-1}" = 0 ] && echo --no-logwatch)
+    local options=()
+    if [ -n "${KEEP:-}" ]; then
+        options+=(--keep "$KEEP")
+    fi
+    if [ "${LOGWATCH:-1}" = 0 ]; then
+        options+=(--no-logwatch)
+    fi
+    "$BENCH_PYTHON" tests/benchmark/log_bench.py "$work/run" "$@" "${options[@]}"
     rm -rf "$work/run"
 }
 
