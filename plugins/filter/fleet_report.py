@@ -1,12 +1,14 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for playbooks/report.yml: merge the hosts' mail logs exactly, and lay the fleet out as a text table."""
+"""Filters for playbooks/report.yml: merge the hosts' mail logs exactly, lay the fleet out as a text table, and a
+log report out as text in the order of pflogsumm's report."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import MergeError, merge, report
+from ansible_collections.mailops.postfix.plugins.module_utils.log.report import report, text
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import MergeError, merge
 
 STAGES = ('before_qmgr', 'in_qmgr', 'conn_setup', 'transmission')
 
@@ -17,6 +19,16 @@ def log_merge(raws, top=10):
         return report(merge(*[raw for raw in raws if raw]), top=top)
     except (MergeError, KeyError, TypeError) as error:
         raise AnsibleFilterError('log_merge: %s' % error) from error
+
+
+def log_text(summary):
+    """A postfix_log report (a host's result, or log_merge's) -> lines of text: totals, traffic per day and hour,
+    delays, top senders, recipients, sending domains and hosts, reasons, rejects, warnings."""
+    try:
+        return text(summary)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise AnsibleFilterError('log_text: not a postfix_log report (%s: %s)' % (type(error).__name__, error)) \
+            from error
 
 
 def _cell(value, missing='-'):
@@ -43,4 +55,4 @@ class FilterModule:
     """Fleet report filters of mailops.postfix."""
 
     def filters(self):
-        return {'log_merge': log_merge, 'report_table': report_table}
+        return {'log_merge': log_merge, 'log_text': log_text, 'report_table': report_table}

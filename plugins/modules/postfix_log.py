@@ -13,15 +13,25 @@ description:
     statuses Postfix logs) and per relay, recipient domain and transport, the number of deliveries and the 50th, 90th
     and 99th percentile and the maximum of the total delay and of each stage of C(delays=a/b/c/d), with the stage
     that dominates; expired mail; the most frequent deferral and bounce reasons and reject replies (normalised, so
-    that addresses, hosts, IP addresses and numbers do not split them), rejects by restriction, and TLS usage.
+    that addresses, hosts, IP addresses and numbers do not split them), rejects by restriction, client and sender,
+    and TLS usage.
+  - And the rest of pflogsumm's report, bytes received and delivered, traffic per hour and per day, distinct
+    messages deferred next to the deferrals, the top senders, recipients, sending domains and hosts by count and
+    size, and the warnings, fatal errors and panics of each daemon with their most frequent messages.
   - Reads a file with its rotated and compressed predecessors (C(maillog), C(maillog.1), C(maillog.2.gz),
     C(maillog-20261201.gz), Postfix's own C(postfix.log.20261201-120000.gz)), or the systemd journal. Lines written by
     postlogd (O(path) is C(maillog_file)), by syslog (traditional or RFC 3339 time stamps) and by journalctl are read
     alike, from Postfix 3.7 to 3.10.
-  - Percentiles come from log-spaced histogram buckets with a relative error of at most 1%; memory stays bounded
+  - Delays are reported at Postfix's own resolution, two significant digits, so that a reported value is one Postfix
+    can log. A percentile is the delay of its rank in the log rounded to two significant digits, which is the value
+    Postfix logged when it is below 100 s (and within 5% of it above); the maximum is exact. Memory stays flat
     whatever the size of the log. With O(raw=true) the result carries the raw mergeable form, which the filter of a
     report playbook merges across hosts exactly.
   - Big files are read by several processes at once, compressed files each in its own process.
+  - Nothing in the log stops the report. A line that looks like a delivery but does not read as one (a damaged
+    line, C(delay=.)) is skipped and counted in RV(skipped_lines), with examples. A compressed file that is
+    damaged or truncated is read as far as it can be decompressed, as C(zcat) reads it, with a warning naming it;
+    a rotated file that cannot be read is a warning.
   - Read-only; it never reports a change.
 author:
   - mailops.postfix maintainers (@mailops)
@@ -83,12 +93,13 @@ options:
     default: 0
   raw:
     description:
-      - Also return RV(raw), the mergeable form of the statistics (histogram buckets, counts, sums and maxima), which
+      - Also return RV(raw), the mergeable form of the statistics (the counts of each delay, counts, sums and maxima), which
         merges exactly with the raw form of other hosts or other windows.
     type: bool
     default: false
 notes:
-  - Reading a log usually needs root (become), as the files are readable by root and adm only.
+  - Reading a log needs root or the adm group (become), as the files are readable by root and adm only; a log
+    that cannot be read is an error that says so.
   - The lines of a log are in time order; the window is found by a binary search in each uncompressed file, so only the
     lines in the window are read. Compressed files and the journal are read up to the end of the window.
   - Syslog's traditional time stamps have no year; it is taken from the file's modification time.
@@ -155,20 +166,81 @@ lines:
   description: The number of lines read.
   returned: always
   type: int
-relative_error:
-  description: The bound of the relative error of the percentiles (0.01).
+skipped_lines:
+  description:
+    - The lines that could not be read and were skipped (C(count)), and the first five of them (C(examples), each
+      cut to 200 characters). A line is skipped when it looks like a delivery (it has C(, status=)) but does not
+      read as a delivery or an expiry, or when it is longer than 64 kB.
   returned: always
-  type: float
+  type: dict
+  sample: {"count": 1, "examples": ["Dec  1 10:00:01 mx postfix/smtp[2002]: 1B2C3D4E5F: to=<bob@example.net>,
+           relay=none, delay=1..5, status=deferred (connect to mx.example.net[192.0.2.1]:25: Connection refused)"]}
+resolution:
+  description: The resolution of the reported delays, V(two significant digits) (as Postfix logs them).
+  returned: always
+  type: str
 counts:
   description:
     - Deliveries per status (C(sent), C(deferred), C(bounced) and any other status logged); C(delivered) is C(sent)
       without C(forwarded) (local(8) resubmitted the message); C(received) the messages that entered the queue (smtpd
       C(client=) and pickup lines); C(expired) the messages returned after their queue lifetime or C(postsuper -e);
-      C(rejected) the reject lines of smtpd, postscreen and cleanup.
+      C(rejected) the reject and milter-reject lines of smtpd, postscreen and cleanup (pflogsumm counts the
+      milter-reject lines of cleanup only).
+    - C(deferred) counts deferral lines (pflogsumm's "deferrals"); C(deferred_messages) the distinct messages
+      deferred (pflogsumm's "deferred"), a message counting once from its arrival to its removal.
   returned: always
   type: dict
-  sample: {"sent": 84209, "delivered": 84109, "forwarded": 100, "deferred": 11599, "bounced": 2210, "expired": 370,
-           "received": 72892, "rejected": 19949}
+  sample: {"sent": 84209, "delivered": 84109, "forwarded": 100, "deferred": 11599, "deferred_messages": 4635,
+           "bounced": 2210, "expired": 370, "received": 72892, "rejected": 19949}
+bytes:
+  description:
+    - C(received) the sizes of the messages that arrived (smtpd, pickup) as the queue manager first logs them;
+      C(delivered) the size of each delivered recipient's message (pflogsumm's "bytes received" and "bytes
+      delivered"). A delivery whose message was queued before the window has no size.
+  returned: always
+  type: dict
+  sample: {"received": 44912404782, "delivered": 55502769972}
+traffic:
+  description:
+    - C(hours) and C(days) (the managed host's local time), the messages C(received), C(delivered), C(deferred)
+      (deferral lines), C(bounced) and C(rejected) in each hour and day that has lines, in time order.
+  returned: always
+  type: dict
+  sample: {"hours": [{"hour": "2026-12-01T10:00:00+00:00", "received": 3012, "delivered": 3480, "deferred": 412,
+           "bounced": 80, "rejected": 812}], "days": [{"day": "2026-12-01", "received": 71523, "delivered": 82813,
+           "deferred": 11792, "bounced": 2251, "rejected": 19434}]}
+senders:
+  description:
+    - The top senders of the messages that arrived (addresses lower-cased, C(<>) the null sender), C(by_count)
+      (C(address), C(count)) and C(by_size) (C(address), C(bytes)). Kept in bounded memory (the 2,000 largest),
+      each count at most C(error) (C(bytes_error)) below the true one; 0 means exact.
+  returned: always
+  type: dict
+  sample: {"by_count": [{"address": "news@lists.example.net", "count": 5120}], "error": 0,
+           "by_size": [{"address": "news@lists.example.net", "bytes": 51200000}], "bytes_error": 0}
+recipients:
+  description: The top recipients of delivered mail, as RV(senders).
+  returned: always
+  type: dict
+sending_domains:
+  description: The top sending domains (the sender's domain, or the client for the null sender, as pflogsumm counts
+    them), C(by_count) and C(by_size) (C(domain)), as RV(senders).
+  returned: always
+  type: dict
+sending_hosts:
+  description: The top clients that sent mail in (smtpd's C(client=), the host name, or C([address]) when it has
+    none), C(by_count) (C(host), C(count)).
+  returned: always
+  type: dict
+problems:
+  description:
+    - The C(warning), C(fatal) and C(panic) lines of the daemons (pflogsumm's "Warnings", "Fatal Errors" and
+      "Panics"), per level the C(count) and C(by_daemon), each with its C(count) and top normalised C(messages).
+  returned: always
+  type: dict
+  sample: {"warning": {"count": 2, "by_daemon": [{"daemon": "smtpd", "count": 2, "messages": [
+           {"message": "non-SMTP command from HOST: GET / HTTP/N", "count": 2}]}]}, "fatal": {"count": 0,
+           "by_daemon": []}, "panic": {"count": 0, "by_daemon": []}}
 delivery:
   description:
     - Per status, the count, then for the total C(delay) and each stage (C(before_qmgr), C(in_qmgr), C(conn_setup),
@@ -209,7 +281,9 @@ bounce_reasons:
 rejects:
   description:
     - C(total) and C(by_action) (C(reject), C(reject_warning), C(milter-reject), C(discard), C(hold)...);
-      C(by_restriction) the most frequent restrictions with their most frequent replies.
+      C(by_restriction) the most frequent restrictions with their most frequent replies; C(by_client) and
+      C(by_sender) the clients and senders most rejected (reject and milter-reject), each count at most C(error)
+      below the true one.
   returned: always
   type: dict
   sample:
@@ -231,46 +305,42 @@ tls:
            "outbound": {"established": 23395, "level": {"Untrusted": 11587, "Verified": 5915, "Trusted": 5893}}}
 raw:
   description:
-    - The mergeable form. Histogram bucket I(i) holds the delays in (gamma^(i-1), gamma^i], gamma = 1.01/0.99; counts,
-      sums, maxima and buckets add up, so the raw forms of several hosts merge exactly.
+    - The mergeable form, as one text (C(mailops.postfix.postfix_log/2:) and the form as JSON, compressed with zlib,
+      in base64) that the P(mailops.postfix.log_merge#filter) filter reads. Each distribution counts the delays
+      rounded to two significant digits, with their exact sum and maximum; counts, sums, maxima and the counts of
+      each value add up, so the raw forms of several hosts merge exactly (the top tables within their error
+      bounds).
   returned: when O(raw=true)
-  type: dict
+  type: str
 '''
 
-import bz2
-import gzip
-import lzma
-import math
 import os
-import pickle
 import re
 import time
 from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
 from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import common_argument_spec
-from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import LogStats, merge, report
-from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import (
-    MailopsError,
-    PostfixCommandError,
-    reported_failures,
+from ansible_collections.mailops.postfix.plugins.module_utils.log.files import (
+    STANDARD_PATHS,
+    LogError,
+    check_log_file,
+    file_parts,
+    log_files,
+    plan_work,
+    process_count,
+    read_in_processes,
+    read_journal,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.log.report import report
+from ansible_collections.mailops.postfix.plugins.module_utils.log.stats import (
+    LogStats, complete_tops, encode, merge, stitch)
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError, reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 
-STANDARD_PATHS = ('/var/log/mail.log', '/var/log/maillog')
-OPENERS = {'.gz': gzip.open, '.bz2': bz2.open, '.xz': lzma.open}
-# maillog.1, maillog.2.gz, maillog-20261201(.gz), postfix.log.20261201-120000.gz (postfix logrotate)
-ROTATED = re.compile(r'[.-](\d+|\d{8}(-\d{6})?)(\.gz|\.bz2|\.xz)?$')
 DURATION = re.compile(r'(\d+[smhdw])+|\d+')
 UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
-# A piece of a file smaller than this is not worth a process of its own.
-SPLIT_SIZE = 32 << 20
-
-
-class LogError(MailopsError):
-    """A log that cannot be found or read, or a window that cannot be understood."""
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +388,7 @@ def iso(stamp):
 # ---------------------------------------------------------------------------
 # Read: where the log is, and which parts of which files
 
-def find_source(module, runner, params):
+def find_source(module, runner, params, warnings):
     """('file', [paths]) or ('journal', argv)."""
     source, path = params['source'], params['path']
     if source == 'journal' or (source == 'auto' and not path):
@@ -334,9 +404,8 @@ def find_source(module, runner, params):
                 '--unit=%s' % unit for unit in params['journal_units']]
     if not path:
         raise LogError('source=file needs path, the log file to read')
-    if not os.path.isfile(path):
-        raise LogError('%s is not a file (path)' % path)
-    return 'file', log_files(path, params['rotated'])
+    check_log_file(path)
+    return 'file', log_files(path, params['rotated'], warnings)
 
 
 def postfix_log_file(runner):
@@ -348,162 +417,11 @@ def postfix_log_file(runner):
     return name if name.startswith('/') and os.path.isfile(name) else None
 
 
-def log_files(path, rotated):
-    """The log and its rotated predecessors, oldest first."""
-    files = [path]
-    if rotated:
-        directory, base = os.path.split(path)
-        for name in os.listdir(directory or '.'):
-            if name.startswith(base) and ROTATED.fullmatch(name[len(base):]):
-                files.append(os.path.join(directory, name))
-    return sorted(files, key=lambda name: (os.stat(name).st_mtime, name))
-
-
-def file_parts(path, since, until):
-    """The parts of one file to read: (path, start, end, reference) with byte offsets, or (path, None, None,
-    reference) for a compressed file, read whole up to the window's end; [] when the file is outside the window."""
-    reference = os.stat(path).st_mtime
-    stamps = log_lines.StampReader(reference)
-    opener = OPENERS.get(os.path.splitext(path)[1])
-    if opener is not None:
-        with opener(path, 'rb') as handle:
-            first = log_lines.first_stamp(handle, 0, stamps)[1]
-        if (until is not None and first is not None and first > until) or (since is not None and reference < since):
-            return []
-        return [(path, None, None, reference)]
-    size = os.path.getsize(path)
-    with open(path, 'rb') as handle:
-        first = log_lines.first_stamp(handle, 0, stamps)[1]
-        last = log_lines.last_stamp(handle, size, stamps)
-        if (until is not None and first is not None and first > until) or (
-                since is not None and last is not None and last < since):
-            return []
-        start = log_lines.offset_at(handle, size, since, stamps) if since is not None else 0
-        end = size if until is None else log_lines.offset_at(handle, size, math.nextafter(until, math.inf), stamps)
-    return [(path, start, end, reference)] if end > start else []
-
-
-def plan_work(parts, processes):
-    """Split big uncompressed parts, then deal the parts out to the processes, largest first."""
-    pieces = []
-    for path, start, end, reference in parts:
-        if start is None:
-            pieces.append((os.path.getsize(path) * 5, (path, None, None, reference)))  # about 5x when decompressed
-            continue
-        count = max(1, min(processes, (end - start) // SPLIT_SIZE))
-        bounds = [start + (end - start) * number // count for number in range(count)] + [end]
-        pieces.extend((high - low, (path, low, high, reference)) for low, high in zip(bounds, bounds[1:]))
-    workers = [[0, []] for dummy in range(max(1, min(processes, len(pieces))))]
-    for size, piece in sorted(pieces, key=lambda item: -item[0]):
-        lightest = min(workers, key=lambda worker: worker[0])
-        lightest[0] += size
-        lightest[1].append(piece)
-    return [pieces for dummy, pieces in workers]
-
-
-def read_pieces(pieces, since, until, max_keys):
-    """The raw statistics of some pieces of files (in one process)."""
-    stats = LogStats(max_keys)
-    for path, start, end, reference in pieces:
-        stamps = log_lines.StampReader(reference)
-        if start is None:
-            with OPENERS[os.path.splitext(path)[1]](path, 'rb') as handle:
-                read_stream(stats, handle, since, until, stamps)
-            continue
-        with open(path, 'rb') as handle:
-            if start:
-                # A piece starts at the line after its first offset; the piece before it reads that line.
-                handle.seek(start - 1)
-                handle.readline()
-            for block in log_lines.blocks(handle, end=_line_end(handle, end)):
-                stats.read(block, stamps)
-    return stats.to_raw()
-
-
-def _line_end(handle, offset):
-    """The end of the line that contains byte offset - 1 (where a piece ending at ``offset`` stops)."""
-    position = handle.tell()
-    handle.seek(max(offset - 1, 0))
-    handle.readline()
-    end = handle.tell()
-    handle.seek(position)
-    return max(end, position)
-
-
-def read_stream(stats, handle, since, until, stamps):
-    """A compressed file or journalctl's output: every block, clipped to the window."""
-    for block in log_lines.blocks(handle):
-        if since is not None or until is not None:
-            block, more = log_lines.clip(block, since, until, stamps)
-            if block:
-                stats.read(block, stamps)
-            if not more:
-                break
-        else:
-            stats.read(block, stamps)
-
-
-def read_in_processes(work, since, until, max_keys):
-    """The raw statistics of each worker's pieces: this process reads the first share, a forked child each other
-    one (a child inherits everything it needs, so nothing but its result crosses a pipe)."""
-    children = []
-    for pieces in work[1:]:
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: read, send the result, leave without running the parent's cleanup
-            try:
-                os.close(reader)
-                try:
-                    result = ('ok', read_pieces(pieces, since, until, max_keys))
-                except Exception as error:  # pylint: disable=broad-exception-caught  # the parent reports it
-                    result = ('error', '%s: %s' % (type(error).__name__, error))
-                with os.fdopen(writer, 'wb') as out:
-                    pickle.dump(result, out)
-            finally:
-                os._exit(0)
-        os.close(writer)
-        children.append((pid, reader))
-    results, failures = [], []
+def file_size(path):
     try:
-        results.append(read_pieces(work[0], since, until, max_keys))
-    finally:
-        for pid, reader in children:
-            with os.fdopen(reader, 'rb') as handle:
-                try:
-                    status, value = pickle.load(handle)
-                except EOFError:
-                    status, value = 'error', 'a reading process ended without a result'
-            os.waitpid(pid, 0)
-            (results if status == 'ok' else failures).append(value)
-    if failures:
-        raise LogError('reading the log failed: %s' % '; '.join(failures))
-    return results
-
-
-def read_journal(argv, since, until, max_keys):
-    """The raw statistics of journalctl's output, read as it comes (journalctl runs on another CPU)."""
-    argv = list(argv)
-    if since is not None:
-        argv.append('--since=@%d' % int(since))
-    if until is not None:
-        argv.append('--until=@%d' % (int(until) + 1))
-    stats = LogStats(max_keys)
-    rc, errors = log_lines.read_command(
-        argv, lambda output: read_stream(stats, output, since, until, log_lines.StampReader(time.time())))
-    if rc != 0:
-        raise LogError('%s failed (rc=%d): %s' % (' '.join(argv), rc, errors))
-    return stats.to_raw()
-
-
-def process_count(requested):
-    if requested < 0:
-        raise LogError('processes=%d: must be 0 (every CPU) or more' % requested)
-    if requested:
-        return requested
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        return os.path.getsize(path)
+    except OSError:
+        return None
 
 
 def main():
@@ -529,24 +447,35 @@ def main():
         for name in ('top', 'max_keys'):
             if params[name] < 1:
                 raise LogError('%s=%d: must be 1 or more' % (name, params[name]))
+        processes = process_count(params['processes'])
         since, until = time_window(params, time.time())
         result['window'] = {'since': iso(since), 'until': iso(until)}
-        kind, found = find_source(module, PostfixRunner(module, params['config_dir']), params)
+        warnings = []
+        kind, found = find_source(module, PostfixRunner(module, params['config_dir']), params, warnings)
         if kind == 'journal':
             result['source'] = {'type': 'journal', 'command': found}
-            raw = read_journal(found, since, until, params['max_keys'])
+            stats = LogStats(params['max_keys'])
+            read_journal(found, since, until, stats, time.time())
+            raw = stats.to_raw()
         else:
-            parts = [part for path in found for part in file_parts(path, since, until)]
-            result['source'] = {'type': 'file', 'files': [{'path': path, 'bytes': os.path.getsize(path)}
-                                                          for path in found],
-                                'read_bytes': sum(os.path.getsize(path) if start is None else end - start
+            parts = [part for path in found for part in file_parts(path, since, until, warnings)]
+            result['source'] = {'type': 'file', 'files': [{'path': path, 'bytes': file_size(path)} for path in found],
+                                'read_bytes': sum((file_size(path) or 0) if start is None else end - start
                                                   for path, start, end, dummy in parts)}
-            raws = read_in_processes(plan_work(parts, process_count(params['processes'])), since, until,
-                                     params['max_keys']) if parts else []
-            raw = merge(*raws, max_keys=params['max_keys']) if raws else LogStats(params['max_keys']).to_raw()
+            results = []
+            if parts:
+                results, more = read_in_processes(plan_work(parts, processes), since, until,
+                                                  lambda: LogStats(params['max_keys']))
+                warnings.extend(more)
+            carries = [piece for dummy, pieces in results for piece in pieces]
+            raw = merge(*complete_tops([raw for raw, dummy in results]),
+                        stitch(carries, params['max_keys'], internal=True),
+                        max_keys=params['max_keys'])
+        for warning in warnings:
+            module.warn(warning)
         result.update(report(raw, params['top']))
         if params['raw']:
-            result['raw'] = raw
+            result['raw'] = encode(raw)
     module.exit_json(**result)
 
 

@@ -8,24 +8,22 @@ One parser for every writer of the log: postlogd (maillog_file, "Dec 01
 12:00:00 host postfix/smtp[123]: ..."), syslog ("Dec  1 12:00:00 ..." or an
 RFC 3339 stamp "2026-12-01T12:00:00.123456+00:00 ...") and journalctl -o
 short-iso ("2026-12-01T12:00:00+0000 ..."); Postfix 3.7 and 3.10 write the
-same message formats. scan() reads a block of lines as bytes: each kind of
-line is found by its own pattern, which starts with a literal so that the
-regular expression engine skips the other lines in C; Python only sees the
-lines it counts. parse_line() applies the same patterns to one line.
+same message formats. Each kind of line that postfix_log counts has its own
+pattern here, which starts with a literal so that the regular expression
+engine skips the other lines in C (log_stats.LogStats reads a block of lines
+as bytes with them; Python only sees the lines it counts); parse_line()
+applies the same patterns to one line.
+
+No line stops a report: a line that looks like a delivery (", status=") but
+does not read as one is skipped and counted, with a few examples.
 """
 
 from __future__ import annotations
 
 import calendar
 import io
-import math
-import os
 import re
-import signal
-import subprocess
-import tempfile
 import time
-from collections import Counter, defaultdict
 
 # ---------------------------------------------------------------------------
 # Time stamps
@@ -58,11 +56,16 @@ def stamp_time(line, reference):
     found = ISO_STAMP.match(line)
     if found:
         year, month, day, hour, minute, second = (int(part) for part in found.groups()[:6])
+        if not 1970 <= year <= 9000:
+            return None  # no log line was written then
         zone = found.group(7)
         if zone is None:
             return _local_epoch(year, month, day, hour, minute, second)
         offset = 0 if zone == b'Z' else (1 if zone[:1] == b'+' else -1) * (int(zone[1:3]) * 3600 + int(zone[-2:]) * 60)
-        return calendar.timegm((year, month, day, hour, minute, second)) - offset
+        try:
+            return calendar.timegm((year, month, day, hour, minute, second)) - offset
+        except ValueError:  # month 13, day 0: no time stamp
+            return None
     return None
 
 
@@ -89,35 +92,163 @@ class StampReader:
         return stamp
 
 
-# ---------------------------------------------------------------------------
-# The lines postfix_log reads. Each pattern starts with a literal (the "]: "
-# after the process ID, or a phrase) so that finditer() skips other lines fast.
+def hour_pieces(data, stamps):
+    """[(the hour's start in epoch seconds, or None, lines)] of a block of whole lines: the block cut where the
+    hour of the time stamps changes (the lines of a log are in time order; one a little out of order stays in
+    the piece where it is). A block of one hour, the usual case, costs the stamps of two lines."""
+    first = stamps(data)
+    last = stamps(data[data.rfind(b'\n', 0, len(data) - 1) + 1:])
+    if first is None or last is None or first // 3600 >= last // 3600:
+        hour = first if first is not None else last
+        return [(None if hour is None else int(hour // 3600 * 3600), data)]
+    pieces, start, size = [], 0, len(data)
+    handle = io.BytesIO(data)
+    while start < size:
+        hour = stamps(data[start:start + 64]) if start else first
+        if hour is None:
+            hour = pieces[-1][0] if pieces else first
+        hour = int(hour // 3600 * 3600)
+        end = _first_at(handle, start, size, hour + 3600, stamps)
+        pieces.append((hour, data[start:end]))
+        start = end
+    return pieces
 
-# smtp, lmtp, local, virtual, pipe, error, retry, discard: one recipient's delivery attempt. Groups: the
-# recipient's domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status.
-DELIVERY = re.compile(
-    rb': to=<[^@>\n]*@?([^>\n]*)>, (?:orig_to=<[^>\n]*>, )?relay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )?'
-    rb'delay=([\d.]+), (?:delays=([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+), )?(?:dsn=[\d.]+, )?status=([\w-]+)')
-# After ", status=", in one pass: local(8) sent the message on as a new one (forwarded); qmgr returned a
-# message to its sender after maximal_queue_lifetime, or postsuper -e (force-expired); the status and reason
-# of a delivery that was not sent.
-STATUS = re.compile(rb', status=(?:sent \((forwarded) as |(expired|force-expired), returned to sender|'
-                    rb'(?!sent )([\w-]+) \(([^\n]*)\))')
-# Counted as they are (bytes.count()): smtpd or qmqpd received a message; a client connected to smtpd
-# (postscreen says "CONNECT from").
-RECEIVED = b': client='
-CONNECT = b']: connect from '
-# smtpd, postscreen, cleanup: NOQUEUE: reject: RCPT from ...; cleanup also header/body checks and milters.
-REJECT = re.compile(
-    rb'\]: [0-9A-Za-z]+: (reject|reject_warning|milter-reject|discard|hold|defer|defer_if_permit): ([^\n]*)')
-# The summary line of smtpd_tls_loglevel / smtp_tls_loglevel 1 and more. The level is the word before the
-# literal the search looks for: look-behinds after it capture it, so that findall() counts whole lines.
-LEVELS = (b'Anonymous', b'Untrusted', b'Trusted', b'Verified')
-TLS = re.compile(rb' TLS connection established ' + b''.join(
-    rb'(?:(?<=(%s) TLS connection established ))?' % level for level in LEVELS) +
-    rb'(from|to) \S+: (TLSv[\d.]+|SSLv\d) with cipher (\S+) \(\d+/\d+ bits\)(?: key-exchange (\S+))?')
-# A message arrived through pickup (sendmail).
-PICKUP = re.compile(rb'/pickup\[\d+\]: [0-9A-Za-z]+: (?:uid|sender)=')
+
+def _first_at(handle, start, high, when, stamps):
+    """The offset of the first line after the one at ``start`` that is stamped at or after ``when``: a binary
+    search over the lines of a block, then a short scan; ``high`` (the end) when there is none."""
+    handle.seek(start)
+    handle.readline()
+    low = handle.tell()
+    while high - low > 4096:
+        handle.seek((low + high) // 2)
+        handle.readline()
+        line_start = handle.tell()
+        if line_start >= high:
+            break
+        stamp = stamps(handle.readline())
+        if stamp is None or stamp < when:
+            low = line_start
+        else:
+            high = line_start
+    handle.seek(low)
+    while handle.tell() < high:
+        offset = handle.tell()
+        stamp = stamps(handle.readline())
+        if stamp is not None and stamp >= when:
+            return offset
+    return high
+
+
+# ---------------------------------------------------------------------------
+# The lines postfix_log reads: one pattern for all of them, which starts with the literal "]: " after the
+# process ID, so that the regular expression engine finds each line's message in C, and tries the kinds of
+# line in turn (most fail at their first character). One pass over a block finds every line postfix_log counts,
+# in order; the match's lastindex (the last group it set) tells its kind (KINDS).
+
+_NUMBER_TEXT = rb'(\d+(?:\.\d+)?)'
+_ACTIONS = rb'(reject|reject_warning|milter-reject|discard|hold|defer|defer_if_permit)'
+LINE = re.compile(
+    rb'\]: (?:([0-9A-Za-z]+): (?:'
+    # smtp, lmtp, local, virtual, pipe, error, retry, discard: one recipient's delivery attempt: recipient, its
+    # domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status, and what follows
+    # the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
+    # closing parenthesis; "forwarded as" of local(8)). A delay is a number as Postfix writes it: a line with
+    # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK).
+    rb'to=<([^@>\n]*@?([^>\n]*))>, (?:orig_to=<[^>\n]*>, )?relay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )?'
+    rb'delay=%s, (?:delays=%s/%s/%s/%s, )?(?:dsn=[\d.]+, )?status=([\w-]+)(?: \(([^\n]*))?$'
+    # smtpd or qmqpd received a message (any syslog name): the client's name and address.
+    rb'|client=([^\[,\n]*)\[([^\]\n]*)\]'
+    # The queue manager (of any instance): a message's sender and size as it enters the active queue, the first
+    # time and after each deferral; a message returned to its sender after maximal_queue_lifetime or by
+    # postsuper -e (force-expired); a message removed from the queue.
+    rb'|from=<([^>\n]*)>, (?:size=(\d+)|status=(expired|force-expired), returned to sender)'
+    rb'|(removed)$'
+    # pickup received a message (sendmail).
+    rb'|(?:uid|sender)=()'
+    # smtpd, postscreen (NOQUEUE), cleanup: rejects and the other actions of restrictions, checks and milters.
+    rb'|%s: ([^\n]*)'
+    rb')'
+    # smtpd's connections (postscreen's are "CONNECT from"); a daemon's warning, fatal error or panic (not
+    # cleanup's "QID: warning: header ..." of a WARN action); the TLS summary of smtpd_tls_loglevel and
+    # smtp_tls_loglevel 1 and more.
+    rb'|(connect) from '
+    rb'|(warning|fatal|panic): ([^\n]*)'
+    rb'|(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection established (from|to) \S+: (TLSv[\d.]+|SSLv\d) '
+    rb'with cipher (\S+) \(\d+/\d+ bits\)(?: key-exchange (\S+))?'
+    rb')' % ((_NUMBER_TEXT,) * 5 + (_ACTIONS,)), re.M)
+# The groups of LINE
+QID = 1
+RECIPIENT, DOMAIN, RELAY, DELAY, BEFORE_QMGR, IN_QMGR, CONN_SETUP, TRANSMISSION, STATUS, REST = range(2, 12)
+CLIENT_NAME, CLIENT_ADDRESS = 12, 13
+SENDER, SIZE, EXPIRED, REMOVED = 14, 15, 16, 17
+PICKUP = 18
+ACTION, ACTION_REST = 19, 20
+CONNECT = 21
+LEVEL, MESSAGE = 22, 23
+TLS_LEVEL, DIRECTION, PROTOCOL, CIPHER, KEY_EXCHANGE = 24, 25, 26, 27, 28
+# The kind of a match, by its lastindex.
+DELIVERY, RECEIVED, QUEUED, EXPIRY, REMOVAL, PICKED_UP, REJECT, CONNECTION, PROBLEM, TLS = range(10)
+KINDS = {STATUS: DELIVERY, REST: DELIVERY, CLIENT_ADDRESS: RECEIVED, SIZE: QUEUED, EXPIRED: EXPIRY,
+         REMOVED: REMOVAL, PICKUP: PICKED_UP, ACTION_REST: REJECT, CONNECT: CONNECTION, MESSAGE: PROBLEM,
+         CIPHER: TLS, KEY_EXCHANGE: TLS}
+# Every delivery and expiry line has it: the lines that have it and read as neither are skipped.
+SKIPPED_MARK = b', status='
+# How much of a skipped line the report shows, and how many.
+EXAMPLE_LENGTH = 200
+EXAMPLES = 5
+
+
+def program_before(data, start):
+    """The program of the line whose "]: " is at ``start``: postfix/smtp, postfix/relay/smtp..."""
+    bracket = data.rfind(b'[', 0, start)
+    return data[data.rfind(b' ', 0, bracket) + 1:bracket]
+
+
+def reason_of(rest):
+    """The reason of a delivery as DELIVERY captures it (to the end of the line): without its parenthesis."""
+    return rest[:-1] if rest and rest.endswith(b')') else rest or b''
+
+
+def program_at(data, bracket):
+    """The program of the line whose "[pid]" starts at ``bracket``: postfix/smtp, postfix/relay/smtp..."""
+    return data[data.rfind(b' ', 0, bracket) + 1:bracket]
+
+
+def transport_of(program):
+    """The master.cf service of a delivery agent's program name: syslog_name/daemon as master.cf services log
+    (postfix/relay/smtp) is that service, else the daemon (postfix/smtp, postfix-out/smtp)."""
+    names = program.split(b'/')
+    return names[-2] if len(names) > 2 else names[-1]
+
+
+def daemon_of(program):
+    """The daemon of a program name: postfix/submission/smtpd -> smtpd."""
+    return program.rpartition(b'/')[2]
+
+
+def client_name(client):
+    """A client as a table keeps it: its host name, or [address] when it has none (unknown[192.0.2.1])."""
+    bracket = client.find(b'[')
+    if bracket < 0:
+        return client
+    name = client[:bracket]
+    if name and name != b'unknown':
+        return name
+    end = client.find(b']', bracket)
+    return client[bracket:end + 1] if end > 0 else client[bracket:]
+
+
+def sender_key(address):
+    """An address as the sender and recipient tables keep it: lower-cased (mail systems treat addresses so, and
+    one C call costs less than lower-casing the domain apart); the null sender as <>."""
+    return address.lower() if address else b'<>'
+
+
+def domain_of(address):
+    at = address.rfind(b'@')
+    return address[at + 1:].lower() if at >= 0 else b''
+
 
 # ---------------------------------------------------------------------------
 # Reasons and replies, normalised so that addresses, hosts, numbers and IDs do not split them.
@@ -214,8 +345,11 @@ _RESTRICTION = re.compile(b'|'.join(re.escape(text) for text, name in RESTRICTIO
 _RESTRICTION_NAMES = dict(RESTRICTIONS)
 
 
-def restriction_of(reply, stage):
-    """The restriction that most likely gave a reject reply; header/body checks and milters by stage."""
+def restriction_of(reply, stage, action=b'reject'):
+    """The restriction that most likely gave a reject reply; header/body checks by stage, milters by their
+    action (milter-reject: smtpd at RCPT or END-OF-MESSAGE, as greylisting and rspamd reply, or cleanup)."""
+    if action == b'milter-reject':
+        return 'milter'
     found = _RESTRICTION.search(reply)
     if found:
         return _RESTRICTION_NAMES[found.group()]
@@ -230,94 +364,55 @@ def restriction_of(reply, stage):
 
 
 def reject_fields(rest):
-    """(stage, reply) of the text after "reject: " (or "discard: ", "hold: "...).
+    """(stage, reply, client, sender) of the text after "reject: " (or "discard: ", "hold: "...); the client as
+    host[address] and the sender as logged, or b'' when the line has none.
 
     smtpd: "RCPT from host[addr]: 554 5.7.1 <x>: Relay access denied; from=<...> ...", postscreen the same
     with "[addr]:port"; cleanup: "header Subject: ... from host[addr]; from=<...> ... helo=<...>: 5.7.1 text".
     """
     stage, dummy, after = rest.partition(b' ')
+    mark = rest.find(b'; from=<')
+    sender = rest[mark + 8:rest.find(b'>', mark + 8)] if mark >= 0 else b''
     if stage in (b'header', b'body'):
         end = rest.rfind(b'>: ')
-        return stage, rest[end + 3:] if end >= 0 else b''
-    colon = after.find(b': ', max(after.find(b']'), 0))
+        begin = rest.rfind(b' from ', 0, mark) if mark >= 0 else -1
+        client = rest[begin + 6:mark] if begin >= 0 else b''
+        return stage, rest[end + 3:] if end >= 0 else b'', client, sender
+    bracket = after.find(b']')
+    client = after[5:bracket + 1] if after.startswith(b'from ') and bracket > 0 else b''
+    colon = after.find(b': ', max(bracket, 0))
     reply = after[colon + 2:] if colon >= 0 else after
     for end_mark in (b'; from=<', b'; proto='):
         end = reply.find(end_mark)
         if end >= 0:
             reply = reply[:end]
-    return stage, reply
+    return stage, reply, client, sender
 
 
-# ---------------------------------------------------------------------------
-# Reading a block of lines
-
-class Batch:
-    """What scan() found in a block of lines (bytes), for log_stats.LogStats."""
-
-    __slots__ = ('lines', 'first', 'last', 'deliveries', 'reasons', 'forwarded', 'expired', 'rejects', 'tls',
-                 'received', 'connects')
-
-    def __init__(self, deliveries):
-        self.lines = 0
-        self.first = self.last = None  # time stamps of the first and the last line
-        # (status, dimension, name) -> five {delay as logged: count} (delay and delays=a/b/c/d), where
-        # dimension is 0 for the relay, 1 for the recipient domain and 2 for the transport.
-        self.deliveries = deliveries
-        self.reasons = []     # (status, reason) of the deliveries other than sent
-        self.forwarded = 0    # sent by local(8) as a new message ("forwarded as")
-        self.expired = {}     # expired, force-expired: count
-        self.rejects = []     # (action, stage, reply)
-        self.tls = {}         # (4 x level or b'', direction, protocol, cipher, key exchange or b'') -> count
-        self.received = 0     # smtpd/qmqpd "client=" and pickup lines: messages that entered the queue
-        self.connects = 0     # smtpd "connect from": inbound SMTP sessions
+def unreadable(data):
+    """(how many, the first EXAMPLES) of the lines that have SKIPPED_MARK but read as neither a delivery nor an
+    expiry: the slow path of a block with damaged lines."""
+    count, examples = 0, []
+    start = 0
+    while True:
+        mark = data.find(SKIPPED_MARK, start)
+        if mark < 0:
+            return count, examples
+        begin = data.rfind(b'\n', 0, mark) + 1
+        end = data.find(b'\n', mark)
+        end = len(data) if end < 0 else end
+        line = data[begin:end + 1]
+        found = LINE.search(line)
+        if found is None or KINDS.get(found.lastindex) not in (DELIVERY, EXPIRY):
+            count += 1
+            if len(examples) < EXAMPLES:
+                examples.append(example(line))
+        start = end + 1
 
 
-def scan(data, stamps=None, deliveries=None):
-    """A Batch of the lines in ``data`` (bytes, whole lines ending with a newline).
-
-    The deliveries are counted into ``deliveries`` (a dict, see Batch) when it is given: the caller's
-    running totals, so that a line costs a few dictionary increments. ``stamps`` (a StampReader) reads
-    the time stamps of the first and the last line.
-    """
-    batch = Batch({} if deliveries is None else deliveries)
-    batch.lines = data.count(b'\n')
-    if stamps is not None and data:
-        batch.first = stamps(data)
-        batch.last = stamps(data[data.rfind(b'\n', 0, len(data) - 1) + 1:])
-    counts = batch.deliveries
-    rfind = data.rfind
-    for found in DELIVERY.finditer(data):
-        domain, relay, delay, before, inside, setup, transmission, status = found.groups()
-        bracket = rfind(b'[', 0, found.start())
-        # The program before "[pid]": postfix/smtp, or syslog_name/daemon as master.cf services log
-        # (postfix/relay/smtp): the transport is that service, else the daemon.
-        names = data[rfind(b' ', max(bracket - 100, 0), bracket) + 1:bracket].split(b'/')
-        # Counted per dimension rather than per combination: far fewer distinct (key, value) pairs to fold.
-        transport = names[-2] if len(names) > 2 else names[-1]
-        for key in ((status, 0, relay or b'none'), (status, 1, domain), (status, 2, transport)):
-            slot = counts.get(key)
-            if slot is None:
-                slot = counts[key] = (defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int),
-                                      defaultdict(int))
-            slot[0][delay] += 1
-            if before is not None:
-                slot[1][before] += 1
-                slot[2][inside] += 1
-                slot[3][setup] += 1
-                slot[4][transmission] += 1
-    expired = batch.expired
-    for forwarded, returned, status, reason in STATUS.findall(data):
-        if status:
-            batch.reasons.append((status, reason))
-        elif returned:
-            expired[returned.decode()] = expired.get(returned.decode(), 0) + 1
-        else:
-            batch.forwarded += 1
-    batch.rejects = [(action,) + reject_fields(rest) for action, rest in REJECT.findall(data)]
-    batch.tls = Counter(TLS.findall(data))
-    batch.received = data.count(RECEIVED) + len(PICKUP.findall(data))
-    batch.connects = data.count(CONNECT)
-    return batch
+def example(line):
+    """A skipped line as the report shows it: text, at most EXAMPLE_LENGTH characters."""
+    return line.rstrip(b'\n')[:EXAMPLE_LENGTH].decode('utf-8', 'replace')
 
 
 PREFIX = re.compile(rb'(?:%s|%s) (\S+) ([^\s\[:]+)(?:\[(\d+)\])?: ' % (TRADITIONAL_STAMP.pattern, ISO_STAMP.pattern))
@@ -325,10 +420,13 @@ _HOST = TRADITIONAL_STAMP.groups + ISO_STAMP.groups + 1  # the group numbers of 
 
 
 def parse_line(line, reference=None):
-    """One line as a dict: time, host, program, pid, and ``kind`` with its fields, as scan() reads it.
+    """One line as a dict: time, host, program, pid, and ``kind`` with its fields, as log_stats.LogStats reads
+    it.
 
-    kind is delivery, expired, reject, tls, received, connect, or None for a line postfix_log does not count
-    (and for text that is not a log line, with host and program None).
+    kind is delivery, expired, queued (qmgr's from= and size=), removed, received, reject, tls, connect,
+    problem (a warning, fatal error or panic), skipped (a line that looks like a delivery but does not read as
+    one), or None for a line postfix_log does not count (and for text that is not a log line, with host and
+    program None).
     """
     raw = line.encode('utf-8', 'surrogateescape') if isinstance(line, str) else line
     raw = raw.rstrip(b'\n') + b'\n'
@@ -341,136 +439,46 @@ def parse_line(line, reference=None):
               'host': text(prefix.group(_HOST)) if prefix else None,
               'program': text(prefix.group(_HOST + 1)) if prefix else None,
               'pid': int(prefix.group(_HOST + 2)) if prefix and prefix.group(_HOST + 2) else None}
-    batch = scan(raw)
-    if batch.deliveries:
-        names = {dimension: name for dummy, dimension, name in batch.deliveries}
-        status, values = next(iter(batch.deliveries))[0], next(iter(batch.deliveries.values()))
-        relay, domain, transport = names[0], names[1], names[2]
-        stages = [next(iter(counts), None) for counts in values]
-        reason = batch.reasons[0][1] if batch.reasons else None
-        names = ('status', 'transport', 'relay', 'domain', 'delay', 'before_qmgr', 'in_qmgr', 'conn_setup',
-                 'transmission', 'reason')
-        parsed.update(kind='delivery', **{name: text(value) for name, value in zip(
-            names, [status, transport, relay, domain] + stages + [reason])})
-    elif any(batch.expired.values()):
-        parsed.update(kind='expired', status=max(batch.expired, key=batch.expired.get))
-    elif batch.rejects:
-        parsed.update(kind='reject', **dict(zip(('action', 'stage', 'reply'), map(text, batch.rejects[0]))))
-    elif batch.tls:
-        fields = next(iter(batch.tls))
-        names = ('direction', 'protocol', 'cipher', 'key_exchange')
-        parsed.update(kind='tls', level=text(b''.join(fields[:4]) or b'other'),
-                      **{name: text(value or None) for name, value in zip(names, fields[4:])})
-    elif batch.received:
-        parsed['kind'] = 'received'
-    elif batch.connects:
+    found = LINE.search(raw)
+    kind = KINDS.get(found.lastindex) if found else None
+    if kind == DELIVERY:
+        recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = found.group(*range(
+            RECIPIENT, REST + 1))
+        program = program_before(raw, found.start())
+        rest = reason_of(rest)
+        names = ('qid', 'recipient', 'status', 'transport', 'relay', 'domain', 'delay', 'before_qmgr', 'in_qmgr',
+                 'conn_setup', 'transmission', 'reason')
+        values = (found.group(QID), recipient, status, transport_of(program), relay or b'none', domain, delay, before,
+                  inside, setup, transmission, rest if status != b'sent' else None)
+        parsed.update(kind='delivery', forwarded=status == b'sent' and rest.startswith(b'forwarded as '),
+                      **{name: text(value) for name, value in zip(names, values)})
+    elif kind == EXPIRY:
+        parsed.update(kind='expired', qid=text(found.group(QID)), status=text(found.group(EXPIRED)),
+                      sender=text(found.group(SENDER)))
+    elif kind == REMOVAL:
+        parsed.update(kind='removed', qid=text(found.group(QID)))
+    elif kind == QUEUED:
+        parsed.update(kind='queued', qid=text(found.group(QID)), sender=text(found.group(SENDER)),
+                      size=int(found.group(SIZE)))
+    elif SKIPPED_MARK in raw:
+        parsed['kind'] = 'skipped'
+    elif kind == REJECT:
+        stage, reply, client, sender = reject_fields(found.group(ACTION_REST))
+        parsed.update(kind='reject', action=text(found.group(ACTION)), stage=text(stage), reply=text(reply),
+                      client=text(client), sender=text(sender))
+    elif kind == TLS:
+        parsed.update(kind='tls', level=text(found.group(TLS_LEVEL) or b'other'),
+                      **{name: text(found.group(group)) for name, group in (
+                          ('direction', DIRECTION), ('protocol', PROTOCOL), ('cipher', CIPHER),
+                          ('key_exchange', KEY_EXCHANGE))})
+    elif kind == RECEIVED:
+        parsed.update(kind='received', qid=text(found.group(QID)),
+                      client=text(b'%s[%s]' % found.group(CLIENT_NAME, CLIENT_ADDRESS)))
+    elif kind == PICKED_UP:
+        parsed.update(kind='received', qid=text(found.group(QID)), client='pickup')
+    elif kind == CONNECTION:
         parsed['kind'] = 'connect'
+    elif kind == PROBLEM:
+        parsed.update(kind='problem', level=text(found.group(LEVEL)),
+                      daemon=text(daemon_of(program_before(raw, found.start()))), message=text(found.group(MESSAGE)))
     return parsed
-
-
-# ---------------------------------------------------------------------------
-# Reading: whole-line blocks, and the byte range of a time window (the lines of a log are in time order)
-
-BLOCK_SIZE = 2 << 20  # 2 MB: as fast as larger blocks, and the peak memory of a reading process stays near 50 MB
-
-
-def blocks(handle, end=None, size=BLOCK_SIZE):
-    """Blocks of whole lines (bytes, each ending with a newline) from a binary file object's position to
-    ``end`` (a byte offset; None: to the end)."""
-    remaining = None if end is None else end - handle.tell()
-    rest = b''
-    while True:
-        wanted = size if remaining is None else min(size, remaining)
-        data = handle.read(wanted) if wanted > 0 else b''
-        if not data:
-            if rest:
-                yield rest if rest.endswith(b'\n') else rest + b'\n'
-            return
-        if remaining is not None:
-            remaining -= len(data)
-        data = rest + data if rest else data
-        cut = data.rfind(b'\n') + 1
-        rest = data[cut:]
-        if cut:
-            yield data[:cut]
-
-
-def first_stamp(handle, position, stamps, limit=1 << 16):
-    """(offset, stamp) of the first whole line with a time stamp at or after ``position``; (None, None)."""
-    handle.seek(position)
-    if position:
-        handle.readline()
-    while handle.tell() - position < limit:
-        offset = handle.tell()
-        line = handle.readline()
-        if not line:
-            break
-        stamp = stamps(line)
-        if stamp is not None:
-            return offset, stamp
-    return None, None
-
-
-def last_stamp(handle, size, stamps, limit=1 << 16):
-    """The time stamp of the last line that has one, among the last ``limit`` bytes; or None."""
-    handle.seek(max(0, size - limit))
-    lines = handle.read(limit).split(b'\n')
-    for line in reversed(lines[1:] if size > limit else lines):
-        stamp = stamps(line)
-        if stamp is not None:
-            return stamp
-    return None
-
-
-def offset_at(handle, size, when, stamps):
-    """The byte offset of the first line stamped at or after ``when`` (epoch seconds): a binary search
-    over the file, then a short scan. Lines a little out of order (syslog from several hosts) move the
-    boundary by those lines only."""
-    low, high = 0, size
-    while high - low > 1 << 16:
-        middle = (low + high) // 2
-        offset, stamp = first_stamp(handle, middle, stamps)
-        if offset is None or stamp < when:
-            low = middle
-        else:
-            high = middle
-    handle.seek(low)
-    if low:
-        handle.readline()
-    while True:
-        offset = handle.tell()
-        line = handle.readline()
-        if not line:
-            return offset
-        stamp = stamps(line)
-        if stamp is not None and stamp >= when:
-            return offset
-
-
-def read_command(argv, consume):
-    """Run a command (journalctl) and give its output to ``consume`` as a binary file object, read as it comes
-    rather than held whole. Returns (rc, what it wrote on stderr); a command that ``consume`` stopped reading
-    early and that died of the broken pipe counts as a success."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
-                                   env=dict(os.environ, LANG='C', LC_ALL='C'))
-        try:
-            consume(process.stdout)
-        finally:
-            process.stdout.close()
-            rc = process.wait()
-        errors.seek(0)
-        message = errors.read().decode('utf-8', 'replace').strip()
-    return (0 if rc == -signal.SIGPIPE else rc), message
-
-
-def clip(block, since, until, stamps):
-    """(the lines of a block within [since, until], whether later blocks can still have some)."""
-    first, last = stamps(block), stamps(block[block.rfind(b'\n', 0, len(block) - 1) + 1:])
-    after_since = since is None or (first is not None and first >= since)
-    if after_since and (until is None or (last is not None and last <= until)):
-        return block, True
-    handle = io.BytesIO(block)
-    start = 0 if since is None else offset_at(handle, len(block), since, stamps)
-    end = len(block) if until is None else offset_at(handle, len(block), math.nextafter(until, math.inf), stamps)
-    return block[start:end], end == len(block)

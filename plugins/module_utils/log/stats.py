@@ -4,119 +4,124 @@
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 
-Memory stays bounded whatever the size of the log. Delays go into
-log-spaced histogram buckets (as DDSketch does): bucket i holds the values in
-(GAMMA**(i-1), GAMMA**i] and stands for 2*GAMMA**i/(GAMMA+1), which is within
-RELATIVE_ERROR (1%) of every value in it; zeros have their own count. A
-percentile is the bucket of the value of that rank, so it is within 1% of the
-exact percentile (of the delays as Postfix logged them, with two significant
-digits). Counts, sums, maxima and bucket counts add up, so the raw form
-(to_raw()) of two files, two processes or two hosts merges exactly (merge()):
-the merge of two raws is the raw of the union of their lines. What is kept
-per relay, recipient domain and transport is bounded by max_keys per status:
-the least frequent keys are folded into "(other)" (counts stay exact in
-total); reasons and reject replies likewise.
+Delays are kept at Postfix's own resolution: Postfix logs a delay with two
+significant digits (0.055, 0.98, 1.2, 57; whole seconds from 10 s on), and a
+distribution counts each delay rounded to two significant digits (key()), so
+that 0.98 and 0.97 stay apart and 1108 s counts as 1100 s. A percentile is
+the delay of that rank rounded so: exactly the logged value below 100 s,
+within 5% of it above; the maximum and the sums (for the stage shares) are
+exact. Counts, sums, maxima and the counts of each value add up, so the raw
+form (to_raw()) of two files, two processes or two hosts merges exactly
+(merge()): the merge of two raws is the raw of the union of their lines.
+
+Memory stays flat whatever the size of the log: a block of lines is counted
+by the delays as logged (bytes), and folded into the distributions before
+the next block, so the exact counts per value never outgrow one block; a
+distribution has at most 90 values per decade. Per status, at most
+2 * max_keys relays, recipient domains and transports have distributions of
+their own; the others go to "(other)" (the status's totals stay exact), and
+one that becomes frequent later takes the place of the least frequent kept.
+Reason and reply tables are bounded the same way, and long reasons are cut
+in the report (the raw form keeps the whole normalised text, the key that
+merges).
 """
 
 from __future__ import annotations
 
+import base64
 import collections
-import datetime
-import math
+import itertools
+import json
+import zlib
+from collections import defaultdict
 
 from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
 
-FORMAT = 'mailops.postfix.postfix_log/1'
-RELATIVE_ERROR = 0.01
-GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
-_LOG_GAMMA = math.log(GAMMA)
+FORMAT = 'mailops.postfix.postfix_log/2'
+RESOLUTION = 'two significant digits'
 STAGES = ('delay', 'before_qmgr', 'in_qmgr', 'conn_setup', 'transmission')
 DIMENSIONS = ('relay', 'domain', 'transport')
 OTHER = '(other)'
 PERCENTILES = (('p50', 0.5), ('p90', 0.9), ('p99', 0.99))
 DEFAULT_MAX_KEYS = 100
-# Per status, normalising a deferral reason costs a few regular expressions: remember the last ones.
+# Normalising a reason costs a few regular expressions: the last ones are remembered, when they are short.
 _NORMALISED_CACHE = 5000
-
-
-def bucket_of(value):
-    """The bucket index of a positive value."""
-    return math.ceil(math.log(value) / _LOG_GAMMA)
-
-
-def bucket_value(index):
-    """The value a bucket stands for: within RELATIVE_ERROR of everything in it."""
-    return 2 * GAMMA ** index / (GAMMA + 1)
+_CACHED_TEXT = 512
 
 
 # ---------------------------------------------------------------------------
-# Distributions: {'zero': n, 'buckets': {index: n}, 'sum_us': s, 'max': m}. In the raw form the buckets are
-# the text "index:n index:n ..." (sorted): Ansible walks every value of a module's result, and a raw form holds
-# tens of thousands of buckets; as text they are a few thousand values. The sum is in whole microseconds
-# (Postfix logs at most six decimals), so that it adds up exactly in any order, as the rest does.
+# Delays at Postfix's resolution: a delay's key is its value in microseconds rounded to two significant digits.
+
+def key(micros):
+    """The key of a delay in whole microseconds: rounded half up to two significant digits, as Postfix rounds."""
+    if micros < 100:
+        return micros
+    step = 10 ** (len(str(micros)) - 2)
+    return (micros + step // 2) // step * step
+
+
+def seconds(micros):
+    """A key or a sum as the report gives it: seconds (0.055, 1.2, 1100.0)."""
+    return micros / 1e6
+
+
+def delay_micros(text):
+    """A delay as logged (bytes, digits with one optional point: the pattern ensures it) in whole microseconds.
+    Postfix writes at most six decimals; more are rounded away."""
+    whole, dummy, fraction = text.partition(b'.')
+    return int(whole or b'0') * 1000000 + (int((fraction + b'000000')[:6]) if fraction else 0)
+
+
+# ---------------------------------------------------------------------------
+# Distributions: {'values': {key: count}, 'sum_us': exact sum in microseconds, 'max': exact maximum in
+# microseconds}. In the raw form the values are the text "key:count key:count ..." (sorted): Ansible walks every
+# value of a module's result, and the text is one value.
 
 def new_distribution():
-    return {'zero': 0, 'buckets': {}, 'sum_us': 0, 'max': 0.0}
-
-
-def add_value(dist, value, index, count):
-    """Add ``count`` occurrences of ``value`` (in bucket ``index``, None for zero)."""
-    if index is None:
-        dist['zero'] += count
-    else:
-        buckets = dist['buckets']
-        buckets[index] = buckets.get(index, 0) + count
-        dist['sum_us'] += round(value * 1e6) * count
-        if value > dist['max']:
-            dist['max'] = value
+    return {'values': {}, 'sum_us': 0, 'max': 0}
 
 
 def merge_distribution(into, other):
     """Add distribution ``other`` (either form) to ``into`` (the working form)."""
-    into['zero'] += other['zero']
-    buckets = into['buckets']
-    for index, count in bucket_pairs(other['buckets']):
-        buckets[index] = buckets.get(index, 0) + count
+    values = into['values']
+    for value, count in value_pairs(other['values']):
+        values[value] = values.get(value, 0) + count
     into['sum_us'] += other['sum_us']
     into['max'] = max(into['max'], other['max'])
 
 
-def distribution_count(dist):
-    return dist['zero'] + sum(count for dummy, count in bucket_pairs(dist['buckets']))
+def value_pairs(values):
+    """(key, count) of the values of either form."""
+    if isinstance(values, dict):
+        return values.items()
+    return [tuple(map(int, pair.split(':'))) for pair in values.split()]
 
 
-def bucket_pairs(buckets):
-    """(index, count) of the buckets of either form."""
-    if isinstance(buckets, dict):
-        return buckets.items()
-    return [tuple(map(int, pair.split(':'))) for pair in buckets.split()]
+def values_text(values):
+    return ' '.join('%d:%d' % pair for pair in sorted(values.items()))
 
 
-def bucket_text(buckets):
-    return ' '.join('%d:%d' % pair for pair in sorted(buckets.items()))
+def sorted_values(dist):
+    """The (key, count) of a distribution, smallest first, and their total."""
+    pairs = sorted(value_pairs(dist['values']))
+    return pairs, sum(count for dummy, count in pairs)
+
+
+def rank_value(pairs, total, rank):
+    """The key of 0-based ``rank`` among the values (sorted pairs of their keys and counts)."""
+    seen = 0
+    for value, count in pairs:
+        seen += count
+        if rank < seen:
+            return value
+    return pairs[-1][0] if total else None
 
 
 def quantile(dist, fraction):
-    """The value of rank floor(fraction * (n - 1)) (0-based) among the n values, within RELATIVE_ERROR;
-    None when empty. The last rank is the exact maximum."""
-    total = distribution_count(dist)
-    return rank_value(dist, int(fraction * (total - 1))) if total else None
-
-
-def rank_value(dist, rank):
-    """The value of 0-based ``rank`` among the values of a distribution, within RELATIVE_ERROR."""
-    pairs = sorted(bucket_pairs(dist['buckets']))
-    total = dist['zero'] + sum(n for dummy, n in pairs)
-    if rank >= total - 1:
-        return dist['max'] if pairs else 0.0
-    seen = dist['zero']
-    if rank < seen:
-        return 0.0
-    for index, count in pairs:
-        seen += count
-        if rank < seen:
-            return min(bucket_value(index), dist['max'])
-    return dist['max']
+    """The value of rank floor(fraction * (n - 1)) (0-based) among the n values, in microseconds rounded to two
+    significant digits; None when empty."""
+    pairs, total = sorted_values(dist)
+    return rank_value(pairs, total, int(fraction * (total - 1))) if total else None
 
 
 # ---------------------------------------------------------------------------
@@ -138,9 +143,7 @@ def compact(table, max_keys, merge, new):
         return
     size = (lambda item: item['count']) if isinstance(next(iter(table.values())), dict) else (lambda item: item)
     ranked = sorted((name for name in table if name != OTHER), key=lambda name: size(table[name]), reverse=True)
-    folded = table.pop(OTHER, None)
-    if folded is None:
-        folded = new()
+    folded = merge(new(), table.pop(OTHER)) if OTHER in table else new()  # a new one: the table's are not changed
     for name in ranked[max_keys - 1:]:
         folded = merge(folded, table.pop(name))
     table[OTHER] = folded
@@ -165,75 +168,550 @@ def _merge_tables(into, other):
     return into
 
 
+class KeyedGroups:
+    """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
+    their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
+    (``waiting``, bounded as a Misra-Gries summary): when its count passes the least frequent name kept, it
+    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions)."""
+
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor')
+
+    def __init__(self, capacity):
+        self.groups = {OTHER: new_group()}
+        self.capacity = capacity + 1  # and OTHER
+        self.waiting = {}
+        self.floor = 0  # the count of the least frequent name kept, when the table is full
+
+    def group(self, name, count):
+        """The group that counts ``count`` more deliveries to ``name``."""
+        group = self.groups.get(name)
+        if group is not None:
+            return group
+        groups = self.groups
+        if len(groups) < self.capacity:
+            group = groups[name] = new_group()
+            return group
+        waiting = self.waiting.get(name, 0) + count
+        if waiting <= max(self.floor, 1):  # a name seen once never takes another's place
+            self.waiting[name] = waiting
+            if len(self.waiting) > 10 * self.capacity:
+                self._forget()
+            return groups[OTHER]
+        # name takes the place of the least frequent one, which now waits with its count.
+        self.waiting.pop(name, None)
+        least = min((item for item in groups if item != OTHER), key=lambda item: groups[item]['count'])
+        evicted = groups.pop(least)
+        other = groups[OTHER]
+        merge_group(other, evicted)
+        self.waiting[least] = evicted['count']
+        group = groups[name] = new_group()
+        prior = waiting - count
+        group['count'] += prior  # its earlier deliveries, counted in OTHER so far
+        other['count'] -= prior
+        self.floor = min(item['count'] for name, item in groups.items() if name != OTHER)
+        return group
+
+    def _forget(self):
+        """Misra-Gries: lower every waiting count by the median one, and forget those at zero."""
+        cut = sorted(self.waiting.values())[len(self.waiting) // 2]
+        self.waiting = {name: count - cut for name, count in self.waiting.items() if count > cut}
+
+    def settle(self):
+        """Recompute the floor (after a block's deliveries were added)."""
+        if len(self.groups) >= self.capacity:
+            self.floor = min(item['count'] for name, item in self.groups.items() if name != OTHER)
+
+
 # ---------------------------------------------------------------------------
 # Accumulating what log_lines.scan() finds
 
+# The names the tables of counts of one process forgot, and how often they had been seen: one Bloom filter per
+# count (a name forgotten at count 3 is in the first three), two bits a name, 2.1 MB in all. Restarted beyond
+# FORGOTTEN_NAMES names, where the first filter gives 3.3% false positives.
+FORGOTTEN_LEVELS = (1 << 23, 1 << 21) + (1 << 19,) * 14
+FORGOTTEN_NAMES = FORGOTTEN_LEVELS[0] // 10
+
+
+class ForgottenNames:
+    """The names that top tables of counts forgot, with the count each had (up to len(FORGOTTEN_LEVELS)): a stack
+    of Bloom filters, the n-th holding the names forgotten at count n or more. Each table has a salt of its own
+    (an odd number): the same name in two tables is two names."""
+
+    __slots__ = ('levels', 'names')
+
+    def __init__(self):
+        self.levels = [(bytearray(bits >> 3), bits - 1) for bits in FORGOTTEN_LEVELS]
+        self.names = 0
+
+    def add(self, counted, salt):
+        """Remember the (name, count) of ``counted``."""
+        if self.names > FORGOTTEN_NAMES:  # full: start again (those forgotten so far stay in the error bound)
+            for bits, dummy in self.levels:
+                bits[:] = bytes(len(bits))
+            self.names = 0
+        levels = self.levels
+        bits, mask = levels[0]
+        for name, count in counted:
+            code = hash(name) * salt
+            second = code >> 32
+            first, other = code & mask, second & mask
+            bits[first >> 3] |= 1 << (first & 7)
+            bits[other >> 3] |= 1 << (other & 7)
+            if count > 1:
+                for more, more_mask in levels[1:count]:
+                    first, other = code & more_mask, second & more_mask
+                    more[first >> 3] |= 1 << (first & 7)
+                    more[other >> 3] |= 1 << (other & 7)
+            self.names += 1
+
+    def count(self, name, salt):
+        """The count ``name`` had when it was forgotten last (0: never forgotten, or forgotten before a
+        restart)."""
+        code = hash(name) * salt
+        second = code >> 32
+        found = 0
+        for bits, mask in self.levels:
+            first, other = code & mask, second & mask
+            if not (bits[first >> 3] >> (first & 7) & 1 and bits[other >> 3] >> (other & 7) & 1):
+                break
+            found += 1
+        return found
+
+
+def keep_largest(counts, capacity):
+    """(the ``capacity`` largest entries of ``counts`` as a new dict, the largest count left out: 0 if none).
+    Of the names tied at the cut, the last inserted are kept: a name forgotten and seen again comes last."""
+    if len(counts) <= capacity:
+        return counts, 0
+    cut = sorted(counts.values(), reverse=True)[capacity]
+    kept = {name: count for name, count in counts.items() if count > cut}
+    room = capacity - len(kept)
+    if room > 0:
+        ties = [name for name, count in counts.items() if count == cut]
+        kept.update((name, cut) for name in ties[-room:])
+    return kept, cut
+
+
+class TopCounts:
+    """The most frequent (or largest) names of an unbounded set (senders, recipients, clients...) in bounded
+    memory. A process counts up to ``capacity`` names and, beyond half as many again, keeps the ``capacity``
+    largest and forgets the others; ``error`` adds up the largest count forgotten at each reduction, so a count is
+    at most ``error`` below the true one (0: exact), and a name whose true count is above ``error`` is kept. A
+    name never forgotten (the frequent ones) keeps its exact count.
+
+    A table of counts remembers the names it forgot, with their counts (``forgotten``, a ForgottenNames, and the
+    table's ``salt``): a name forgotten and counted again gets its count back. So a name seen once, forgotten
+    among a flood of names seen once (most recipients of a mail log), and seen again later is counted exactly.
+    The filters can take a new name for a forgotten one (a false positive, below 3.3% of the new names): its
+    count is then above the true one, by one almost always.
+
+    The raw form keeps fewer names (to_raw(capacity)); the processes that read one log hand their whole tables
+    to the merge, so that a name frequent in the whole log but at the cut of each piece is not forgotten there.
+    Two summaries merge: add, then keep the largest."""
+
+    __slots__ = ('counts', 'error', 'capacity', 'forgotten', 'salt', 'kept')
+
+    def __init__(self, capacity, forgotten=None, salt=1):
+        self.counts = collections.defaultdict(int)
+        self.error = 0
+        self.capacity = capacity
+        self.forgotten, self.salt = forgotten, salt
+        self.kept = 0  # the names kept at the last reduction come first in counts; the others are new since
+
+    def reduce(self, capacity=None):
+        """Keep the ``capacity`` (default: this table's) largest when there are more than half as many again
+        (with a capacity given: when there are more)."""
+        limit = self.capacity + self.capacity // 2 if capacity is None else capacity
+        counts = self.counts
+        if len(counts) <= limit:
+            return
+        self._give_back()
+        kept, cut = keep_largest(counts, capacity or self.capacity)
+        self.error += cut
+        if self.forgotten is not None:
+            self.forgotten.add(((name, count) for name, count in counts.items() if name not in kept), self.salt)
+        self.counts = collections.defaultdict(int, kept)
+        self.kept = len(kept)
+
+    def _give_back(self):
+        """Give the names new since the last reduction their count when they were forgotten."""
+        forgotten, counts, salt = self.forgotten, self.counts, self.salt
+        if forgotten is None or not forgotten.names:
+            return
+        bits, mask = forgotten.levels[0]
+        for name in itertools.islice(counts, self.kept, None):
+            code = hash(name) * salt  # the first filter, as count() reads it: most new names are not there
+            first, other = code & mask, code >> 32 & mask
+            if bits[first >> 3] >> (first & 7) & 1 and bits[other >> 3] >> (other & 7) & 1:
+                counts[name] += forgotten.count(name, salt)
+        self.kept = len(counts)
+
+    def to_raw(self, capacity=None):
+        """The raw form, of the ``capacity`` largest (default: of this table's capacity, the names as bytes, for
+        the merge of the processes that read one log)."""
+        self._give_back()
+        if capacity is None:
+            self.reduce(self.capacity)
+            return {'counts': self.counts, 'error': self.error}
+        self.reduce(capacity)
+        return {'counts': {name.decode('utf-8', 'replace') if isinstance(name, bytes) else name: count
+                           for name, count in self.counts.items()}, 'error': self.error}
+
+
+def merge_tops(raws, capacity):
+    """The raw form of the TopCounts of several raw forms, of the ``capacity`` largest."""
+    merged = TopCounts(capacity)
+    for raw in raws:
+        counts = merged.counts
+        for name, count in raw['counts'].items():
+            counts[name] += count
+        merged.error += raw['error']
+    return merged.to_raw(capacity)
+
+
+# The top tables of the raw form: each a TopCounts, by count or by size in bytes.
+TOPS = ('senders', 'sender_bytes', 'recipients', 'recipient_bytes', 'sending_domains', 'sending_domain_bytes',
+        'sending_hosts', 'reject_clients', 'reject_senders')
+# Per hour: the messages received, delivered, deferred, bounced and rejected.
+TRAFFIC = ('received', 'delivered', 'deferred', 'bounced', 'rejected')
+# The queue IDs remembered (messages in the queue, arrived and deferred ones), each at most: beyond, the oldest
+# are forgotten (a delivery of theirs then has no size, a deferral counts as a new message).
+QUEUE_IDS = 30000
+# A message that arrived at the end of a piece is sized by the queue manager in the next one, within seconds:
+# the first this many blocks of a piece (32 MB) look for it.
+HEAD_BLOCKS = 16
+# The raw form's top tables keep this many names per max_keys (2,000 by default); a reading process counts
+# WORK_CAPACITY per max_keys (5,000), up to half as many again between reductions.
+TOP_CAPACITY = 20
+WORK_CAPACITY = 50
+# The counts of delays as logged are folded into the distributions every this many blocks (48 MB of lines), or
+# beyond this many combinations of status, relay, domain and transport: a few MB at most.
+FOLD_BLOCKS = 24
+FOLD_COMBOS = 5000
+
+
 class LogStats:
-    """The statistics of one process: read() blocks of log lines, to_raw() for the mergeable form."""
+    """The statistics of one process: read() blocks of log lines, to_raw() for the mergeable form.
+
+    A block is cut where the hour changes (per-hour traffic); each piece is read with the patterns of
+    log_lines, one pass each: arrivals (client=, pickup), the queue manager (sender and size, expiry,
+    removal), deliveries, rejects, TLS, connections, warnings. The queue IDs link them: a message's size
+    (from its first qmgr line) goes to the bytes received, its sender and sending domain, and to the bytes
+    and recipients of each of its deliveries.
+
+    Several processes read pieces of one log (log_files): begin_piece() starts one, and carries() gives
+    for each piece what only another piece can complete (a message that arrived in the piece before, a
+    delivery of a message sized there, a message deferred there and again here); stitch() completes them.
+    """
 
     def __init__(self, max_keys=DEFAULT_MAX_KEYS):
         self.max_keys = max_keys
         self.lines = self.received = self.connects = self.forwarded = 0
+        self.skipped, self.examples = 0, []  # lines that could not be read, and the first of them
         self.first = self.last = None
-        # (status, dimension, name) -> five {delay as logged: count}, filled by log_lines.scan(): a line
-        # costs a few increments; fold() turns them into buckets per status and per key.
+        # (status, dimension, name) -> five {delay as logged: count}, for one block (a line costs a few
+        # increments), then folded into the distributions.
         self.combos = {}
-        self.deliveries = {}
+        self.deliveries = {}  # status -> {'all': group, 'relay': KeyedGroups, 'domain': ..., 'transport': ...}
         self.expired = {}
         self.reasons = {}
         self.rejects = {}
         self.tls = {}
+        self.problems = {}    # warning, fatal, panic -> daemon -> normalised message -> count
+        self.hours = {}       # hour (epoch) -> [received, delivered, deferred, bounced, rejected]
+        self.bytes_received = self.bytes_delivered = self.deferred_messages = 0
+        forgotten = ForgottenNames()
+        self.tops = {name: TopCounts(WORK_CAPACITY * max_keys, None if name.endswith('_bytes') else forgotten,
+                                     2 * index + 1) for index, name in enumerate(TOPS)}
+        # The queue: queue ID -> client (arrived, not yet seen by qmgr); -> size * 2 + 1 if it arrived in this
+        # piece (qmgr saw it); deferred ones.
+        self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
+        self.pieces = []      # what each piece leaves to stitch(): see begin_piece()
+        self.head = None      # what the current piece leaves to stitch()
+        self._piece_blocks = 0
+        self._blocks = 0
         self._values = {}
         self._texts = {}
+        self._reason_texts = {}
+        self._replies = {}
+        self._programs = {}
 
-    def read(self, data, stamps=None):
-        """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader for the period."""
-        self.add(log_lines.scan(data, stamps, self.combos))
+    # -- pieces of a log read by several processes
 
-    def add(self, batch):
-        """Count one log_lines.Batch (its deliveries may already be in self.combos: see read())."""
-        self.lines += batch.lines
-        self.received += batch.received
-        self.connects += batch.connects
-        self.forwarded += batch.forwarded
-        if batch.deliveries is not self.combos:
-            for key, values in batch.deliveries.items():
-                slot = self.combos.setdefault(key, tuple(collections.defaultdict(int) for dummy in STAGES))
-                for into, counts in zip(slot, values):
-                    for value, count in counts.items():
-                        into[value] += count
-        for status, reason in batch.reasons:
-            self._count_text(self.reasons.setdefault(status.decode(), {}), reason)
-        for status, count in batch.expired.items():
-            if count:
-                self.expired[status] = self.expired.get(status, 0) + count
-        for action, stage, reply in batch.rejects:
-            table = self.rejects.setdefault(action.decode(), {}).setdefault(log_lines.restriction_of(reply, stage), {})
-            self._count_text(table, reply)
-        for key, count in batch.tls.items():
-            level, (direction, protocol, cipher, key_exchange) = b''.join(key[:4]) or b'other', key[4:]
-            table = self.tls.setdefault('inbound' if direction == b'from' else 'outbound', {})
-            for field, value in (('level', level), ('protocol', protocol), ('cipher', cipher),
-                                 ('key_exchange', key_exchange.lower() or b'(not logged)')):
-                counts = table.setdefault(field, {})
-                name = value.decode('utf-8', 'replace')
-                counts[name] = counts.get(name, 0) + count
-        for stamp in (batch.first, batch.last):
+    def begin_piece(self, order):
+        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+        self._end_piece()
+        self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
+        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
+        self._piece_blocks = 0
+        self.pieces.append(self.head)
+
+    def _end_piece(self):
+        if self.pieces:
+            piece = self.pieces[-1]
+            piece['arrived'] = self.arrived
+            piece['sizes'] = {qid: value >> 1 for qid, value in self.sizes.items()}
+            piece['open_deferred'] = list(self.deferred_ids)
+
+    def carries(self):
+        """What each piece leaves to stitch(), in the order of the log."""
+        self._end_piece()
+        return sorted(self.pieces, key=lambda piece: piece['order'])
+
+    # -- reading
+
+    def read(self, data, stamps):
+        """Count a block of whole lines (bytes); ``stamps``: a log_lines.StampReader."""
+        for hour, piece in log_lines.hour_pieces(data, stamps):
+            self._read_hour(piece, hour)
+        first, last = stamps(data), stamps(data[data.rfind(b'\n', 0, len(data) - 1) + 1:])
+        for stamp in (first, last):
             if stamp is not None:
                 self.first = stamp if self.first is None else min(self.first, stamp)
                 self.last = stamp if self.last is None else max(self.last, stamp)
-        if len(self.combos) > 5000:
+        self._bound()
+        self._piece_blocks += 1
+
+    def skip(self, line):
+        """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
+        self.skipped += 1
+        self.lines += 1
+        if len(self.examples) < log_lines.EXAMPLES:
+            self.examples.append(log_lines.example(line))
+
+    def _read_hour(self, data, hour):  # pylint: disable=too-many-locals,too-many-branches,too-many-statements
+        """Count the lines of one hour (bytes, whole lines), in one pass of log_lines.LINE. The loop is written out
+        (local names, defaultdicts, no calls for the frequent lines): this is where the time goes."""
+        L = log_lines  # pylint: disable=invalid-name
+        kinds = L.KINDS
+        delivery, received_kind, queued, removal, tls_kind, connection = (
+            L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.TLS, L.CONNECTION)
+        arrived, sizes, deferred_ids, tops = self.arrived, self.sizes, self.deferred_ids, self.tops
+        # What only the piece before can complete (see stitch()), while there is room: the first qmgr line of a
+        # message that did not arrive here (at the start of a piece: it may have arrived at the end of the one
+        # before), a delivery of a message not sized here, a deferral of a message that did not arrive here.
+        head = self.head
+        queued_head = sent_head = deferred_head = None
+        if head is not None:
+            if self._piece_blocks < HEAD_BLOCKS and len(head['queued']) < QUEUE_IDS:
+                queued_head = head['queued']
+            if len(head['sent']) < QUEUE_IDS:
+                sent_head = head['sent']
+            if len(head['deferred']) < QUEUE_IDS:
+                deferred_head = head['deferred']
+        combos, programs, reason_texts, reasons = self.combos, self._programs, self._reason_texts, self.reasons
+        hosts = tops['sending_hosts'].counts
+        senders, sender_bytes = tops['senders'].counts, tops['sender_bytes'].counts
+        domains, domain_bytes = tops['sending_domains'].counts, tops['sending_domain_bytes'].counts
+        recipients, recipient_bytes = tops['recipients'].counts, tops['recipient_bytes'].counts
+        tls = collections.defaultdict(int)
+        rfind = data.rfind
+        received = read = connects = sent = deferred = bounced = forwarded = rejected = 0
+        bytes_received = bytes_delivered = 0
+        for found in L.LINE.finditer(data):
+            kind = kinds[found.lastindex]
+            if kind == delivery:
+                qid, recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = \
+                    found.groups()[:11]
+                read += 1
+                # The program with its pid ("postfix/smtp[123"), before the match: its transport.
+                start = found.start()
+                program = data[rfind(b' ', 0, start) + 1:start]  # (a search backwards: it costs the distance)
+                transport = programs.get(program)
+                if transport is None:
+                    if len(programs) > 5000:  # one per process: forget them now and then
+                        programs.clear()
+                    transport = programs[program] = L.transport_of(program[:program.rfind(b'[')])
+                combo = (status, relay, domain, transport)
+                slot = combos.get(combo)
+                if slot is None:
+                    slot = combos[combo] = (defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int),
+                                            defaultdict(int))
+                slot[0][delay] += 1
+                if before is not None:
+                    slot[1][before] += 1
+                    slot[2][inside] += 1
+                    slot[3][setup] += 1
+                    slot[4][transmission] += 1
+                if status == b'sent':
+                    if rest is not None and rest[:13] == b'forwarded as ':
+                        forwarded += 1
+                        continue
+                    sent += 1
+                    recipient = recipient.lower()
+                    recipients[recipient] += 1
+                    value = sizes.get(qid)
+                    if value is not None:
+                        bytes_delivered += value >> 1
+                        recipient_bytes[recipient] += value >> 1
+                    elif sent_head is not None:
+                        sent_head.setdefault(qid, []).append(recipient)
+                    continue
+                if status == b'deferred':
+                    deferred += 1
+                    if qid not in deferred_ids:
+                        deferred_ids[qid] = True
+                        self.deferred_messages += 1
+                        value = sizes.get(qid)
+                        if (value is None or not value & 1) and deferred_head is not None:
+                            # It may have been deferred in the piece before: stitch() takes it out then.
+                            deferred_head[qid] = True
+                elif status == b'bounced':
+                    bounced += 1
+                # The reason, normalised: remembered by its text, then by its shape.
+                text = reason_texts.get(rest)
+                if text is None:
+                    text = self._text(L.reason_of(rest))
+                    if len(reason_texts) >= _NORMALISED_CACHE:
+                        reason_texts.clear()
+                    reason_texts[rest] = text
+                table = reasons.get(status)
+                if table is None:
+                    table = reasons[status] = defaultdict(int)
+                table[text] += 1
+            elif kind == queued:
+                # A message's sender and size (its first qmgr line: later ones are retries).
+                qid, sender, size = found.group(1, L.SENDER, L.SIZE)
+                if qid in sizes:
+                    continue
+                size = int(size)
+                client = arrived.pop(qid, None)
+                if client is None:
+                    # A retry, a bounce notice, or a message that arrived in the piece before this one.
+                    sizes[qid] = size << 1
+                    if queued_head is not None:
+                        queued_head[qid] = (sender.lower() if sender else b'<>', size)
+                    continue
+                sizes[qid] = size << 1 | 1
+                # As _arrival(), written out.
+                sender = sender.lower() if sender else b'<>'
+                bytes_received += size
+                senders[sender] += 1
+                sender_bytes[sender] += size
+                domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+                domains[domain] += 1
+                domain_bytes[domain] += size
+            elif kind == received_kind:
+                qid, name, address = found.group(1, L.CLIENT_NAME, L.CLIENT_ADDRESS)
+                client = name if name and name != b'unknown' else b'[' + address + b']'  # as log_lines.client_name()
+                arrived[qid] = client
+                hosts[client] += 1
+                received += 1
+            elif kind == tls_kind:
+                tls[found.group(L.TLS_LEVEL, L.DIRECTION, L.PROTOCOL, L.CIPHER, L.KEY_EXCHANGE)] += 1
+            elif kind == connection:
+                connects += 1
+            elif kind == removal:
+                qid = found.group(1)
+                sizes.pop(qid, None)
+                deferred_ids.pop(qid, None)
+            else:
+                read += self._rare(data, found, kind, arrived)
+                if kind == L.PICKED_UP:
+                    received += 1
+                elif kind == L.REJECT and found.group(L.ACTION) in (b'reject', b'milter-reject'):
+                    rejected += 1
+        self.lines += data.count(b'\n')
+        self.received += received
+        self.connects += connects
+        self.forwarded += forwarded
+        self.bytes_received += bytes_received
+        self.bytes_delivered += bytes_delivered
+        if data.count(L.SKIPPED_MARK) > read:
+            count, examples = L.unreadable(data)
+            self.skipped += count
+            self.examples.extend(examples[:L.EXAMPLES - len(self.examples)])
+        for (level, direction, protocol, cipher, key_exchange), count in tls.items():
+            table = self.tls.setdefault('inbound' if direction == b'from' else 'outbound', {})
+            for field, value in (('level', level or b'other'), ('protocol', protocol), ('cipher', cipher),
+                                 ('key_exchange', (key_exchange or b'(not logged)').lower())):
+                counts = table.setdefault(field, {})
+                name = value.decode('utf-8', 'replace')
+                counts[name] = counts.get(name, 0) + count
+        if hour is not None:
+            traffic = self.hours.get(hour)
+            if traffic is None:
+                traffic = self.hours[hour] = [0] * len(TRAFFIC)
+            for index, count in enumerate((received, sent, deferred, bounced, rejected)):
+                traffic[index] += count
+
+    def _rare(self, data, found, kind, arrived):
+        """Count a line of the rarer kinds (pickup, expiry, reject, problem); 1 if it is an expiry (a line with
+        log_lines.SKIPPED_MARK that was read)."""
+        L = log_lines  # pylint: disable=invalid-name
+        if kind == L.PICKED_UP:
+            arrived[found.group(1)] = b'pickup'
+        elif kind == L.EXPIRY:
+            expired = found.group(L.EXPIRED).decode()
+            self.expired[expired] = self.expired.get(expired, 0) + 1
+            return 1
+        elif kind == L.REJECT:
+            action = found.group(L.ACTION)
+            stage, reply, client, sender = L.reject_fields(found.group(L.ACTION_REST))
+            # The restriction and the normalised reply, remembered by the reply's shape.
+            shaped = L.shape(reply)
+            replies = self._replies
+            known = replies.get((action, stage, shaped))
+            if known is None:
+                if len(replies) >= _NORMALISED_CACHE:
+                    replies.clear()
+                known = replies[(action, stage, shaped)] = (
+                    action.decode(), L.restriction_of(reply, stage, action),
+                    L.normalise(shaped).decode('utf-8', 'replace'))
+            name, restriction, text = known
+            table = self.rejects.setdefault(name, {}).setdefault(restriction, {})
+            table[text] = table.get(text, 0) + 1
+            if len(table) > 4 * self.max_keys:
+                compact(table, 2 * self.max_keys, _sum_counts, int)
+            if action in (b'reject', b'milter-reject'):
+                tops = self.tops
+                if client:
+                    tops['reject_clients'].counts[L.client_name(client)] += 1
+                tops['reject_senders'].counts[sender.lower() if sender else b'<>'] += 1
+        elif kind == L.PROBLEM:
+            level, message = found.group(L.LEVEL, L.MESSAGE)
+            daemon = L.daemon_of(L.program_before(data, found.start()))
+            self._count_text(self.problems.setdefault(level.decode(), {}).setdefault(
+                daemon.decode('utf-8', 'replace'), {}), message)
+        return 0
+
+    def _arrival(self, sender, size, client):
+        """A message that arrived (smtpd, pickup) entered the queue: its sender (lower-cased; <> for the null
+        sender), sending domain and size. The sending domain is the sender's, or the client's for the null
+        sender, as pflogsumm counts it. (_read_hour() does the same, written out.)"""
+        tops = self.tops
+        self.bytes_received += size
+        tops['senders'].counts[sender] += 1
+        tops['sender_bytes'].counts[sender] += size
+        domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+        tops['sending_domains'].counts[domain] += 1
+        tops['sending_domain_bytes'].counts[domain] += size
+
+    def _bound(self):
+        """Keep the tables, the counts of delays as logged and the queue IDs bounded after a block."""
+        self._blocks += 1
+        if len(self.combos) > FOLD_COMBOS or self._blocks % FOLD_BLOCKS == 0:
             self.fold()
+        for top in self.tops.values():
+            top.reduce()
+        for table in self.reasons.values():
+            if len(table) > 4 * self.max_keys:
+                compact(table, 2 * self.max_keys, _sum_counts, int)
+        for table in (self.arrived, self.sizes, self.deferred_ids):
+            while len(table) > QUEUE_IDS:
+                del table[next(iter(table))]
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
         only in the host and the address normalise() takes out."""
-        key = log_lines.shape(raw)
-        text = self._texts.get(key)
+        shaped = log_lines.shape(raw)
+        text = self._texts.get(shaped)
         if text is None:
-            if len(self._texts) > _NORMALISED_CACHE:
-                self._texts.clear()
-            text = self._texts[key] = log_lines.normalise(key).decode('utf-8', 'replace')
+            text = log_lines.normalise(shaped).decode('utf-8', 'replace')
+            if len(shaped) <= _CACHED_TEXT:
+                if len(self._texts) >= _NORMALISED_CACHE:
+                    self._texts.clear()
+                self._texts[shaped] = text
         return text
 
     def _count_text(self, table, raw):
@@ -243,75 +721,214 @@ class LogStats:
             compact(table, 2 * self.max_keys, _sum_counts, int)
 
     def _value(self, raw):
-        """(value, bucket index or None for zero, microseconds) of a delay as logged."""
+        """(exact microseconds, key) of a delay as logged."""
         found = self._values.get(raw)
         if found is None:
-            value = float(raw)
-            found = self._values[raw] = (value, bucket_of(value) if value > 0 else None, round(value * 1e6))
+            micros = delay_micros(raw)
+            found = (micros, key(micros))
+            if len(self._values) < 20000:  # the values Postfix logs below 100 s are fewer; the rest is computed
+                self._values[raw] = found
         return found
 
     def fold(self):
-        """Turn the counted values into buckets, per status and per relay, domain and transport."""
+        """Turn the counted delays as logged into distributions, per status and per relay, domain and transport.
+
+        A delay is counted per (status, relay, domain, transport) as it is read, a few increments a line; the
+        counts are folded into the distributions of each dimension every FOLD_BLOCKS blocks and at the end
+        (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
+        sum of its relays' (to_raw())."""
+        cached, value = self._values, self._value
         touched = set()
-        for (status, dimension, key), slot in self.combos.items():
-            status = status.decode()
+        for (status, relay, domain, transport), slot in self.combos.items():
             per_status = self.deliveries.get(status)
             if per_status is None:
-                per_status = self.deliveries[status] = {'all': new_group(), 'relay': {}, 'domain': {},
-                                                        'transport': {}}
-            if dimension == 1:
-                key = key.lower() or b'(none)'
-            table = per_status[DIMENSIONS[dimension]]
-            name = key.decode('utf-8', 'replace')
-            group = table.get(name)
-            if group is None:
-                group = table[name] = new_group()
-            # Every delivery has one relay: the relays' counts add up to the status's.
-            targets = [group, per_status['all']] if dimension == 0 else [group]
+                per_status = self.deliveries[status] = {item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
             count = sum(slot[0].values())
+            targets = [per_status[dimension].group(name.decode('utf-8', 'replace'), count) for dimension, name in (
+                ('relay', relay or b'none'), ('domain', domain.lower() or b'(none)'), ('transport', transport))]
             for group in targets:
                 group['count'] += count
-            for stage, values in zip(STAGES, slot):
-                dists = [group['stages'][stage] for group in targets]
-                for raw, number in values.items():
-                    value, index, micros = self._value(raw)
-                    for dist in dists:
-                        if index is None:
-                            dist['zero'] += number
-                            continue
-                        buckets = dist['buckets']
-                        buckets[index] = buckets.get(index, 0) + number
-                        dist['sum_us'] += micros * number
-                        if value > dist['max']:
-                            dist['max'] = value
+            for stage, counts in zip(STAGES, slot):
+                if not counts:
+                    continue
+                # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
+                rounded_counts, total, largest = {}, 0, 0
+                for raw, number in counts.items():
+                    micros, rounded = cached.get(raw) or value(raw)
+                    rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
+                    total += micros * number
+                    if micros > largest:
+                        largest = micros
+                for group in targets:
+                    dist = group['stages'][stage]
+                    values = dist['values']
+                    for rounded, number in rounded_counts.items():
+                        values[rounded] = values.get(rounded, 0) + number
+                    dist['sum_us'] += total
+                    if largest > dist['max']:
+                        dist['max'] = largest
             touched.add(status)
-        self.combos = {}
+        self.combos.clear()
         for status in touched:
             for dimension in DIMENSIONS:
-                compact(self.deliveries[status][dimension], self.max_keys, _merge_groups, new_group)
+                self.deliveries[status][dimension].settle()
 
-    def to_raw(self):
-        """The mergeable form: plain data (JSON-ready); see merge() and report()."""
+    def to_raw(self, internal=False):
+        """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
+        TOP_CAPACITY * max_keys names. ``internal``: for the merge of the processes that read one log
+        (complete_tops(), then merge()), not JSON-ready: the top tables keep the names a process counts, as
+        bytes, and the names forgotten; the distributions are dictionaries (not text)."""
         self.fold()
-        return {
-            'format': FORMAT, 'relative_error': RELATIVE_ERROR, 'max_keys': self.max_keys,
+        deliveries = {}
+        for status, per_status in self.deliveries.items():
+            every = new_group()
+            for group in per_status['relay'].groups.values():  # every delivery has one relay
+                merge_group(every, group)
+            deliveries[status.decode('utf-8', 'replace')] = tables = {'all': every}
+            for dimension in DIMENSIONS:
+                table = tables[dimension] = dict(per_status[dimension].groups)
+                if not table[OTHER]['count'] and not table[OTHER]['stages']['delay']['values']:
+                    del table[OTHER]
+                compact(table, self.max_keys, _merge_groups, new_group)
+        raw = {
+            'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': self.max_keys,
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
+            'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
-            'deliveries': _raw_deliveries(self.deliveries),
-            'expired': dict(self.expired), 'reasons': self.reasons, 'rejects': self.rejects, 'tls': self.tls,
+            'deliveries': deliveries if internal else _raw_deliveries(deliveries),
+            'expired': dict(self.expired), 'rejects': self.rejects, 'tls': self.tls,
+            'reasons': {status.decode('utf-8', 'replace'): dict(table) for status, table in self.reasons.items()},
+            'problems': self.problems, 'hours': hours_text(self.hours),
+            'bytes': {'received': self.bytes_received, 'delivered': self.bytes_delivered},
+            'deferred_messages': self.deferred_messages,
+            'tops': {name: top.to_raw(None if internal else TOP_CAPACITY * self.max_keys)
+                     for name, top in self.tops.items()},
         }
+        if internal:
+            raw['forgotten'] = self.tops['senders'].forgotten
+        return raw
+
+
+def hours_text(hours):
+    """Per-hour traffic as one text (Ansible walks every value of a module's result): "hour:r,d,f,b,j ..."."""
+    return ' '.join('%d:%s' % (hour, ','.join(map(str, counts))) for hour, counts in sorted(hours.items()))
+
+
+def hours_table(text):
+    """The per-hour traffic of hours_text()."""
+    table = {}
+    for item in text.split():
+        hour, dummy, counts = item.partition(':')
+        table[int(hour)] = [int(count) for count in counts.split(',')]
+    return table
+
+
+def complete_tops(raws):
+    """The raw forms of the processes that read one log (LogStats.to_raw(internal=True)), each table of counts
+    completed with what the other processes forgot: a name forgotten by one process (seen a few times in its
+    piece, among many names seen once) gets the count it had there back, when it is in another's table. The
+    raw forms are changed, and lose their filters (no longer JSON-ready otherwise)."""
+    forgotten = [raw.pop('forgotten', None) for raw in raws]
+    for index, name in enumerate(TOPS):
+        if name.endswith('_bytes'):
+            continue
+        salt = 2 * index + 1
+        tables = [raw['tops'][name]['counts'] for raw in raws]
+        for filters, counts in zip(forgotten, tables):
+            if filters is None or not filters.names:
+                continue
+            for other in tables:
+                if other is counts:
+                    continue
+                for key in other:
+                    if key not in counts:
+                        earlier = filters.count(key, salt)
+                        if earlier:
+                            counts[key] = earlier
+    return raws
+
+
+def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, internal=False):
+    """The raw form of what the pieces of one log (LogStats.carries() of every reading process, in any order)
+    complete across their bounds: a message that arrived at the end of one piece and was sized at the start of
+    the next; deliveries, at the start of a piece, of a message sized before it; a message deferred in one piece
+    and again in a later one (counted once). ``internal``: as LogStats.to_raw()."""
+    stats = LogStats(max_keys)
+    tops = stats.tops
+    arrived, sizes, open_deferred = {}, {}, set()
+    for piece in sorted(pieces, key=lambda item: item['order']):
+        for qid, (sender, size) in piece['queued'].items():
+            client = arrived.pop(qid, None)
+            if client is not None:
+                stats._arrival(sender, size, client)  # pylint: disable=protected-access
+                sizes[qid] = size
+        for qid, recipients in piece['sent'].items():
+            size = sizes.get(qid)
+            if size is not None:
+                stats.bytes_delivered += size * len(recipients)
+                for recipient in recipients:
+                    counts = tops['recipient_bytes'].counts
+                    counts[recipient] = counts.get(recipient, 0) + size
+        stats.deferred_messages -= sum(1 for qid in piece['deferred'] if qid in open_deferred)
+        arrived.update(piece['arrived'])
+        sizes.update(piece['sizes'])
+        open_deferred.update(piece['open_deferred'])
+        for table in (arrived, sizes):
+            while len(table) > QUEUE_IDS:
+                del table[next(iter(table))]
+    if not (stats.bytes_received or stats.bytes_delivered or stats.deferred_messages):
+        return None  # nothing crossed a bound
+    raw = stats.to_raw(internal)
+    raw.pop('forgotten', None)  # it forgot nothing
+    return raw
 
 
 # ---------------------------------------------------------------------------
 # Merging raw forms: files, processes, hosts
 
 class MergeError(ValueError):
-    """Raw forms that cannot be merged: another format or another error bound."""
+    """Raw forms that cannot be merged: another format."""
+
+
+def encode(raw):
+    """The raw form as postfix_log returns it: one text, "FORMAT:" and the form as JSON, compressed (zlib) and in
+    base64. Ansible walks every value of a module's result (for no_log values, and to copy it): as one text, the
+    tens of thousands of values of a raw form cost nothing there, and travel small."""
+    compressor = zlib.compressobj(6)
+    data = b''.join(compressor.compress(part.encode('utf-8')) for part in _json_parts(raw, 3))
+    return '%s:%s' % (FORMAT, base64.b64encode(data + compressor.flush()).decode('ascii'))
+
+
+def _json_parts(value, depth):
+    """The JSON text of ``value`` in parts (json.dumps() of the values ``depth`` dictionaries down): the text of
+    a whole raw form would take several times its size while it is made."""
+    if not isinstance(value, dict) or not depth:
+        yield json.dumps(value, separators=(',', ':'), sort_keys=True)
+        return
+    yield '{'
+    for number, name in enumerate(sorted(value)):
+        yield '%s%s:' % (',' if number else '', json.dumps(name))
+        yield from _json_parts(value[name], depth - 1)
+    yield '}'
+
+
+def decode(text):
+    """The raw form of encode()'s text."""
+    prefix, separator, data = text.rpartition(':')
+    if not separator:
+        raise MergeError('cannot merge a postfix_log result that is not a raw form (raw: true)')
+    if prefix != FORMAT:
+        raise MergeError('cannot merge postfix_log results of format %r; this merge reads %s (the hosts run '
+                         'another version of mailops.postfix)' % (prefix, FORMAT))
+    try:
+        return json.loads(zlib.decompress(base64.b64decode(data)).decode('utf-8'))
+    except (ValueError, zlib.error) as error:
+        raise MergeError('a postfix_log raw form that cannot be read (%s): was it cut or changed?' % error)
 
 
 def _raw_group(group):
     return {'count': group['count'], 'stages': {
-        stage: dict(dist, buckets=bucket_text(dist['buckets']))
+        stage: dict(dist, values=values_text(dist['values']) if isinstance(dist['values'], dict) else dist['values'])
         for stage, dist in group['stages'].items()}}
 
 
@@ -324,28 +941,47 @@ def _raw_deliveries(deliveries):
 def merge(*raws, max_keys=None):
     """The raw form of the union of the lines behind ``raws`` (pure: the arguments are not changed).
 
-    Counts, sums, maxima and histogram buckets add up exactly. Each status keeps at most ``max_keys``
+    Counts, sums, maxima and the counts of each value add up exactly. Each status keeps at most ``max_keys``
     (default: the largest of the inputs') relays, domains and transports; the others are folded into "(other)".
     """
-    raws = [raw for raw in raws if raw]
+    raws = [decode(raw) if isinstance(raw, str) else raw for raw in raws if raw]
     for raw in raws:
-        if raw.get('format') != FORMAT or raw.get('relative_error') != RELATIVE_ERROR:
-            raise MergeError('cannot merge postfix_log results of format %r with relative error %r; this merge '
-                             'reads %s with %s' % (raw.get('format'), raw.get('relative_error'), FORMAT,
-                                                   RELATIVE_ERROR))
+        if raw.get('format') != FORMAT:
+            raise MergeError('cannot merge postfix_log results of format %r; this merge reads %s (the hosts run '
+                             'another version of mailops.postfix)' % (raw.get('format'), FORMAT))
     if max_keys is None:
         max_keys = max([raw['max_keys'] for raw in raws] or [DEFAULT_MAX_KEYS])
+    tops = {name: merge_tops([raw['tops'][name] for raw in raws], TOP_CAPACITY * max_keys) for name in TOPS}
+    if len(raws) == 1 and raws[0]['max_keys'] == max_keys:
+        # nothing else to add up (one process, one host)
+        return dict(raws[0], tops=tops, deliveries=_raw_deliveries(raws[0]['deliveries']))
     stamps = [raw[field] for raw in raws for field in ('first', 'last') if raw[field] is not None]
-    merged = {'format': FORMAT, 'relative_error': RELATIVE_ERROR, 'max_keys': max_keys,
+    merged = {'format': FORMAT, 'resolution': RESOLUTION, 'max_keys': max_keys,
               'first': min(stamps) if stamps else None, 'last': max(stamps) if stamps else None}
     for field in ('lines', 'received', 'connects', 'forwarded'):
         merged[field] = sum(raw[field] for raw in raws)
-    for field in ('expired', 'reasons', 'rejects', 'tls'):
+    skipped = [raw['skipped'] for raw in raws]
+    merged['skipped'] = {'count': sum(item['count'] for item in skipped),
+                         'examples': [text for item in skipped for text in item['examples']][:log_lines.EXAMPLES]}
+    for field in ('expired', 'reasons', 'rejects', 'tls', 'problems'):
         merged[field] = {}
         for raw in raws:
             _merge_tables(merged[field], raw[field])
     for table in merged['reasons'].values():
         compact(table, 2 * max_keys, _sum_counts, int)
+    for per_daemon in merged['problems'].values():
+        for table in per_daemon.values():
+            compact(table, 2 * max_keys, _sum_counts, int)
+    hours = {}
+    for raw in raws:
+        for hour, counts in hours_table(raw['hours']).items():
+            into = hours.setdefault(hour, [0] * len(TRAFFIC))
+            for index, count in enumerate(counts):
+                into[index] += count
+    merged['hours'] = hours_text(hours)
+    merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
+    merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
+    merged['tops'] = tops
     deliveries = {}
     for raw in raws:
         for status, per_status in raw['deliveries'].items():
@@ -359,91 +995,3 @@ def merge(*raws, max_keys=None):
             compact(per_status[dimension], max_keys, _merge_groups, new_group)
     merged['deliveries'] = _raw_deliveries(deliveries)
     return merged
-
-
-# ---------------------------------------------------------------------------
-# The report
-
-def _rounded(value):
-    return None if value is None else round(value, 3)
-
-
-def summarize_group(group):
-    """count, p50/p90/p99/max of the total delay and of each stage, and the stage that dominates."""
-    summary = {'count': group['count']}
-    sums = {}
-    for stage in STAGES:
-        dist = group['stages'][stage]
-        if not distribution_count(dist):
-            # No delivery (a quiet host): the same keys, so that log.delivery.sent.delay.p99 reads as null.
-            summary[stage] = dict({name: None for name, dummy in PERCENTILES}, max=None)
-            continue
-        summary[stage] = dict({name: _rounded(quantile(dist, fraction)) for name, fraction in PERCENTILES},
-                              max=_rounded(dist['max']))
-        if stage != 'delay':
-            sums[stage] = dist['sum_us']
-    total = sum(sums.values())
-    summary['stage_share'] = {stage: round(value / total, 3) for stage, value in sums.items()} if total else None
-    summary['dominant_stage'] = max(sums, key=sums.get) if total else None
-    return summary
-
-
-def _top(table, top, name_field):
-    ranked = sorted(table.items(), key=lambda item: (-item[1], item[0]))
-    return [{name_field: name, 'count': count} for name, count in ranked[:top]]
-
-
-def report(raw, top=10):
-    """The readable report of a raw form (one host's, or a merge)."""
-    def when(stamp):
-        return None if stamp is None else datetime.datetime.fromtimestamp(stamp).astimezone().isoformat()
-
-    deliveries = raw['deliveries']
-    status_counts = {status: per_status['all']['count'] for status, per_status in deliveries.items()}
-    expired = raw['expired'].get('expired', 0) + raw['expired'].get('force-expired', 0)
-    rejects = raw['rejects']
-    action_counts = {action: sum(sum(replies.values()) for replies in table.values())
-                     for action, table in rejects.items()}
-    counts = dict(status_counts, received=raw['received'], forwarded=raw['forwarded'],
-                  delivered=status_counts.get('sent', 0) - raw['forwarded'], expired=expired,
-                  rejected=action_counts.get('reject', 0) + action_counts.get('milter-reject', 0))
-    for status in ('sent', 'deferred', 'bounced'):
-        counts.setdefault(status, 0)
-    delivery = {}
-    # sent, deferred and bounced are always there, with a zero count on a quiet host.
-    empty = {'all': new_group(), 'relay': {}, 'domain': {}, 'transport': {}}
-    for status, per_status in sorted(dict({status: empty for status in ('sent', 'deferred', 'bounced')},
-                                          **deliveries).items()):
-        summary = summarize_group(per_status['all'])
-        for dimension in DIMENSIONS:
-            ranked = sorted(per_status[dimension].items(), key=lambda item: (-item[1]['count'], item[0]))
-            summary['by_' + dimension] = [dict(summarize_group(group), name=name) for name, group in ranked[:top]]
-        delivery[status] = summary
-    delivery['expired'] = {'count': expired, 'forced': raw['expired'].get('force-expired', 0)}
-    by_restriction = []
-    for action, table in rejects.items():
-        for restriction, replies in table.items():
-            by_restriction.append({'action': action, 'restriction': restriction, 'count': sum(replies.values()),
-                                   'replies': _top(replies, top, 'reply')})
-    by_restriction.sort(key=lambda item: (-item['count'], item['action'], item['restriction']))
-    tls = {}
-    for direction in ('inbound', 'outbound'):
-        table = raw['tls'].get(direction, {})
-        established = sum(table.get('level', {}).values())
-        tls[direction] = dict({field: dict(sorted(table.get(field, {}).items(), key=lambda item: -item[1])[:top])
-                               for field in ('level', 'protocol', 'cipher', 'key_exchange')}, established=established)
-    tls['inbound']['connections'] = raw['connects']
-    tls['inbound']['share'] = round(tls['inbound']['established'] / raw['connects'], 3) if raw['connects'] else None
-    reasons = raw['reasons']
-    return {
-        'period': {'first': when(raw['first']), 'last': when(raw['last'])},
-        'lines': raw['lines'],
-        'relative_error': raw['relative_error'],
-        'counts': counts,
-        'delivery': delivery,
-        'deferral_reasons': _top(reasons.get('deferred', {}), top, 'reason'),
-        'bounce_reasons': _top(reasons.get('bounced', {}), top, 'reason'),
-        'rejects': {'total': sum(action_counts.values()), 'by_action': action_counts,
-                    'by_restriction': by_restriction[:top]},
-        'tls': tls,
-    }

@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.postfix.plugins.filter.fleet_report import STAGES, log_merge, report_table
-from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
 from ansible_collections.mailops.postfix.tests.unit.plugins.module_utils.log.test_log_stats import random_lines, raw_of
 
 
@@ -23,7 +23,7 @@ def test_log_merge_of_hosts_is_the_report_of_all_their_lines():
     # As the hosts' results reach the controller: JSON.
     raws = [json.loads(json.dumps(raw_of(b''.join(lines)))) for lines in (host_a, host_b)]
     merged = log_merge(raws + [None], 5)
-    together = log_stats.report(raw_of(b''.join(host_a + host_b)), top=5)
+    together = log_report.report(raw_of(b''.join(host_a + host_b)), top=5)
     # The period of the hosts spans both; one file's is its first and last line.
     assert merged['period']['last'] >= together['period']['last']
     merged.pop('period')
@@ -97,19 +97,38 @@ def test_the_html_report_shows_markup_from_hosts_as_text():
                share={stage: 0.25 for stage in STAGES},
                stages={stage: {name: hostile('%s-%s' % (stage, name)) for name in ('p50', 'p90', 'p99', 'max')}
                        for stage in STAGES})
+    row['traffic'] = [{'hour': hostile('hour'), 'received': 3, 'delivered': hostile('delivered'), 'deferred': 1}]
     # A host without delivered mail shows its error.
     failed = {'host': hostile('host2'), 'error': hostile('error'), 'share': hostile('share'),
-              'delay': hostile('delay2'), 'stages': hostile('stages'), 'cert_days': hostile('cert2')}
-    page = render_report([row, failed], {'counts': {name: hostile('fleet-' + name)
-                                                    for name in ('sent', 'deferred', 'bounced')}},
-                         window=hostile('window'))
+              'delay': hostile('delay2'), 'stages': hostile('stages'), 'cert_days': hostile('cert2'),
+              'traffic': hostile('traffic')}
+    counted = ('received', 'delivered', 'deferred', 'deferred_messages', 'bounced', 'rejected')
+    fleet = {'counts': {name: hostile('fleet-' + name) for name in counted},
+             'bytes': {'received': hostile('bytes-received'), 'delivered': 3},
+             'traffic': {'hours': [{'hour': hostile('fleet-hour'), 'received': 5}]},
+             'deferral_reasons': [{'reason': hostile('fleet-reason'), 'count': 2}],
+             'rejects': {'by_client': [{'client': hostile('reject-client'), 'count': 1}],
+                         'by_sender': [{'sender': hostile('reject-sender'), 'count': hostile('reject-count')}],
+                         'error': hostile('reject-error')},
+             'problems': {'warning': {'by_daemon': [{'daemon': hostile('daemon'), 'messages': [
+                 {'message': hostile('warning'), 'count': 1}]}]}}}
+    for name, field in (('senders', 'address'), ('recipients', 'address'), ('sending_domains', 'domain'),
+                        ('sending_hosts', 'host')):
+        fleet[name] = {'by_count': [{field: hostile(name), 'count': 1}], 'error': 0,
+                       'by_size': [{field: hostile(name + '-size'), 'bytes': 10}], 'bytes_error': 0}
+    page = render_report([row, failed], fleet, window=hostile('window'))
     elements = Elements()
     elements.feed(page)
     assert not [tag for tag in elements.tags if tag.startswith('mailops-xss') or tag == 'script']
     assert 'onload' not in elements.attributes
-    text = ''.join(elements.text)
+    text = '\n'.join(elements.text)
     fields = [name for name in row if isinstance(row[name], str) and name != 'dominant'] + [
-        'reason', 'host2', 'error', 'window', 'fleet-sent', 'fleet-deferred', 'fleet-bounced'] + [
+        'reason', 'host2', 'error', 'window', 'hour', 'delivered', 'bytes-received', 'fleet-hour', 'fleet-reason',
+        'reject-client', 'reject-sender', 'reject-count', 'reject-error', 'daemon', 'warning'] + [
+        'fleet-' + name for name in ('received', 'delivered', 'deferred', 'deferred_messages', 'bounced',
+                                     'rejected')] + [
+        name + suffix for name in ('senders', 'recipients', 'sending_domains', 'sending_hosts')
+        for suffix in ('', '-size') if (name, suffix) != ('sending_hosts', '-size')] + [
         'delay-' + name for name in ('p50', 'p90', 'p99')] + [
         '%s-%s' % (stage, name) for stage in STAGES for name in ('p50', 'p90', 'p99', 'max')]
     for field in fields:

@@ -18,7 +18,9 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.mailops.postfix.plugins.module_utils.log import files as log_files
 from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
 from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_log
@@ -125,9 +127,9 @@ def test_rotated_files_oldest_first(tmp_path):
              'mail.log.bak', 'mail.logger', 'other.log.1']
     for age, name in enumerate(names):
         write(tmp_path / name, b'', NOW - age * 86400)
-    assert [os.path.basename(path) for path in postfix_log.log_files(str(tmp_path / 'mail.log'), True)] == \
+    assert [os.path.basename(path) for path in postfix_log.log_files(str(tmp_path / 'mail.log'), True, [])] == \
         ['mail.log.20261129-120000.bz2', 'mail.log-20261130.gz', 'mail.log.2.gz', 'mail.log.1', 'mail.log']
-    assert postfix_log.log_files(str(tmp_path / 'mail.log'), False) == [str(tmp_path / 'mail.log')]
+    assert postfix_log.log_files(str(tmp_path / 'mail.log'), False, []) == [str(tmp_path / 'mail.log')]
 
 
 def test_rotated_and_compressed_files_read_as_one_log(capsys, tmp_path):
@@ -182,7 +184,8 @@ def test_then_the_journal(capsys, tmp_path):
 @pytest.mark.parametrize('args, message', [
     ({}, 'no mail log found: maillog_file is not set'),
     ({'source': 'file'}, 'source=file needs path'),
-    ({'path': '/nonexistent/mail.log'}, '/nonexistent/mail.log is not a file'),
+    ({'path': '/nonexistent/mail.log'}, '/nonexistent/mail.log does not exist (path)'),
+    ({'path': LOGS}, LOGS + ' is a directory: name the log file (path)'),
     ({'path': os.path.join(LOGS, 'hand-made.log'), 'since': '1h', 'window': '1h'},
      'parameters are mutually exclusive: since|window'),
     ({'path': os.path.join(LOGS, 'hand-made.log'), 'top': 0}, 'top=0: must be 1 or more'),
@@ -206,7 +209,7 @@ def test_only_the_lines_of_the_window_are_read(capsys, tmp_path, name):
     inside = [text for text in data.splitlines(keepends=True) if since <= log_lines.stamp_time(text, NOW) <= until]
     stats = log_stats.LogStats()
     stats.read(b''.join(inside), log_lines.StampReader(NOW))
-    expected = log_stats.report(stats.to_raw())
+    expected = log_report.report(stats.to_raw())
     assert {key: result[key] for key in expected} == expected
     if name == 'mail.log':
         assert result['source']['read_bytes'] == len(b''.join(inside))
@@ -222,29 +225,31 @@ def test_a_window_before_the_log_reads_nothing(capsys, tmp_path):
 def test_pieces_of_a_file_read_by_several_processes_add_up(capsys, tmp_path, monkeypatch):
     path = write(tmp_path / 'mail.log', capture('postfix-3.7.syslog') + capture('postfix-3.10.rfc3339'))
     alone = run_module(capsys, path=path, processes=1, raw=True)
-    monkeypatch.setattr(postfix_log, 'SPLIT_SIZE', 4096)
-    work = postfix_log.plan_work(postfix_log.file_parts(path, None, None), 3)
+    monkeypatch.setattr(log_files, 'SPLIT_SIZE', 4096)
+    work = postfix_log.plan_work(postfix_log.file_parts(path, None, None, []), 3)
     assert len(work) == 3 and all(len(pieces) == 1 for pieces in work)
     together = run_module(capsys, path=path, processes=3, raw=True)
     assert without_source(together) == without_source(alone)
 
 
 def test_plan_work_splits_big_files_and_gives_each_compressed_file_its_own_share(tmp_path, monkeypatch):
-    monkeypatch.setattr(postfix_log, 'SPLIT_SIZE', 100)
+    monkeypatch.setattr(log_files, 'SPLIT_SIZE', 100)
     old = write(tmp_path / 'old.gz', b'x' * 50)
     parts = [('/big', 0, 1000, NOW), ('/small', 0, 150, NOW), (old, None, None, NOW)]
     work = postfix_log.plan_work(parts, 2)
+    # Each piece says where it is in the log: the file's place, and its start.
     assert sorted(piece for pieces in work for piece in pieces) == sorted(
-        [('/big', 0, 500, NOW), ('/big', 500, 1000, NOW), ('/small', 0, 150, NOW), (old, None, None, NOW)])
-    assert [pieces[0] for pieces in work] == [('/big', 0, 500, NOW), ('/big', 500, 1000, NOW)]
-    assert postfix_log.plan_work(parts, 1) == [[('/big', 0, 1000, NOW), ('/small', 0, 150, NOW),
-                                                (old, None, None, NOW)]]
+        [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500)), ('/small', 0, 150, NOW, (1, 0)),
+         (old, None, None, NOW, (2, 0))])
+    assert [pieces[0] for pieces in work] == [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500))]
+    assert postfix_log.plan_work(parts, 1) == [[('/big', 0, 1000, NOW, (0, 0)), ('/small', 0, 150, NOW, (1, 0)),
+                                                (old, None, None, NOW, (2, 0))]]
 
 
 def test_raw_results_of_two_hosts_merge(capsys, tmp_path):
     first = run_module(capsys, path=write(tmp_path / 'a.log', capture('postfix-3.7.log')), raw=True)
     second = run_module(capsys, path=write(tmp_path / 'b.log', capture('postfix-3.10.log')), raw=True)
-    merged = log_stats.report(log_stats.merge(first['raw'], second['raw']))
+    merged = log_report.report(log_stats.merge(first['raw'], second['raw']))
     assert merged['counts']['sent'] == first['counts']['sent'] + second['counts']['sent']
     assert merged['lines'] == 469 + 473
     assert 'raw' not in run_module(capsys, path=str(tmp_path / 'a.log'))
@@ -267,3 +272,44 @@ def test_the_examples_read_a_quiet_host(capsys, tmp_path):
     rendered = template.render(log=busy)
     assert rendered.startswith('46 sent, p99 %s s, dominated by %s; top deferral: connect to HOST' % (
         busy['delivery']['sent']['delay']['p99'], busy['delivery']['sent']['dominant_stage']))
+
+
+# ---------------------------------------------------------------------------
+# Nothing stops a report
+
+def test_a_damaged_rotated_archive_gives_its_readable_part_and_a_warning(capsys, tmp_path):
+    data = capture('postfix-3.7.syslog')
+    lines = data.splitlines(keepends=True)
+    whole = gzip.compress(b''.join(lines[:300]))
+    (tmp_path / 'mail.log.1.gz').write_bytes(whole[:len(whole) * 2 // 3])
+    os.utime(tmp_path / 'mail.log.1.gz', (NOW - 100, NOW - 100))
+    write(tmp_path / 'mail.log', b''.join(lines[300:]))
+    result = run_module(capsys, path=str(tmp_path / 'mail.log'))
+    assert 'failed' not in result
+    # ansible-core 2.19 returns a warning as a summary of an event
+    warnings = [item['event']['msg'] if isinstance(item, dict) else item for item in result['warnings']]
+    assert len(warnings) == 1
+    assert warnings[0].startswith('%s is damaged: read the ' % (tmp_path / 'mail.log.1.gz'))
+    assert warnings[0].endswith('(the file ends inside its compressed data (truncated))')
+    assert len(lines) - 300 < result['lines'] < len(lines)
+
+
+def test_the_log_that_cannot_be_read_is_an_error_with_the_right_hint(capsys, tmp_path, monkeypatch):
+    path = write(tmp_path / 'mail.log', capture('postfix-3.7.log'))
+
+    def refused(name):
+        raise PermissionError(13, 'Permission denied', name)
+    monkeypatch.setattr(log_files, 'open_file', refused)
+    result = run_module(capsys, path=path)
+    assert result['failed'] is True
+    assert result['msg'] == ('cannot read %s: permission denied; reading the mail log needs root or the adm group '
+                             '(become: true)' % path)
+
+
+def test_skipped_lines_are_counted_with_examples(capsys, tmp_path):
+    good = capture('postfix-3.10.log')
+    bad = b'Dec  2 00:05:30 mx postfix/smtp[1]: 1A: to=<a@b.example>, relay=none, delay=1..5, status=deferred (x)\n'
+    result = run_module(capsys, path=write(tmp_path / 'mail.log', good + bad * 7))
+    assert result['skipped_lines'] == {'count': 7, 'examples': [bad.decode().rstrip('\n')] * 5}
+    assert result['counts']['deferred'] == run_module(capsys, path=write(tmp_path / 'good.log', good))['counts'][
+        'deferred']

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import calendar
 import collections
-import io
 import os
 import time
 
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
+from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
+from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
 
 LOGS = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'log')
 # The captures were made on 2 December 2026 (UTC); syslog stamps take their year from a reference after them.
@@ -91,7 +92,7 @@ def test_stamp_reader_remembers_the_last_second():
 @pytest.mark.parametrize('version', FORMATS)
 def test_every_kind_of_line_is_in_the_captures(version):
     kinds = collections.Counter(line['kind'] for line in parsed(version))
-    assert {'delivery', 'expired', 'reject', 'tls', 'received', 'connect', None} == set(kinds)
+    assert {'delivery', 'expired', 'queued', 'removed', 'reject', 'tls', 'received', 'connect', None} == set(kinds)
     transports = {line['transport'] for line in parsed(version) if line['kind'] == 'delivery'}
     assert transports == {'smtp', 'lmtp', 'local', 'virtual', 'pipe', 'error', 'discard', 'relay', 'smtp-trusted',
                           'smtp-verified'}
@@ -239,7 +240,7 @@ def test_hand_made_deliveries(text, expected):
     ('cannot find your hostname', 'RCPT', 'reject_unknown_client_hostname',
      '450 4.7.25 Client host rejected: cannot find your hostname, HOST'),
     ('CONNECT from', 'CONNECT', 'check_client_access', '554 5.7.1 ADDRESS: Client host rejected: Access denied'),
-    ('milter-reject', 'END-OF-MESSAGE', 'milter', '5.7.1 Spam message rejected'),
+    ('cleanup[2011]: 6A7B8C9D0E: milter-reject', 'END-OF-MESSAGE', 'milter', '5.7.1 Spam message rejected'),
 ])
 def test_hand_made_rejects(text, stage, restriction, normalised):
     line = hand_made(text)
@@ -272,68 +273,101 @@ def test_normalised_reasons(text, normalised):
 
 
 # ---------------------------------------------------------------------------
-# Blocks and scan()
+# log_stats reads a file as parse_line() reads its lines
 
-def test_blocks_end_with_whole_lines():
-    data = b''.join(b'line %d %s\n' % (number, b'x' * (number % 37)) for number in range(1000)) + b'no newline'
-    pieces = list(log_lines.blocks(io.BytesIO(data), size=100))
-    assert b''.join(pieces) == data + b'\n'
-    assert all(piece.endswith(b'\n') for piece in pieces)
-
-
-def test_blocks_stop_at_an_offset():
-    data = b'a\nbb\nccc\n'
-    handle = io.BytesIO(data)
-    handle.seek(2)
-    assert b''.join(log_lines.blocks(handle, end=5, size=2)) == b'bb\n'
-
-
-@pytest.mark.parametrize('version', FORMATS)
-def test_scan_counts_a_file_as_parse_line_reads_its_lines(version):
-    text = log_text('postfix-%s.log' % version)
-    batch = log_lines.scan(text.encode(), log_lines.StampReader(REFERENCE))
-    lines = parsed(version)
-    kinds = collections.Counter(line['kind'] for line in lines)
-    assert batch.lines == len(lines)
-    for dimension in (0, 1, 2):  # relay, domain, transport: each counts every delivery
-        assert sum(sum(values[0].values()) for (dummy, counted, name), values in batch.deliveries.items()
-                   if counted == dimension) == kinds['delivery']
-    assert sum(batch.expired.values()) == kinds['expired']
-    assert len(batch.rejects) == kinds['reject']
-    assert sum(batch.tls.values()) == kinds['tls']
-    assert batch.received == kinds['received']
-    assert batch.connects == kinds['connect']
-    assert batch.forwarded == 1
-    assert (batch.first, batch.last) == (lines[0]['time'], lines[-1]['time'])
-
-
-# ---------------------------------------------------------------------------
-# The time window in a file
-
-def minute_log(minutes):
-    """One line every 10 seconds from 2026-12-01 00:00 UTC, syslog style."""
-    start = calendar.timegm((2026, 12, 1, 0, 0, 0))
-    lines = []
-    for number in range(minutes * 6):
-        stamp = time.gmtime(start + number * 10)
-        lines.append(time.strftime('%b %e %H:%M:%S', stamp).encode() + b' mx postfix/smtpd[1]: line %d\n' % number)
-    return b''.join(lines), start
+def reference_report(lines):
+    """What postfix_log reports, counted line by line from parse_line() (the oracle of LogStats): messages that
+    arrived (client=, pickup) are sized by their first qmgr line; each sent delivery gets its message's size; a
+    message counts as deferred once until it is removed."""
+    counts, hours = collections.Counter(), collections.defaultdict(collections.Counter)
+    arrived, sizes, deferred, senders, recipients = {}, {}, set(), collections.Counter(), collections.Counter()
+    bytes_received = bytes_delivered = deferred_messages = 0
+    for line in lines:
+        hour = line['time'] // 3600 * 3600 if line['time'] is not None else None
+        kind = line['kind']
+        if kind == 'received':
+            arrived[line['qid']] = line['client']
+            hours[hour]['received'] += 1
+        elif kind == 'queued' and line['qid'] not in sizes:
+            sizes[line['qid']] = line['size']
+            if arrived.pop(line['qid'], None) is not None:
+                bytes_received += line['size']
+                senders[log_lines.sender_key(line['sender'].encode()).decode()] += 1
+        elif kind == 'removed':
+            sizes.pop(line['qid'], None)
+            deferred.discard(line['qid'])
+        elif kind == 'delivery':
+            counts[line['status']] += 1
+            if line['status'] == 'sent' and not line['forwarded']:
+                hours[hour]['delivered'] += 1
+                recipients[log_lines.sender_key(line['recipient'].encode()).decode()] += 1
+                bytes_delivered += sizes.get(line['qid'], 0)
+            elif line['status'] in ('deferred', 'bounced'):
+                hours[hour][line['status']] += 1
+            if line['status'] == 'deferred' and line['qid'] not in deferred:
+                deferred.add(line['qid'])
+                deferred_messages += 1
+        elif kind == 'reject' and line['action'] in ('reject', 'milter-reject'):
+            hours[hour]['rejected'] += 1
+        counts[kind] += 1
+    return {'counts': counts, 'hours': {hour: dict(table) for hour, table in hours.items() if hour is not None},
+            'bytes': {'received': bytes_received, 'delivered': bytes_delivered}, 'senders': senders,
+            'recipients': recipients, 'deferred_messages': deferred_messages}
 
 
-@pytest.mark.parametrize('offset, number', [(-50, 0), (0, 0), (5, 1), (10, 1), (3600, 360), (35990, 3599),
-                                            (36000, None)])
-def test_offset_at_finds_the_first_line_of_a_window(offset, number):
-    data, start = minute_log(600)
-    found = log_lines.offset_at(io.BytesIO(data), len(data), start + offset, log_lines.StampReader(REFERENCE))
-    expected = len(data) if number is None else data.rfind(b'\n', 0, data.index(b' line %d\n' % number)) + 1
-    assert found == expected
+@pytest.mark.parametrize('name', ['postfix-3.7.log', 'postfix-3.10.log', 'postfix-3.10.rfc3339', 'hand-made.log'])
+def test_log_stats_counts_a_file_as_parse_line_reads_its_lines(name):
+    text = log_text(name)
+    stats = log_stats.LogStats()
+    stats.read(text.encode(), log_lines.StampReader(REFERENCE))
+    summary = log_report.report(stats.to_raw(), top=1000)
+    lines = [log_lines.parse_line(line, REFERENCE) for line in text.splitlines()]
+    expected = reference_report(lines)
+    kinds = expected['counts']
+    assert summary['lines'] == len(lines)
+    for status in ('sent', 'deferred', 'bounced'):
+        assert summary['counts'][status] == kinds[status]
+    assert summary['counts']['expired'] == kinds['expired']
+    assert summary['rejects']['total'] == kinds['reject']
+    assert sum(summary['tls'][direction]['established'] for direction in ('inbound', 'outbound')) == kinds['tls']
+    assert summary['counts']['received'] == kinds['received']
+    assert summary['tls']['inbound']['connections'] == kinds['connect']
+    assert summary['bytes'] == expected['bytes']
+    assert summary['counts']['deferred_messages'] == expected['deferred_messages']
+    assert {item['address']: item['count'] for item in summary['senders']['by_count']} == dict(expected['senders'])
+    assert {item['address']: item['count'] for item in summary['recipients']['by_count']} == \
+        dict(expected['recipients'])
+    hours = {log_lines.stamp_time(item['hour'].encode() + b' ', REFERENCE): item
+             for item in summary['traffic']['hours']}
+    assert set(hours) == set(expected['hours'])
+    for hour, table in expected['hours'].items():
+        for field in ('received', 'delivered', 'deferred', 'bounced', 'rejected'):
+            assert hours[hour][field] == table.get(field, 0), (hour, field)
+    if name.startswith('postfix-'):
+        assert summary['bytes']['received'] > 0 and summary['bytes']['delivered'] > 0
+        assert kinds['skipped'] == 0 and summary['skipped_lines']['count'] == 0
 
 
-def test_clip_keeps_the_lines_of_the_window():
-    data, start = minute_log(10)
-    stamps = log_lines.StampReader(REFERENCE)
-    part, more = log_lines.clip(data, start + 60, start + 119, stamps)
-    assert [line.split()[-1] for line in part.splitlines()] == [b'%d' % number for number in range(6, 12)]
-    assert more is False
-    assert log_lines.clip(data, None, None, stamps) == (data, True)
-    assert log_lines.clip(data, start + 600, None, stamps) == (b'', True)
+def test_warnings_fatal_errors_and_panics_by_daemon():
+    stats = log_stats.LogStats()
+    stats.read(log_text('hand-made.log').encode(), log_lines.StampReader(REFERENCE))
+    problems = log_report.report(stats.to_raw())['problems']
+    assert problems['warning'] == {'count': 2, 'by_daemon': [
+        {'daemon': 'smtpd', 'count': 2, 'messages': [
+            {'message': 'hostname mail.example.biz does not resolve to address N Name or service not known',
+             'count': 1},
+            {'message': 'non-SMTP command from HOST: GET / HTTP/N', 'count': 1}]}]}
+    assert problems['fatal']['by_daemon'][0]['daemon'] == 'trivial-rewrite'
+    assert problems['panic']['by_daemon'] == [{'daemon': 'qmgr', 'count': 1, 'messages': [
+        {'message': 'myfree: corrupt or unallocated memory block', 'count': 1}]}]
+
+
+def test_rejects_by_client_and_sender():
+    stats = log_stats.LogStats()
+    stats.read(log_text('hand-made.log').encode(), log_lines.StampReader(REFERENCE))
+    rejects = log_report.report(stats.to_raw())['rejects']
+    clients = {item['client']: item['count'] for item in rejects['by_client']}
+    assert clients['[203.0.113.17]'] == 1 and clients['[203.0.113.9]'] == 1  # unknown[...] and postscreen's
+    senders = {item['sender']: item['count'] for item in rejects['by_sender']}
+    assert senders['spam@example.biz'] == 4 and senders['grey@example.biz'] == 1
+    assert rejects['error'] == 0
