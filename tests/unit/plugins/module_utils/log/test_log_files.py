@@ -22,15 +22,6 @@ REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
 COMPRESSORS = {'.gz': gzip.compress, '.bz2': bz2.compress, '.xz': lzma.compress}
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv('TZ', 'UTC')
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 # ---------------------------------------------------------------------------
 # Blocks
 

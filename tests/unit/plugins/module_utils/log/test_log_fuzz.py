@@ -10,7 +10,6 @@ import calendar
 import json
 import os
 import random
-import time
 
 import pytest
 
@@ -97,15 +96,6 @@ def survives(data):
         parsed = log_lines.parse_line(line, REFERENCE)
         assert set(parsed) >= {'time', 'kind', 'host', 'program', 'pid'}
     return summary
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv('TZ', 'UTC')
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize('seed', range(8))

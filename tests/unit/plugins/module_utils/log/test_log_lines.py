@@ -8,7 +8,6 @@ from __future__ import annotations
 import calendar
 import collections
 import os
-import time
 
 import pytest
 
@@ -20,16 +19,6 @@ LOGS = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'log')
 # The captures were made on 2 December 2026 (UTC); syslog stamps take their year from a reference after them.
 REFERENCE = calendar.timegm((2026, 12, 3, 0, 0, 0))
 FORMATS = {'3.7': ('log', 'syslog'), '3.10': ('log', 'syslog', 'rfc3339', 'journal')}
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    """Syslog stamps are local time: the tests run in UTC, the capture's time zone."""
-    monkeypatch.setenv('TZ', 'UTC')
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def log_text(name):
