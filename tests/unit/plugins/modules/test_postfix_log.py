@@ -8,7 +8,6 @@ from __future__ import annotations
 import bz2
 import calendar
 import gzip
-import json
 import os
 import time
 
@@ -16,41 +15,23 @@ import jinja2
 import pytest
 import yaml
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.mailops.postfix.plugins.module_utils.log import files as log_files
 from ansible_collections.mailops.postfix.plugins.module_utils.log import lines as log_lines
 from ansible_collections.mailops.postfix.plugins.module_utils.log import report as log_report
 from ansible_collections.mailops.postfix.plugins.module_utils.log import stats as log_stats
-from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
 from ansible_collections.mailops.postfix.plugins.modules import postfix_log
 
 LOGS = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'log')
 NOW = calendar.timegm((2026, 12, 3, 0, 0, 0))
 
 
-class FakeRunner:
-    """postconf -h maillog_file answers ``maillog_file``; None: Postfix is not installed."""
-
-    maillog_file = ''
-
-    def __init__(self, module, config_dir):
-        self.config_dir = config_dir
-
-    def run(self, tool, options=(), args=(), config_dir=None, data=None, check_rc=True):
-        assert (tool, list(options), list(args)) == ('postconf', ['hide_names'], ['maillog_file'])
-        if self.maillog_file is None:
-            raise PostfixCommandError('postconf not found: is Postfix installed on this host?')
-        return 0, self.maillog_file + '\n', ''
-
-
 @pytest.fixture(autouse=True)
-def environment(monkeypatch, tmp_path):
-    """UTC (the captures' time zone), no log in the standard places, the fake runner, a PATH without journalctl."""
+def environment(monkeypatch, tmp_path, postfix):
+    """UTC (the captures' time zone), no log in the standard places, the fake Postfix with maillog_file unset, a
+    PATH without journalctl."""
     monkeypatch.setenv('TZ', 'UTC')
     time.tzset()
-    FakeRunner.maillog_file = ''
-    monkeypatch.setattr(postfix_log, 'PostfixRunner', FakeRunner)
+    postfix.main_cf['maillog_file'] = ''
     monkeypatch.setattr(postfix_log, 'STANDARD_PATHS', (str(tmp_path / 'no-mail.log'),))
     monkeypatch.setenv('PATH', str(tmp_path / 'bin'))
     monkeypatch.setattr('ansible.module_utils.basic.AnsibleModule.get_bin_path',
@@ -59,6 +40,12 @@ def environment(monkeypatch, tmp_path):
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def run(run_module):
+    """run(**args): postfix_log's result (the shared harness, on the fake Postfix)."""
+    return lambda **args: run_module(postfix_log, **args)
 
 
 def capture(name):
@@ -73,13 +60,6 @@ def write(path, data, mtime=NOW):
         handle.write(data)
     os.utime(path, (mtime, mtime))
     return str(path)
-
-
-def run_module(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            postfix_log.main()
-    return json.loads(capsys.readouterr().out)
 
 
 def without_source(result):
@@ -132,42 +112,43 @@ def test_rotated_files_oldest_first(tmp_path):
     assert postfix_log.log_files(str(tmp_path / 'mail.log'), False, []) == [str(tmp_path / 'mail.log')]
 
 
-def test_rotated_and_compressed_files_read_as_one_log(capsys, tmp_path):
+def test_rotated_and_compressed_files_read_as_one_log(run, tmp_path):
     data = capture('postfix-3.7.syslog')
     lines = data.splitlines(keepends=True)
     write(tmp_path / 'whole.log', data)
     write(tmp_path / 'mail.log.2.gz', b''.join(lines[:150]), NOW - 200)
     write(tmp_path / 'mail.log.1', b''.join(lines[150:300]), NOW - 100)
     write(tmp_path / 'mail.log', b''.join(lines[300:]))
-    rotated = run_module(capsys, path=str(tmp_path / 'mail.log'), processes=2)
+    rotated = run(path=str(tmp_path / 'mail.log'), processes=2)
     assert [item['path'] for item in rotated['source']['files']] == [
         str(tmp_path / name) for name in ('mail.log.2.gz', 'mail.log.1', 'mail.log')]
-    whole = run_module(capsys, path=str(tmp_path / 'whole.log'), processes=1)
+    whole = run(path=str(tmp_path / 'whole.log'), processes=1)
     assert without_source(rotated) == without_source(whole)
     assert whole['changed'] is False and whole['lines'] == 469
 
 
-def test_postfix_s_own_log_file_first(capsys, tmp_path):
-    FakeRunner.maillog_file = write(tmp_path / 'postfix.log', capture('postfix-3.10.log'))
-    result = run_module(capsys)
+def test_postfix_s_own_log_file_first(run, tmp_path, postfix):
+    postfix.main_cf['maillog_file'] = write(tmp_path / 'postfix.log', capture('postfix-3.10.log'))
+    result = run()
+    assert postfix.calls == [('postconf', ['hide_names'], ['maillog_file'])]
     assert result['source']['files'] == [{'path': str(tmp_path / 'postfix.log'), 'bytes': 59963}]
     assert result['counts']['sent'] == 46
 
 
-def test_then_the_standard_files(capsys, tmp_path, monkeypatch):
-    FakeRunner.maillog_file = None  # no postconf: a syslog host, say
+def test_then_the_standard_files(run, tmp_path, monkeypatch, postfix):
+    postfix.fail('postconf', 127, 'postconf: not found')  # no Postfix: a syslog host, say
     monkeypatch.setattr(postfix_log, 'STANDARD_PATHS', (str(tmp_path / 'mail.log'), str(tmp_path / 'maillog')))
     write(tmp_path / 'maillog', capture('postfix-3.7.syslog'))
-    assert run_module(capsys)['source']['files'][0]['path'] == str(tmp_path / 'maillog')
+    assert run()['source']['files'][0]['path'] == str(tmp_path / 'maillog')
 
 
-def test_then_the_journal(capsys, tmp_path):
+def test_then_the_journal(run, tmp_path):
     (tmp_path / 'bin').mkdir()
     journalctl = tmp_path / 'bin' / 'journalctl'
     journalctl.write_text('#!/bin/sh\necho "$@" > %s/args\nexec /bin/cat %s\n'
                           % (tmp_path, os.path.join(LOGS, 'postfix-3.10.journal')))
     journalctl.chmod(0o755)
-    result = run_module(capsys, since='2026-12-02T00:05:15Z', until='2026-12-02T00:05:21Z')
+    result = run(since='2026-12-02T00:05:15Z', until='2026-12-02T00:05:21Z')
     since, until = calendar.timegm((2026, 12, 2, 0, 5, 15)), calendar.timegm((2026, 12, 2, 0, 5, 21))
     assert result['source'] == {'type': 'journal', 'command': [str(journalctl), '--no-pager', '--quiet',
                                                                '--output=short-iso', '--unit=postfix*']}
@@ -191,8 +172,8 @@ def test_then_the_journal(capsys, tmp_path):
     ({'path': os.path.join(LOGS, 'hand-made.log'), 'top': 0}, 'top=0: must be 1 or more'),
     ({'path': os.path.join(LOGS, 'hand-made.log'), 'processes': -1}, 'processes=-1: must be 0'),
 ])
-def test_failures(capsys, args, message):
-    result = run_module(capsys, **args)
+def test_failures(run, args, message):
+    result = run(**args)
     assert result['failed'] is True
     assert message in result['msg']
 
@@ -201,11 +182,11 @@ def test_failures(capsys, args, message):
 # The window in files, and the work of several processes
 
 @pytest.mark.parametrize('name', ['mail.log', 'mail.log.gz'])
-def test_only_the_lines_of_the_window_are_read(capsys, tmp_path, name):
+def test_only_the_lines_of_the_window_are_read(run, tmp_path, name):
     data = capture('postfix-3.10.syslog')
     path = write(tmp_path / name, data)
     since, until = calendar.timegm((2026, 12, 2, 0, 5, 15)), calendar.timegm((2026, 12, 2, 0, 5, 21))
-    result = run_module(capsys, path=path, since='2026-12-02 00:05:15', until='2026-12-02 00:05:21')
+    result = run(path=path, since='2026-12-02 00:05:15', until='2026-12-02 00:05:21')
     inside = [text for text in data.splitlines(keepends=True) if since <= log_lines.stamp_time(text, NOW) <= until]
     stats = log_stats.LogStats()
     stats.read(b''.join(inside), log_lines.StampReader(NOW))
@@ -216,19 +197,19 @@ def test_only_the_lines_of_the_window_are_read(capsys, tmp_path, name):
     assert result['window'] == {'since': '2026-12-02T00:05:15+00:00', 'until': '2026-12-02T00:05:21+00:00'}
 
 
-def test_a_window_before_the_log_reads_nothing(capsys, tmp_path):
+def test_a_window_before_the_log_reads_nothing(run, tmp_path):
     path = write(tmp_path / 'mail.log', capture('postfix-3.7.log'))
-    result = run_module(capsys, path=path, until='2026-11-01')
+    result = run(path=path, until='2026-11-01')
     assert result['lines'] == 0 and result['source']['read_bytes'] == 0
 
 
-def test_pieces_of_a_file_read_by_several_processes_add_up(capsys, tmp_path, monkeypatch):
+def test_pieces_of_a_file_read_by_several_processes_add_up(run, tmp_path, monkeypatch):
     path = write(tmp_path / 'mail.log', capture('postfix-3.7.syslog') + capture('postfix-3.10.rfc3339'))
-    alone = run_module(capsys, path=path, processes=1, raw=True)
+    alone = run(path=path, processes=1, raw=True)
     monkeypatch.setattr(log_files, 'SPLIT_SIZE', 4096)
     work = postfix_log.plan_work(postfix_log.file_parts(path, None, None, []), 3)
     assert len(work) == 3 and all(len(pieces) == 1 for pieces in work)
-    together = run_module(capsys, path=path, processes=3, raw=True)
+    together = run(path=path, processes=3, raw=True)
     assert without_source(together) == without_source(alone)
 
 
@@ -246,20 +227,20 @@ def test_plan_work_splits_big_files_and_gives_each_compressed_file_its_own_share
                                                 (old, None, None, NOW, (2, 0))]]
 
 
-def test_raw_results_of_two_hosts_merge(capsys, tmp_path):
-    first = run_module(capsys, path=write(tmp_path / 'a.log', capture('postfix-3.7.log')), raw=True)
-    second = run_module(capsys, path=write(tmp_path / 'b.log', capture('postfix-3.10.log')), raw=True)
+def test_raw_results_of_two_hosts_merge(run, tmp_path):
+    first = run(path=write(tmp_path / 'a.log', capture('postfix-3.7.log')), raw=True)
+    second = run(path=write(tmp_path / 'b.log', capture('postfix-3.10.log')), raw=True)
     merged = log_report.report(log_stats.merge(first['raw'], second['raw']))
     assert merged['counts']['sent'] == first['counts']['sent'] + second['counts']['sent']
     assert merged['lines'] == 469 + 473
-    assert 'raw' not in run_module(capsys, path=str(tmp_path / 'a.log'))
+    assert 'raw' not in run(path=str(tmp_path / 'a.log'))
 
 
-def test_the_examples_read_a_quiet_host(capsys, tmp_path):
+def test_the_examples_read_a_quiet_host(run, tmp_path):
     """A host that delivered nothing in the window: the keys are there, with zero counts and null delays, and the
     EXAMPLE that shows what holds mail up renders."""
     path = write(tmp_path / 'mail.log', b'Dec  2 10:00:00 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n')
-    result = run_module(capsys, path=path)
+    result = run(path=path)
     assert result['counts']['sent'] == result['counts']['deferred'] == result['counts']['bounced'] == 0
     assert result['delivery']['sent']['delay'] == {'p50': None, 'p90': None, 'p99': None, 'max': None}
     assert result['deferral_reasons'] == []
@@ -268,7 +249,7 @@ def test_the_examples_read_a_quiet_host(capsys, tmp_path):
     # As Ansible renders it: an undefined item or attribute stays undefined until default() replaces it.
     template = jinja2.Environment(undefined=jinja2.ChainableUndefined).from_string(message)
     assert template.render(log=result) == '0 sent; top deferral: none'
-    busy = run_module(capsys, path=write(tmp_path / 'busy.log', capture('postfix-3.10.log')))
+    busy = run(path=write(tmp_path / 'busy.log', capture('postfix-3.10.log')))
     rendered = template.render(log=busy)
     assert rendered.startswith('46 sent, p99 %s s, dominated by %s; top deferral: connect to HOST' % (
         busy['delivery']['sent']['delay']['p99'], busy['delivery']['sent']['dominant_stage']))
@@ -277,14 +258,14 @@ def test_the_examples_read_a_quiet_host(capsys, tmp_path):
 # ---------------------------------------------------------------------------
 # Nothing stops a report
 
-def test_a_damaged_rotated_archive_gives_its_readable_part_and_a_warning(capsys, tmp_path):
+def test_a_damaged_rotated_archive_gives_its_readable_part_and_a_warning(run, tmp_path):
     data = capture('postfix-3.7.syslog')
     lines = data.splitlines(keepends=True)
     whole = gzip.compress(b''.join(lines[:300]))
     (tmp_path / 'mail.log.1.gz').write_bytes(whole[:len(whole) * 2 // 3])
     os.utime(tmp_path / 'mail.log.1.gz', (NOW - 100, NOW - 100))
     write(tmp_path / 'mail.log', b''.join(lines[300:]))
-    result = run_module(capsys, path=str(tmp_path / 'mail.log'))
+    result = run(path=str(tmp_path / 'mail.log'))
     assert 'failed' not in result
     # ansible-core 2.19 returns a warning as a summary of an event
     warnings = [item['event']['msg'] if isinstance(item, dict) else item for item in result['warnings']]
@@ -294,22 +275,22 @@ def test_a_damaged_rotated_archive_gives_its_readable_part_and_a_warning(capsys,
     assert len(lines) - 300 < result['lines'] < len(lines)
 
 
-def test_the_log_that_cannot_be_read_is_an_error_with_the_right_hint(capsys, tmp_path, monkeypatch):
+def test_the_log_that_cannot_be_read_is_an_error_with_the_right_hint(run, tmp_path, monkeypatch):
     path = write(tmp_path / 'mail.log', capture('postfix-3.7.log'))
 
     def refused(name):
         raise PermissionError(13, 'Permission denied', name)
     monkeypatch.setattr(log_files, 'open_file', refused)
-    result = run_module(capsys, path=path)
+    result = run(path=path)
     assert result['failed'] is True
     assert result['msg'] == ('cannot read %s: permission denied; reading the mail log needs root or the adm group '
                              '(become: true)' % path)
 
 
-def test_skipped_lines_are_counted_with_examples(capsys, tmp_path):
+def test_skipped_lines_are_counted_with_examples(run, tmp_path):
     good = capture('postfix-3.10.log')
     bad = b'Dec  2 00:05:30 mx postfix/smtp[1]: 1A: to=<a@b.example>, relay=none, delay=1..5, status=deferred (x)\n'
-    result = run_module(capsys, path=write(tmp_path / 'mail.log', good + bad * 7))
+    result = run(path=write(tmp_path / 'mail.log', good + bad * 7))
     assert result['skipped_lines'] == {'count': 7, 'examples': [bad.decode().rstrip('\n')] * 5}
-    assert result['counts']['deferred'] == run_module(capsys, path=write(tmp_path / 'good.log', good))['counts'][
+    assert result['counts']['deferred'] == run(path=write(tmp_path / 'good.log', good))['counts'][
         'deferred']
