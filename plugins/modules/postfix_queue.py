@@ -326,15 +326,10 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
     ACTIONS,
     QUEUE_NAMES,
     Selector,
-    parse_records,
+    read_queue,
     scan,
     summarize,
 )
-
-
-def queue_records(runner):
-    """The queue, one ``postqueue -j`` record at a time."""
-    return parse_records(runner.stream_lines('postqueue', ['json']))
 
 
 def main():
@@ -366,7 +361,7 @@ def main():
         result['version'] = runner.version()
         check_request(params, selector, result['version'])
         # Closed also when the selection fails: postqueue ends with the task.
-        with contextlib.closing(queue_records(runner)) as records:
+        with contextlib.closing(read_queue(runner)) as records:
             view = scan(records, selector, time.time(), action=action, limit=params['limit'], top=params['top'],
                         match_timeout=params['match_timeout'])
         result.update(summary=view['summary'], selected=view['selected'], messages=view['messages'])
@@ -389,7 +384,7 @@ def main():
         for warning in done['warnings']:
             module.warn('postsuper: %s' % warning)
         if result['changed'] and not module.check_mode:
-            result['summary_after'] = summarize(queue_records(runner), time.time(), params['top'])
+            result['summary_after'] = summarize(read_queue(runner), time.time(), params['top'])
     module.exit_json(**result)
 
 

@@ -16,7 +16,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
     ACTIONS,
     PostsuperReport,
     at_site,
-    parse_records,
+    read_queue,
     recipient_domain,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
@@ -78,7 +78,7 @@ def requeue_deferred(module, runner, domains):
     One postsuper process for all of them; returns how many messages were
     requeued, as postsuper counted them (in check mode: would be).
     """
-    queue_ids = [record['queue_id'] for record in parse_records(runner.stream_lines('postqueue', ['json']))
+    queue_ids = [record['queue_id'] for record in read_queue(runner)
                  if record['queue_name'] == 'deferred'
                  and any(at_site(recipient_domain(recipient['address']), domains)
                          for recipient in record['recipients'])]

@@ -141,6 +141,11 @@ def parse_records(lines):
             yield record
 
 
+def read_queue(runner):
+    """The queue, one ``postqueue -j`` record at a time (a generator: close it to stop postqueue early)."""
+    return parse_records(runner.stream_lines('postqueue', ['json']))
+
+
 # ---------------------------------------------------------------------------
 # Input checks
 

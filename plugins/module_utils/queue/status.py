@@ -17,7 +17,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
     QueueSummary,
     at_site,
     parse_duration,
-    parse_records,
+    read_queue,
     recipient_domain,
 )
 
@@ -50,7 +50,7 @@ def queue_status(runner, domains=()):
     # A bare number is days for these parameters (postconf(5)).
     maximal, bounce = (parse_duration(value + 'd' if value.isdigit() else value, name)
                        for name, value in zip(LIFETIMES, lifetimes))
-    return status_of(parse_records(runner.stream_lines('postqueue', ['json'])), time.time(), maximal, bounce,
+    return status_of(read_queue(runner), time.time(), maximal, bounce,
                      domains)
 
 

@@ -76,14 +76,19 @@ def change_needs_reload(table_type, named_by=()):
     return table_type in READ_AT_START or not RELOAD_PARAMETERS.isdisjoint(named_by)
 
 
-def naming_parameters(table, values):
-    """The parameters of ``values`` (name -> text, $name expanded) whose value names ``table`` ("type:path").
-
-    A table may sit inside proxy:, unionmap:{...} or pipemap:{...}, and a list
-    separates its elements with commas or white space.
+def table_reference(path, table_type=None):
+    """A pattern that finds, in a parameter's value ($name expanded), the table of file ``path``: of
+    ``table_type``, or of any type. A table may sit inside proxy:, unionmap:{...} or pipemap:{...}, and a
+    list separates its elements with commas or white space.
     """
+    type_pattern = re.escape(table_type) if table_type else r'[\w-]+'
+    return re.compile(r'(?:^|[\s,:{])%s:%s(?=$|[\s,}])' % (type_pattern, re.escape(path)))
+
+
+def naming_parameters(table, values):
+    """The parameters of ``values`` (name -> text, $name expanded) whose value names ``table`` ("type:path")."""
     type_name, dummy, path = table.partition(':')
-    pattern = re.compile(r'(?:^|[\s,:{])%s:%s(?=$|[\s,}])' % (re.escape(type_name), re.escape(path)))
+    pattern = table_reference(path, type_name)
     return sorted(name for name, value in values.items() if value and pattern.search(value))
 
 

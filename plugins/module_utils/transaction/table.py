@@ -12,12 +12,11 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import removed_files_diff
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import table_reference
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
 
 
@@ -25,9 +24,9 @@ def references(runner, path):
     """main.cf parameters and master.cf -o settings that still name the table's file, under any type.
 
     Values are read with $name expanded (postconf -x), so hash:$config_directory/x
-    counts; a table may also sit inside unionmap:{...}, pipemap:{...} or proxy:.
+    counts (tables.types.table_reference()).
     """
-    pattern = re.compile(r'(?:^|[\s,:{])[\w-]+:%s(?=$|[\s,}])' % re.escape(path), re.M)
+    pattern = table_reference(path)
     found = []
     for options in (['non_default', 'expand'], ['master_params', 'expand']):
         for line in runner.run('postconf', options)[1].split('\n'):

@@ -21,6 +21,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.types impor
     check_supported,
     compiled_paths,
     naming_parameters,
+    table_reference,
 )
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import FIXTURES, VERSIONS
 
@@ -145,3 +146,19 @@ def test_change_needs_reload(table_type, named_by, expected):
 ])
 def test_naming_parameters(values, expected):
     assert naming_parameters('hash:/etc/postfix/transport', values) == expected
+
+
+@pytest.mark.parametrize('value, of_any_type', [
+    ('hash:/etc/postfix/access', True),
+    ('proxy:lmdb:/etc/postfix/access', True),
+    ('unionmap:{cidr:/etc/postfix/clients, pcre:/etc/postfix/access}', True),
+    ('check_sender_access hash:/etc/postfix/access, reject', True),
+    ('hash:/etc/postfix/access_other', False),
+    ('hash:/etc/postfix/access.d/x', False),
+    ('/etc/postfix/access', False),
+])
+def test_table_reference_finds_the_file_under_any_type_or_one(value, of_any_type):
+    # postfix_map's state=absent asks for any type; the reload rule for one type.
+    assert bool(table_reference('/etc/postfix/access').search(value)) is of_any_type
+    assert bool(table_reference('/etc/postfix/access', 'hash').search(value)) is (
+        of_any_type and 'hash:/etc/postfix/access' in value)
