@@ -329,8 +329,9 @@ running:
 tables:
   description:
     - One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
-      (table, type, entries, changes, changed_keys, rebuilt, rebuild_reason, removed_leftovers), C(changed) and
-      C(reload_needed).
+      (table, type, entries, changes, changed_keys, entry_changes, secret, rebuilt, rebuild_reason,
+      removed_leftovers), C(changed) and C(reload_needed). C(entry_changes) holds each changed entry's value before
+      and after; a secret table's (C(secret_entries)) show as C(********).
     - C(reload_needed) means what RV(reload_needed) means, for this table's change alone - a change that a running
       Postfix picks up only after a reload, left to a handler (O(reload=false)). That is a change of a V(texthash),
       V(regexp), V(pcre) or V(cidr) table, which daemons read when they start, or of any table that
@@ -342,7 +343,8 @@ tables:
   elements: dict
   sample: [{table: hash:/etc/postfix/rejected_senders, type: hash, changed: true, entries: 2,
             changes: {added: 1, removed: 0, changed: 0, reordered: false}, changed_keys: [spammer@example.com],
-            rebuilt: true, removed_leftovers: [], reload_needed: false}]
+            entry_changes: [{key: spammer@example.com, before: null, after: REJECT}], secret: false, rebuilt: true,
+            removed_leftovers: [], reload_needed: false}]
 reloaded:
   description: Whether Postfix was reloaded (in check mode, whether it would be).
   returned: always

@@ -223,6 +223,19 @@ changed_keys:
   returned: always
   type: list
   elements: str
+entry_changes:
+  description:
+    - The entries (rules) added, removed or changed, at most 100, each with its value (action) before and after the
+      run; V(null) where there is no such entry. A report of drift reads what differs from here.
+    - In a table of O(secret_entries) (RV(secret)), a value shows as C(********), never as it is.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{key: spammer@example.com, before: null, after: REJECT compromised account}]
+secret:
+  description: Whether the table's values are secret (O(secret_entries)), and so masked in RV(entry_changes).
+  returned: when O(state=present)
+  type: bool
 rebuilt:
   description: Whether the compiled table was (or in check mode would be) rebuilt.
   returned: always
@@ -316,7 +329,7 @@ def main():
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
     result = dict(postfix_control.no_reload(), changed=False,
-                  changes={'added': 0, 'removed': 0, 'changed': 0, 'reordered': False}, changed_keys=[], rebuilt=False,
+                  changes={'added': 0, 'removed': 0, 'changed': 0, 'reordered': False}, changed_keys=[], entry_changes=[], rebuilt=False,
                   removed_files=[], invocation=invocation(params, summarized=('entries', 'rules', 'secret_entries')))
     locks = Locks(module, result)
     with reported_failures(module, result), ExitStack() as held:

@@ -19,7 +19,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.core import diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
-from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key, shown_value
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
@@ -196,10 +196,20 @@ def report(result, table_type, params, plan, with_diff):
 
 
 def summarize_changes(result, changes, secret):
+    """The counts, the changed keys, and each changed entry's value before and after (None: no entry).
+
+    A secret table's values show as secrets.MASK (where there is one), so that
+    a drift report can say that a credential differs without showing it.
+    """
     result['changes'] = {'added': len(changes.added), 'removed': len(changes.removed),
                          'changed': len(changes.changed), 'reordered': changes.reordered}
-    keys = [shown_key(pair[0] or pair[1], secret) for pair in changes.added + changes.removed + changes.changed]
-    result['changed_keys'] = keys[:CHANGED_KEYS_LIMIT]
+    pairs = (changes.added + changes.removed + changes.changed)[:CHANGED_KEYS_LIMIT]
+    result['changed_keys'] = [shown_key(pair[0] or pair[1], secret) for pair in pairs]
+    result['secret'] = secret
+    result['entry_changes'] = [
+        dict(key=key, **{side: None if entry is None else shown_value() if secret else entry.value
+                         for side, entry in zip(('before', 'after'), pair)})
+        for key, pair in zip(result['changed_keys'], pairs)]
 
 
 # The tables of a postconf run (its ``tables`` option): each one's job, staged

@@ -84,3 +84,22 @@ def test_scrub_replaces_every_secret_with_the_one_mask():
     assert MASK == '********'
     assert scrub('535 5.7.8 AUTH failed for cGFzcw== (pass)', ['pass', 'cGFzcw==']) == (
         '535 5.7.8 AUTH failed for ******** (********)')
+
+
+def test_entry_changes_of_a_secret_table_say_which_entry_differs_without_a_value():
+    result = {}
+    summarize_changes(result, changes(), secret=True)
+    assert 'OldSecret' not in repr(result) and 'NewSecret' not in repr(result) and 'HandSecret' not in repr(result)
+    assert result['secret'] is True
+    assert sorted(result['entry_changes'], key=lambda item: item['key']) == [
+        {'key': '(malformed line 2, hidden)', 'before': MASK, 'after': None},
+        {'key': '[smtp.example.net]:587', 'before': MASK, 'after': MASK},
+    ]
+
+
+def test_entry_changes_of_other_tables_give_both_values():
+    result = {}
+    summarize_changes(result, changes(), secret=False)
+    assert result['secret'] is False
+    assert {'key': '[smtp.example.net]:587', 'before': 'relayuser:OldSecret', 'after': 'relayuser:NewSecret'} in (
+        result['entry_changes'])
