@@ -4,7 +4,8 @@
 # - the site renders (antsibull-docs sphinx-init and its build script: antsibull-docs, then
 #   sphinx-build with warnings as errors) into .build/docs/build/html;
 # - antsibull-changelog lints the fragments, and renders the next release's changelog from them into
-#   .build/changelog/CHANGELOG.rst, in a scratch copy (see README, "Changelog and releases");
+#   .build/changelog/CHANGELOG.rst, in a scratch copy (README: "Execution environment, docs site
+#   and changelog");
 # - once a release is recorded in changelogs/changelog.yaml, CHANGELOG.rst is what it generates.
 # Needs the collection on ANSIBLE_COLLECTIONS_PATH, as mailops.postfix (make collection-link).
 set -euo pipefail
@@ -21,7 +22,8 @@ for playbook in playbooks/*.yml; do
 done
 
 rm -rf "$site"
-mkdir -m 755 -p "$site"  # antsibull-docs wants it writable by its owner only
+mkdir -p "$site"
+chmod 755 "$site"  # antsibull-docs wants it writable by its owner only
 antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir "$site" \
     --project mailops.postfix --title mailops.postfix --copyright 'mailops.postfix contributors' \
     mailops.postfix > /dev/null
