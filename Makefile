@@ -53,6 +53,11 @@ bench: images collection-link
 	tests/benchmark/base.sh
 	tests/benchmark/info.sh
 
+## docs: the collection docs site (antsibull-docs) and the next release's changelog; prints where they are
+.PHONY: docs
+docs: bootstrap collection-link
+	tests/docs.sh
+
 bootstrap:
 	tests/testbed/bootstrap.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The collection builds into a tarball that ansible-galaxy installs, and its
-# module documentation renders from the installed copy.
+# The collection builds into a tarball that ansible-galaxy installs, its module
+# documentation renders from the installed copy, and the execution environment's
+# definition (execution-environment.yml) turns into a build context.
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 out=.build/dist
@@ -33,4 +34,26 @@ for name in names:
     importlib.import_module(name.removesuffix('.__init__'))
 print(f'{len(names)} plugin files import from the installed copy')
 PY
-echo "built and installed $(basename "$tarball"); ansible-doc renders from the installed copy"
+
+# The execution environment: ansible-builder writes its build context (the image itself needs a
+# registry for the base image). An invalid definition or a missing file fails here.
+ee=.build/ee
+rm -rf "$ee"
+ansible-builder create -f execution-environment.yml -c "$ee" > "$out/ee-create.log" 2>&1 \
+    || { cat "$out/ee-create.log" >&2; exit 1; }
+# A missing additional_build_files source is only a warning to ansible-builder.
+test -f "$ee/_build/collections/mailops.postfix/MANIFEST.json" \
+    || { echo "execution-environment.yml: the build context has no collection; see $out/ee-create.log" >&2; exit 1; }
+# The EE runs the ansible-core that the tests run.
+tested=$(grep -o '^ansible-core==[^ ]*' tests/requirements.txt)
+grep -q "package_pip: $tested\$" execution-environment.yml \
+    || { echo "execution-environment.yml: ansible_core is not $tested, the one tests/requirements.txt pins" >&2; exit 1; }
+# What the EE's builder stage finds in the installed collection: every entry of requirements.txt
+# and bindep.txt, so both are in the tarball and parse.
+ansible-builder introspect "$out/installed" > "$out/introspect.yml"
+grep -hv '^\s*\(#\|$\)' requirements.txt bindep.txt | tr -d ' ' | while read -r entry; do
+    tr -d ' ' < "$out/introspect.yml" | grep -qxF -- "-'$entry#fromcollectionmailops.postfix'" \
+        || { echo "ansible-builder does not find $entry in the installed collection: $out/introspect.yml" >&2; exit 1; }
+done
+echo "built and installed $(basename "$tarball"); ansible-doc renders from the installed copy;" \
+    "ansible-builder create wrote the EE's build context to $ee"

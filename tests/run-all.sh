@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test stages: the one list of them, in the order `make test` runs them.
 #   tests/run-all.sh                 every stage
-#   tests/run-all.sh STAGE...        only these: lint, sanity, units, collection-build, readme,
+#   tests/run-all.sh STAGE...        only these: lint, sanity, units, collection-build, docs, readme,
 #                                    molecule (every scenario), molecule:SCENARIO
 # A failed stage does not stop the others. Ends with one summary line per stage
 # and "stages: N passed, N failed"; the exit status is 0 only when all passed.
@@ -18,6 +18,7 @@ stage_command() {  # $1: stage name -> the command that runs it
         sanity) echo tests/ansible-test.sh sanity ;;
         units) echo tests/ansible-test.sh units ;;
         collection-build) echo tests/collection-build.sh ;;
+        docs) echo tests/docs.sh ;;
         readme) echo tests/readme/run.sh ;;
         molecule:*) echo molecule test -s "${1#molecule:}" ;;
         *) return 1 ;;
@@ -25,7 +26,7 @@ stage_command() {  # $1: stage name -> the command that runs it
 }
 
 stages=()
-for name in "${@:-lint sanity units collection-build readme molecule}"; do
+for name in "${@:-lint sanity units collection-build docs readme molecule}"; do
     for stage in $name; do
         if [ "$stage" = molecule ]; then
             while read -r scenario; do stages+=("molecule:$scenario"); done < <(scenarios)
@@ -40,7 +41,7 @@ passed=0
 failed=0
 for stage in "${stages[@]}"; do
     if ! command=$(stage_command "$stage"); then
-        echo "unknown stage: $stage (stages: lint sanity units collection-build readme molecule molecule:SCENARIO)" >&2
+        echo "unknown stage: $stage (stages: lint sanity units collection-build docs readme molecule molecule:SCENARIO)" >&2
         exit 2
     fi
     echo "===== $stage: $command"

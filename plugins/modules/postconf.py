@@ -61,7 +61,7 @@ options:
     elements: str
   services:
     description:
-      - master.cf service entries, identified by O(services[].service) and O(services[].type).
+      - master.cf service entries, identified by O(services.service) and O(services.type).
       - Fields left out of an existing entry keep their value (C(postconf -F)); left out of a new entry they
         are V(-), the master(5) default.
       - In ad-hoc key=value arguments, give the list as JSON text.
@@ -98,7 +98,7 @@ options:
         description:
           - Arguments after the command other than C(-o) parameters, in order, for example V([-v]) or
             pipe(8)'s V([flags=R, user=nobody, argv=/usr/bin/filter, ${recipient}]).
-          - Each argument is one word; C(-o) parameters belong in O(services[].options), also in the attached form
+          - Each argument is one word; C(-o) parameters belong in O(services.options), also in the attached form
             C(-oname=value), which C(postconf -M) would split at every further C(o).
           - When given, they replace the entry's current arguments.
         type: list
@@ -113,7 +113,7 @@ options:
         description:
           - Whether the entry exists (V(present)) or is removed (V(absent), like C(postconf -MX)).
           - An entry written by hand that cannot be read (a warning names it) can be removed, or replaced whole by
-            giving its O(services[].command).
+            giving its O(services.command).
         type: str
         choices: [present, absent]
         default: present

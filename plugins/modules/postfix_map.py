@@ -62,7 +62,7 @@ options:
   rules:
     description:
       - The rules of a V(regexp), V(pcre) or V(cidr) table, in order; the first match wins. A list of items with
-        O(rules[].pattern) and O(rules[].action).
+        O(rules.pattern) and O(rules.action).
       - Postfix itself checks each rule before the table goes live.
       - "In ad-hoc key=value arguments, give the list as JSON text: C(rules='[{\"pattern\": \"/x/\", \"action\": \"OK\"}]')."
     type: raw

@@ -19,6 +19,9 @@ MASK = '********'
 # What postmap puts in double quotes (a key, a whole line) may hold a password.
 _QUOTED = re.compile(r'"[^"]*"')
 
+# A key of smtp_sasl_password_maps: [host]:port, host:port, a domain, user@domain or @domain.
+_DESTINATION = re.compile(r'(?:\[[^\]\s"]+\]|[^\s:\[\]"]+)(?::\d{1,5})?$')
+
 
 def hide_table_values(module, secret_entries):
     """Hide the values of a table's secret_entries everywhere, and show its keys.
@@ -45,8 +48,11 @@ def shown_key(entry, secret):
     In a secret table a malformed line (no white space between key and value,
     or an unbalanced quote that makes the rest of the line part of the key)
     may hold the password in its key: it is named by its line number only.
+    A key shows only when it has the form of a destination or an address
+    ([host]:port, host:port, domain, user@domain, @domain), so that the first
+    word of a password with a space does not show either.
     """
-    if secret and (not entry.value or re.search(r'\s', entry.key)):
+    if secret and (not entry.value or not _DESTINATION.match(entry.key)):
         return '(malformed line%s, hidden)' % ('' if entry.line is None else ' %d' % entry.line)
     return entry.key
 

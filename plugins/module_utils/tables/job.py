@@ -18,7 +18,11 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.core import diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
-from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
+    expand_value,
+    parse_parameters,
+    referenced_names,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key, shown_value
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
@@ -168,9 +172,12 @@ def reload_needs(runner, tables, parameter_changes=None):
     """
     values = {}
     if any(plan.build is not None and table_type not in READ_AT_START for table_type, dummy, plan in tables):
-        values = parse_parameters(runner.run('postconf', ['expand'], sorted(RELOAD_PARAMETERS))[1])
-        values.update((name, change['after'] or '') for name, change in (parameter_changes or {}).items()
-                      if name in RELOAD_PARAMETERS)
+        planned = {name: change['after'] or '' for name, change in (parameter_changes or {}).items()}
+        # A planned value may name a table as hash:$config_directory/transport: expand it as Postfix will.
+        asked = set(RELOAD_PARAMETERS).union(*[referenced_names(value) for value in planned.values()])
+        values = parse_parameters(runner.run('postconf', ['expand'], sorted(asked))[1])
+        values.update(planned)
+        values = {name: expand_value(values.get(name), values) for name in RELOAD_PARAMETERS}
     return [plan.build is not None and change_needs_reload(table_type, naming_parameters(table, values))
             for table_type, table, plan in tables]
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     KEY_VALUE,
     compare,
@@ -11,7 +13,12 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.source impo
     parse_source,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import table_diff
-from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import MASK, hide_table_values, scrub
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import (
+    MASK,
+    hide_table_values,
+    scrub,
+    shown_key,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.job import summarize_changes
 
 # A line written by hand with an unbalanced quote: the rest of the line, password included, becomes its key.
@@ -42,8 +49,10 @@ def test_other_tables_show_keys_as_they_are():
     assert '"[broken.example]:587 relayuser:HandSecret' in result['changed_keys']
 
 
-# A sasl_passwd line written by hand without the space: the whole line, password included, is its key.
-NO_SPACE = '[smtp.example.net]:587 relayuser:Kept\n[old.example.net]:25relay:SpaceSecret\n'
+# sasl_passwd lines written by hand without the space: the whole line, password included, is the key; with a
+# space in the password, its first word is in the key.
+NO_SPACE = ('[smtp.example.net]:587 relayuser:Kept\n[old.example.net]:25relay:SpaceSecret\n'
+            '[third.example]:587relay:First Second\n')
 
 
 def test_secret_table_names_a_line_without_space_by_number_only():
@@ -52,9 +61,18 @@ def test_secret_table_names_a_line_without_space_by_number_only():
     result = {}
     summarize_changes(result, removed, secret=True)
     diff = table_diff('hash:/etc/postfix/sasl_passwd', removed, secret=True)
-    assert 'SpaceSecret' not in repr(result) + repr(diff)
-    assert result['changed_keys'] == ['(malformed line 2, hidden)']
-    assert diff['before'] == '(malformed line 2, hidden) ********\n'
+    for secret in ('SpaceSecret', 'First', 'Second'):
+        assert secret not in repr(result) + repr(diff)
+    assert sorted(result['changed_keys']) == ['(malformed line 2, hidden)', '(malformed line 3, hidden)']
+    assert sorted(diff['before'].splitlines()) == ['(malformed line 2, hidden) ********',
+                                                   '(malformed line 3, hidden) ********']
+
+
+@pytest.mark.parametrize('key', ['[smtp.example.net]:587', 'smtp.example.net:25', 'example.net', 'user@example.net',
+                                 '@example.net', '[2001:db8::1]:587'])
+def test_secret_table_shows_keys_of_destinations(key):
+    entry = entries_of(parse_source('%s relay:Secret\n' % key, KEY_VALUE))[0]
+    assert shown_key(entry, secret=True) == key
 
 
 def test_hide_table_values_hides_values_and_shows_keys(ansible_module):

@@ -73,6 +73,21 @@ def test_a_changed_transport_table_needs_a_reload(tmp_path, plan_jobs, reload_po
     assert reload_postfix(jobs, dropped) == [False, False]
 
 
+def test_a_table_named_through_a_planned_name_reference_needs_a_reload(tmp_path, plan_jobs, postfix, reload_postfix):
+    jobs = plan_jobs([spec(str(tmp_path / 'routes'), type='hash', entries={'example.com': 'smtp:[mx]:587'})])
+    # $maps_dir is live; ${routes} is set by the same run.
+    postfix.main_cf['maps_dir'] = str(tmp_path)
+    planned = {'transport_maps': {'before': None, 'after': 'hash:$maps_dir/routes'}}
+    assert reload_postfix(jobs, planned) == [True]
+    assert 'maps_dir' in reload_postfix.expanded()[-1]
+    planned = {'routes': {'before': None, 'after': 'hash:%s/routes' % tmp_path},
+               'transport_maps': {'before': None, 'after': '${routes}'}}
+    assert reload_postfix(jobs, planned) == [True]
+    # A conditional whose name is empty gives the alternative only with ":".
+    planned = {'transport_maps': {'before': None, 'after': '${no_such_name?hash:$maps_dir/routes}'}}
+    assert reload_postfix(jobs, planned) == [False]
+
+
 def test_an_unchanged_table_needs_no_reload_and_asks_postconf_nothing(tmp_path, plan_jobs, reload_postfix):
     transport = tmp_path / 'transport'
     transport.write_text('example.com smtp:[mx]:587\n')
