@@ -10,7 +10,7 @@ ROOT=$PWD
 LOGS=$ROOT/.build/demo
 INVENTORY=playbooks/inventory/example
 export ANSIBLE_CONNECTION_PLUGINS=$ROOT/tests/testbed/connection_plugins
-export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_FORCE_COLOR=false
+export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_FORCE_COLOR=false
 export PYTHONWARNINGS=ignore  # a deprecation warning of the cryptography package on every run
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log

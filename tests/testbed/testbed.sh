@@ -5,6 +5,7 @@
 #                          hosts (Postfix 3.7 and 3.10) and a smarthost (make demo)
 #   testbed.sh demo-down   remove the demo fleet, and the readme stage's container
 #   testbed.sh readme-up   start the readme stage's single Postfix container (network none)
+#   testbed.sh readme-down remove it
 # Every command first writes .build/containers.conf, the project-local podman
 # configuration that CONTAINERS_CONF points at (nothing under /etc is changed).
 set -euo pipefail
@@ -165,9 +166,13 @@ readme_up() {
     podman exec "$README_NAME" testbed-postfix-start
 }
 
+readme_down() {
+    podman rm -f "$README_NAME" >/dev/null 2>&1 || true
+}
+
 demo_down() {
     demo_down_fleet
-    podman rm -f "$README_NAME" >/dev/null 2>&1 || true
+    readme_down
 }
 
 case "${1:-}" in
@@ -175,5 +180,6 @@ case "${1:-}" in
     demo-up) demo_up ;;
     demo-down) demo_down ;;
     readme-up) readme_up ;;
-    *) echo "usage: $0 images|demo-up|demo-down|readme-up" >&2; exit 2 ;;
+    readme-down) readme_down ;;
+    *) echo "usage: $0 images|demo-up|demo-down|readme-up|readme-down" >&2; exit 2 ;;
 esac
