@@ -13,7 +13,7 @@ export ANSIBLE_CONNECTION_PLUGINS=$ROOT/tests/testbed/connection_plugins
 export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_FORCE_COLOR=false
 export PYTHONWARNINGS=ignore  # a deprecation warning of the cryptography package on every run
 mkdir -p "$LOGS"
-rm -f "$LOGS"/*.log
+rm -f "$LOGS"/*.log "$LOGS"/*.changed
 step=0
 
 # STEP TITLE PLAYBOOK [ARGS...]: print what runs, run it, show its output (or a summary).
@@ -49,8 +49,10 @@ for line in lines:
     if recap and line.strip():
         print('  ' + line)
 print('  tasks that %s:' % ('would change (check mode)' if mode == 'check' else 'changed'))
-for (name, state), hosts in changed.items():
-    print('    %-8s %s: %s' % (state, name, ', '.join(sorted(set(hosts)))))
+rows = ['%-8s %s: %s' % (state, name, ', '.join(sorted(set(hosts)))) for (name, state), hosts in changed.items()]
+print('\n'.join('    ' + row for row in rows))
+with open(path + '.changed', 'w', encoding='utf-8') as handle:
+    handle.write(''.join(row + '\n' for row in rows))
 if diff:
     print('  the diff, first lines (all of it in %s):' % path)
     print('\n'.join('    ' + line for line in diff[:40]))
@@ -66,6 +68,12 @@ start=$SECONDS
 run full "Start the smarthost that records what it receives" playbooks/demo/smarthost.yml
 run check "What site.yml would change: check mode, with the diff" playbooks/site.yml --check --diff
 run summary "Apply site.yml: the base, relay and archive roles in one transaction per host" playbooks/site.yml
+if ! diff "$LOGS/2-site.log.changed" "$LOGS/3-site.log.changed" >/dev/null; then
+    echo "  check mode predicted other changes than the apply made:" >&2
+    diff "$LOGS/2-site.log.changed" "$LOGS/3-site.log.changed" >&2
+    exit 1
+fi
+echo "  check mode predicted exactly these changes, task by task and host by host"
 run full "Send mail through each MX and show where each message went" playbooks/demo/mail.yml
 run full "Freeze the fleet: stop delivery, keep accepting mail" playbooks/freeze.yml
 run full "Send mail to the frozen fleet: the queue grows, nothing is delivered" playbooks/demo/frozen_mail.yml
