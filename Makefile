@@ -19,10 +19,10 @@ export PY_COLORS := 0
 help:
 	@sed -n 's/^## //p' Makefile
 
-## demo: start a local Postfix container and run playbooks/demo.yml against it
+## demo: the whole product on a local demo fleet (two MX hosts and a smarthost): playbooks/demo/run.sh
 demo: images collection-link
 	tests/testbed/testbed.sh demo-up
-	ansible-playbook -i playbooks/inventory/demo.yml playbooks/demo.yml
+	playbooks/demo/run.sh
 
 ## test: every test stage (tests/run-all.sh, the one list of them), with a summary
 test: images collection-link
@@ -69,7 +69,7 @@ collection-link:
 	mkdir -p .build/collections/ansible_collections/mailops
 	ln -sfn ../../../.. .build/collections/ansible_collections/mailops/postfix
 
-## clean: remove the demo container and .build
+## clean: remove the demo containers and .build
 clean:
 	tests/testbed/testbed.sh demo-down
 	rm -rf .build

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The containerized Postfix test bed.
 #   testbed.sh images      build (or reuse) the Postfix images for every platform
-#   testbed.sh demo-up     start the demo container (network none)
-#   testbed.sh demo-down   remove it
+#   testbed.sh demo-up     start the demo fleet: a pod without a network holding two MX
+#                          hosts (Postfix 3.7 and 3.10) and a smarthost (make demo)
+#   testbed.sh demo-down   remove the demo fleet, and the readme stage's container
+#   testbed.sh readme-up   start the readme stage's single Postfix container (network none)
+#   testbed.sh readme-down remove it
 # Every command first writes .build/containers.conf, the project-local podman
 # configuration that CONTAINERS_CONF points at (nothing under /etc is changed).
 set -euo pipefail
@@ -13,8 +16,16 @@ export CONTAINERS_CONF=$BUILD/containers.conf
 # Platforms: Debian suite → image name. Molecule and the demo use these names.
 SUITES=(bookworm trixie)
 IMAGE_REPO=localhost/mailops-postfix-testbed
-DEMO_NAME=mailops-postfix-demo
-DEMO_SUITE=bookworm
+# The demo fleet (playbooks/inventory/example): one pod, so its hosts share one loopback
+# and nothing else. Container: suite, and the loopback address its Postfix listens on (the
+# hosts' inventory says the same, base_inet_interfaces). The smarthost listens on 587, 465
+# and 2587 of every address (molecule/site/files/smtp_endpoint.py, started by the demo).
+DEMO_POD=mailops-demo
+DEMO_HOSTS=("mailops-demo-mx1 bookworm 127.0.0.1" "mailops-demo-mx2 trixie [::1]" "mailops-demo-smarthost bookworm -")
+# The readme stage's host (playbooks/inventory/demo.yml): the README's commands and
+# YAML examples run against it.
+README_NAME=mailops-postfix-demo
+README_SUITE=bookworm
 PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,ca-certificates,sasl2-bin,libsasl2-modules,python3-aiosmtpd
 
 log() { echo "testbed: $*" >&2; }
@@ -110,30 +121,65 @@ images() {
     for suite in "${SUITES[@]}"; do build_bare_image "$suite"; done
 }
 
-demo_up() {
-    images
-    podman rm -f "$DEMO_NAME" >/dev/null 2>&1 || true
-    podman run -d --name "$DEMO_NAME" --hostname mx.testbed.example --network none --init \
-        "$IMAGE_REPO:$DEMO_SUITE" sleep infinity >/dev/null
-    podman exec "$DEMO_NAME" testbed-postfix-start
-    # For a shell: ". .build/demo-env.sh", then the README's commands run as written.
+write_demo_env() {  # For a shell: ". .build/demo-env.sh", then ansible and ansible-playbook as the README shows.
     cat > "$BUILD/demo-env.sh" <<ENV
 # Written by tests/testbed/testbed.sh demo-up. Source it: . .build/demo-env.sh
 export PATH="$ROOT/.venv/bin:\$PATH"
 export CONTAINERS_CONF="$CONTAINERS_CONF"
 export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections"
-export ANSIBLE_INVENTORY="$ROOT/playbooks/inventory/demo.yml"
+export ANSIBLE_INVENTORY="$ROOT/playbooks/inventory/example"
+export ANSIBLE_CONNECTION_PLUGINS="$ROOT/tests/testbed/connection_plugins"
 ENV
-    log "demo container $DEMO_NAME is running Postfix; . .build/demo-env.sh for the README's commands"
+}
+
+demo_up() {
+    images
+    demo_down_fleet
+    # --share net: one loopback for the pod, each host with its own name, processes and files.
+    podman pod create --name "$DEMO_POD" --network none --share net >/dev/null
+    local entry name suite listen
+    for entry in "${DEMO_HOSTS[@]}"; do
+        read -r name suite listen <<< "$entry"
+        podman run -d --pod "$DEMO_POD" --name "$name" --hostname "${name#mailops-demo-}.testbed.example" \
+            --init "$IMAGE_REPO:$suite" sleep infinity >/dev/null
+        # Ansible's remote temporary directory, made as Ansible wants it (else it warns).
+        podman exec "$name" mkdir -p -m 0700 /root/.ansible/tmp
+        [ "$listen" = - ] && continue
+        # Two Postfix on one loopback cannot both listen on every address: each gets its
+        # own before it starts, as its inventory has it (base_inet_interfaces).
+        podman exec "$name" postconf -e "inet_interfaces=$listen"
+        podman exec "$name" testbed-postfix-start >/dev/null
+    done
+    write_demo_env
+    log "demo fleet up (pod $DEMO_POD: ${DEMO_HOSTS[*]%% *}); . .build/demo-env.sh for ansible against it"
+}
+
+demo_down_fleet() {
+    podman pod rm -f "$DEMO_POD" >/dev/null 2>&1 || true
+}
+
+readme_up() {
+    images
+    podman rm -f "$README_NAME" >/dev/null 2>&1 || true
+    podman run -d --name "$README_NAME" --hostname mx.testbed.example --network none --init \
+        "$IMAGE_REPO:$README_SUITE" sleep infinity >/dev/null
+    podman exec "$README_NAME" testbed-postfix-start
+}
+
+readme_down() {
+    podman rm -f "$README_NAME" >/dev/null 2>&1 || true
 }
 
 demo_down() {
-    podman rm -f "$DEMO_NAME" >/dev/null 2>&1 || true
+    demo_down_fleet
+    readme_down
 }
 
 case "${1:-}" in
     images) images ;;
     demo-up) demo_up ;;
     demo-down) demo_down ;;
-    *) echo "usage: $0 images|demo-up|demo-down" >&2; exit 2 ;;
+    readme-up) readme_up ;;
+    readme-down) readme_down ;;
+    *) echo "usage: $0 images|demo-up|demo-down|readme-up|readme-down" >&2; exit 2 ;;
 esac

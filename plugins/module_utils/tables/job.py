@@ -72,8 +72,10 @@ Current = namedtuple('Current', 'text check')
 # What a run does: ``content`` is the new source (None: unchanged) and
 # ``build`` the source to build from (the new one, or the current one when
 # only the compiled files are out of date, None when nothing is built);
-# ``attribute_fixes`` are files whose owner, group or mode differ.
-Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret')
+# ``attribute_fixes`` are files whose owner, group or mode differ; ``created``:
+# the table has no source file yet.
+Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret created',
+                  defaults=(False,))
 
 # A table built next to the live one (table_build.Staged, None when nothing is
 # built), and the staged files of interrupted runs that staging removed.
@@ -117,7 +119,8 @@ def plan(params, table_type, current):
     build = content.content if content.content is not None else current.text if rebuild_reason else None
     fixes = [candidate for candidate in table_build.existing_files(table_type, path)
              if file_attributes.differs(os.stat(candidate), attributes)]
-    return Plan(content.content, build, content.entries, content.changes, rebuild_reason, attributes, fixes, secret)
+    return Plan(content.content, build, content.entries, content.changes, rebuild_reason, attributes, fixes, secret,
+                current.text is None)
 
 
 def stage(module, runner, table_type, params, plan):
@@ -190,7 +193,9 @@ def report(result, table_type, params, plan, with_diff):
     result['changed'] = plan.build is not None or bool(plan.attribute_fixes)
     notes = []
     if plan.content is not None and not any(plan.changes):
-        notes.append(('the file holds duplicate, malformed or if/endif lines', 'the file holds exactly the entries'))
+        # No entry changes, yet a new source: an empty table made, or a file rewritten to hold exactly the entries.
+        notes.append(('no table' if plan.created else 'the file holds duplicate, malformed or if/endif lines',
+                      'an empty table' if plan.created else 'the file holds exactly the entries'))
     if plan.rebuild_reason:
         result['rebuild_reason'] = plan.rebuild_reason
         notes.append((plan.rebuild_reason, 'compiled table rebuilt'))
