@@ -32,6 +32,7 @@ import base64
 import collections
 import itertools
 import json
+import operator
 import zlib
 from collections import defaultdict
 
@@ -168,6 +169,9 @@ def _merge_tables(into, other):
     return into
 
 
+_COUNT = operator.itemgetter('count')
+
+
 class KeyedGroups:
     """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
     their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
@@ -197,9 +201,12 @@ class KeyedGroups:
             if len(self.waiting) > 10 * self.capacity:
                 self._forget()
             return groups[OTHER]
-        # name takes the place of the least frequent one, which now waits with its count.
+        # name takes the place of the least frequent one, which now waits with its count. OTHER is the first
+        # group (never removed): the counts of the others are counts[1:], the first least one is evicted.
         self.waiting.pop(name, None)
-        least = min((item for item in groups if item != OTHER), key=lambda item: groups[item]['count'])
+        names, counts = list(groups), list(map(_COUNT, groups.values()))
+        index = counts.index(min(counts[1:]), 1)
+        least = names[index]
         evicted = groups.pop(least)
         other = groups[OTHER]
         merge_group(other, evicted)
@@ -208,7 +215,8 @@ class KeyedGroups:
         prior = waiting - count
         group['count'] += prior  # its earlier deliveries, counted in OTHER so far
         other['count'] -= prior
-        self.floor = min(item['count'] for name, item in groups.items() if name != OTHER)
+        counts[index] = prior
+        self.floor = min(counts[1:])
         return group
 
     def _forget(self):
@@ -219,7 +227,7 @@ class KeyedGroups:
     def settle(self):
         """Recompute the floor (after a block's deliveries were added)."""
         if len(self.groups) >= self.capacity:
-            self.floor = min(item['count'] for name, item in self.groups.items() if name != OTHER)
+            self.floor = min(map(_COUNT, itertools.islice(self.groups.values(), 1, None)))  # OTHER is first
 
 
 # ---------------------------------------------------------------------------
