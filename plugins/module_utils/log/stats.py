@@ -28,6 +28,7 @@ merges).
 
 from __future__ import annotations
 
+import array
 import base64
 import collections
 import itertools
@@ -75,7 +76,8 @@ def delay_micros(text):
 
 # ---------------------------------------------------------------------------
 # Distributions: {'values': {key: count}, 'sum_us': exact sum in microseconds, 'max': exact maximum in
-# microseconds}. In the raw form the values are the text "key:count key:count ..." (sorted): Ansible walks every
+# microseconds}. Between the reading processes the values are two arrays (value_arrays()). In the raw form the values
+# are the text "key:count key:count ..." (sorted): Ansible walks every
 # value of a module's result, and the text is one value.
 
 def new_distribution():
@@ -92,14 +94,22 @@ def merge_distribution(into, other):
 
 
 def value_pairs(values):
-    """(key, count) of the values of either form."""
+    """(key, count) of the values of any form."""
     if isinstance(values, dict):
         return values.items()
+    if isinstance(values, tuple):
+        return zip(*values)
     return [tuple(map(int, pair.split(':'))) for pair in values.split()]
 
 
 def values_text(values):
-    return ' '.join('%d:%d' % pair for pair in sorted(values.items()))
+    return ' '.join('%d:%d' % pair for pair in sorted(value_pairs(values)))
+
+
+def value_arrays(values):
+    """The values as the reading processes hand them to the merge: (keys, counts), two arrays of 64-bit integers
+    (a few bytes a value, where a dictionary takes about a hundred, in the process that merges them)."""
+    return array.array('q', values.keys()), array.array('q', values.values())
 
 
 def sorted_values(dist):
@@ -787,7 +797,7 @@ class LogStats:
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
         TOP_CAPACITY * max_keys names. ``internal``: for the merge of the processes that read one log
         (complete_tops(), then merge()), not JSON-ready: the top tables keep the names a process counts, as
-        bytes, and the names forgotten; the distributions are dictionaries (not text)."""
+        bytes, and the names forgotten; the distributions' values are arrays (not text)."""
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
@@ -805,7 +815,7 @@ class LogStats:
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
-            'deliveries': deliveries if internal else _raw_deliveries(deliveries),
+            'deliveries': _raw_deliveries(deliveries, value_arrays if internal else values_text),
             'expired': dict(self.expired), 'rejects': self.rejects, 'tls': self.tls,
             'reasons': {status.decode('utf-8', 'replace'): dict(table) for status, table in self.reasons.items()},
             'problems': self.problems, 'hours': hours_text(self.hours),
@@ -936,15 +946,16 @@ def decode(text):
         raise MergeError('a postfix_log raw form that cannot be read (%s): was it cut or changed?' % error)
 
 
-def _raw_group(group):
+def _raw_group(group, form):
     return {'count': group['count'], 'stages': {
-        stage: dict(dist, values=values_text(dist['values']) if isinstance(dist['values'], dict) else dist['values'])
+        stage: dict(dist, values=dist['values'] if isinstance(dist['values'], str) else form(dist['values']))
         for stage, dist in group['stages'].items()}}
 
 
-def _raw_deliveries(deliveries):
-    return {status: dict({'all': _raw_group(per_status['all'])}, **{
-        dimension: {name: _raw_group(group) for name, group in per_status[dimension].items()}
+def _raw_deliveries(deliveries, form=values_text):
+    """The deliveries with the values of each distribution in ``form`` (values_text, value_arrays), unless text."""
+    return {status: dict({'all': _raw_group(per_status['all'], form)}, **{
+        dimension: {name: _raw_group(group, form) for name, group in per_status[dimension].items()}
         for dimension in DIMENSIONS}) for status, per_status in deliveries.items()}
 
 
@@ -992,16 +1003,20 @@ def merge(*raws, max_keys=None):
     merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
     merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
     merged['tops'] = tops
-    deliveries = {}
-    for raw in raws:
-        for status, per_status in raw['deliveries'].items():
-            into = deliveries.setdefault(status, {'all': new_group(), 'relay': {}, 'domain': {}, 'transport': {}})
-            merge_group(into['all'], per_status['all'])
-            for dimension in DIMENSIONS:
-                for name, group in per_status[dimension].items():
-                    merge_group(into[dimension].setdefault(name, new_group()), group)
-    for per_status in deliveries.values():
+    # One table at a time (status, dimension), made text before the next: the working form of all of them at once
+    # takes several times the memory.
+    merged['deliveries'] = deliveries = {}
+    for status in dict.fromkeys(status for raw in raws for status in raw['deliveries']):
+        tables = [raw['deliveries'][status] for raw in raws if status in raw['deliveries']]
+        every = new_group()
+        for per_status in tables:
+            merge_group(every, per_status['all'])
+        deliveries[status] = {'all': _raw_group(every, values_text)}
         for dimension in DIMENSIONS:
-            compact(per_status[dimension], max_keys, _merge_groups, new_group)
-    merged['deliveries'] = _raw_deliveries(deliveries)
+            table = {}
+            for per_status in tables:
+                for name, group in per_status[dimension].items():
+                    merge_group(table.setdefault(name, new_group()), group)
+            compact(table, max_keys, _merge_groups, new_group)
+            deliveries[status][dimension] = {name: _raw_group(group, values_text) for name, group in table.items()}
     return merged
