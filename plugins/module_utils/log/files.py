@@ -31,7 +31,7 @@ STANDARD_PATHS = ('/var/log/mail.log', '/var/log/maillog')
 # maillog.1, maillog.2.gz, maillog-20261201(.gz), postfix.log.20261201-120000.gz (postfix logrotate)
 ROTATED = re.compile(r'[.-](\d+|\d{8}(-\d{6})?)(\.gz|\.bz2|\.xz)?$')
 READ_HINT = 'reading the mail log needs root or the adm group (become: true)'
-BLOCK_SIZE = 2 << 20  # 2 MB of lines at a time: as fast as larger blocks, and little memory
+BLOCK_SIZE = 1 << 20  # 1 MB of lines at a time: as fast as larger blocks, and little memory
 # A line longer than this is no log line (syslog cuts lines at a few kB): it is skipped, not held.
 MAX_LINE = 64 << 10
 # A piece of a file smaller than this is not worth a process of its own.

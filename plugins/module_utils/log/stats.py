@@ -47,7 +47,7 @@ OTHER = '(other)'
 PERCENTILES = (('p50', 0.5), ('p90', 0.9), ('p99', 0.99))
 DEFAULT_MAX_KEYS = 100
 # Normalising a reason costs a few regular expressions: the last ones are remembered, when they are short.
-_NORMALISED_CACHE = 5000
+_NORMALISED_CACHE = 2000
 _CACHED_TEXT = 512
 
 
@@ -397,14 +397,16 @@ TRAFFIC = ('received', 'delivered', 'deferred', 'bounced', 'rejected')
 # The queue IDs remembered (messages in the queue, arrived and deferred ones), each at most: beyond, the oldest
 # are forgotten (a delivery of theirs then has no size, a deferral counts as a new message).
 QUEUE_IDS = 30000
+# The tables are bounded every this many blocks of lines of a piece (files.BLOCK_SIZE: 1 MB), and at its end.
+BOUND_BLOCKS = 2
 # A message that arrived at the end of a piece is sized by the queue manager in the next one, within seconds:
 # the first this many blocks of a piece (32 MB) look for it.
-HEAD_BLOCKS = 16
+HEAD_BLOCKS = 32
 # The raw form's top tables keep this many names per max_keys (2,000 by default); a reading process counts
 # WORK_CAPACITY per max_keys (5,000), up to half as many again between reductions.
 TOP_CAPACITY = 20
 WORK_CAPACITY = 50
-# The counts of delays as logged are folded into the distributions every this many blocks (48 MB of lines), or
+# The counts of delays as logged are folded into the distributions every this many bounds (48 MB of lines), or
 # beyond this many combinations of status, relay, domain and transport: a few MB at most.
 FOLD_BLOCKS = 24
 FOLD_COMBOS = 5000
@@ -449,6 +451,7 @@ class LogStats:
         self.pieces = []      # what each piece leaves to stitch(): see begin_piece()
         self.head = None      # what the current piece leaves to stitch()
         self._piece_blocks = 0
+        self._unbound = 0     # blocks read since the tables were last bounded
         self._blocks = 0
         self._values = {}
         self._texts = {}
@@ -460,6 +463,7 @@ class LogStats:
 
     def begin_piece(self, order):
         """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+        self._end_blocks()
         self._end_piece()
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
         self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
@@ -489,8 +493,15 @@ class LogStats:
             if stamp is not None:
                 self.first = stamp if self.first is None else min(self.first, stamp)
                 self.last = stamp if self.last is None else max(self.last, stamp)
-        self._bound()
         self._piece_blocks += 1
+        self._unbound += 1
+        if self._unbound == BOUND_BLOCKS:
+            self._bound()
+
+    def _end_blocks(self):
+        """Bound the tables after the last blocks of a piece, as read() does every BOUND_BLOCKS blocks."""
+        if self._unbound:
+            self._bound()
 
     def skip(self, line):
         """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
@@ -708,7 +719,8 @@ class LogStats:
         tops['sending_domain_bytes'].counts[domain] += size
 
     def _bound(self):
-        """Keep the tables, the counts of delays as logged and the queue IDs bounded after a block."""
+        """Keep the tables, the counts of delays as logged and the queue IDs bounded after BOUND_BLOCKS blocks."""
+        self._unbound = 0
         self._blocks += 1
         if len(self.combos) > FOLD_COMBOS or self._blocks % FOLD_BLOCKS == 0:
             self.fold()
@@ -754,7 +766,7 @@ class LogStats:
         """Turn the counted delays as logged into distributions, per status and per relay, domain and transport.
 
         A delay is counted per (status, relay, domain, transport) as it is read, a few increments a line; the
-        counts are folded into the distributions of each dimension every FOLD_BLOCKS blocks and at the end
+        counts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the end
         (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
         sum of its relays' (to_raw())."""
         cached, value = self._values, self._value
@@ -798,6 +810,7 @@ class LogStats:
         TOP_CAPACITY * max_keys names. ``internal``: for the merge of the processes that read one log
         (complete_tops(), then merge()), not JSON-ready: the top tables keep the names a process counts, as
         bytes, and the names forgotten; the distributions' values are arrays (not text)."""
+        self._end_blocks()
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
