@@ -424,6 +424,18 @@ def file_size(path):
         return None
 
 
+def read_files(parts, processes, since, until, max_keys, warnings):
+    """The merged raw form of the parts of the log files, read in processes. (A function of its own: what each
+    process returned is freed before the report is made.)"""
+    results = []
+    if parts:
+        results, more = read_in_processes(plan_work(parts, processes), since, until, lambda: LogStats(max_keys))
+        warnings.extend(more)
+    carries = [piece for dummy, pieces in results for piece in pieces]
+    return merge(*complete_tops([raw for raw, dummy in results]), stitch(carries, max_keys, internal=True),
+                 max_keys=max_keys)
+
+
 def main():
     argument_spec = common_argument_spec()
     argument_spec.update(
@@ -462,15 +474,7 @@ def main():
             result['source'] = {'type': 'file', 'files': [{'path': path, 'bytes': file_size(path)} for path in found],
                                 'read_bytes': sum((file_size(path) or 0) if start is None else end - start
                                                   for path, start, end, dummy in parts)}
-            results = []
-            if parts:
-                results, more = read_in_processes(plan_work(parts, processes), since, until,
-                                                  lambda: LogStats(params['max_keys']))
-                warnings.extend(more)
-            carries = [piece for dummy, pieces in results for piece in pieces]
-            raw = merge(*complete_tops([raw for raw, dummy in results]),
-                        stitch(carries, params['max_keys'], internal=True),
-                        max_keys=params['max_keys'])
+            raw = read_files(parts, processes, since, until, params['max_keys'], warnings)
         for warning in warnings:
             module.warn(warning)
         result.update(report(raw, params['top']))

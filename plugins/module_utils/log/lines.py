@@ -23,6 +23,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+import string
 import time
 
 # ---------------------------------------------------------------------------
@@ -255,6 +256,10 @@ def domain_of(address):
 
 _ADDRESS = re.compile(rb'<[^<>\s]*>|[\w.+=-]+@[\w.-]+\w')
 _HOST_ADDRESS = re.compile(rb'[\w.-]*\[[0-9A-Fa-f:.]+\](?::\d+)?')
+# The same, found from its "[" (a literal the engine looks for in C; _HOST_ADDRESS tries every position), its host
+# name being the \w, . and - characters before it.
+_BRACKETED_ADDRESS = re.compile(rb'\[[0-9A-Fa-f:.]+\](?::\d+)?')
+_HOST_CHARACTERS = string.ascii_letters.encode() + string.digits.encode() + b'_.-'
 _DNS_NAME = re.compile(rb'name=[^ ]+ type=')
 _URL = re.compile(rb'\b\w+://\S+')
 # A word with a digit becomes N (queue IDs, counts, tokens, user names such as user193); SMTP replies stay:
@@ -293,8 +298,10 @@ def normalise(text):
 def shape(text):
     """The text with its first host[address] and its first <address> made constant: normalise() gives the
     same for both, and texts of one shape are normalised once."""
-    if b'[' in text:
-        text = _HOST_ADDRESS.sub(b'h[0]', text, 1)
+    found = _BRACKETED_ADDRESS.search(text) if b'[' in text else None
+    if found:
+        start = found.start()
+        text = text[:len(text[:start].rstrip(_HOST_CHARACTERS))] + b'h[0]' + text[found.end():]
     start = text.find(b'<')
     if start >= 0:
         end = text.find(b'>', start)

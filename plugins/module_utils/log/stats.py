@@ -28,10 +28,12 @@ merges).
 
 from __future__ import annotations
 
+import array
 import base64
 import collections
 import itertools
 import json
+import operator
 import zlib
 from collections import defaultdict
 
@@ -45,7 +47,7 @@ OTHER = '(other)'
 PERCENTILES = (('p50', 0.5), ('p90', 0.9), ('p99', 0.99))
 DEFAULT_MAX_KEYS = 100
 # Normalising a reason costs a few regular expressions: the last ones are remembered, when they are short.
-_NORMALISED_CACHE = 5000
+_NORMALISED_CACHE = 2000
 _CACHED_TEXT = 512
 
 
@@ -74,7 +76,8 @@ def delay_micros(text):
 
 # ---------------------------------------------------------------------------
 # Distributions: {'values': {key: count}, 'sum_us': exact sum in microseconds, 'max': exact maximum in
-# microseconds}. In the raw form the values are the text "key:count key:count ..." (sorted): Ansible walks every
+# microseconds}. Between the reading processes the values are two arrays (value_arrays()). In the raw form the values
+# are the text "key:count key:count ..." (sorted): Ansible walks every
 # value of a module's result, and the text is one value.
 
 def new_distribution():
@@ -91,14 +94,22 @@ def merge_distribution(into, other):
 
 
 def value_pairs(values):
-    """(key, count) of the values of either form."""
+    """(key, count) of the values of any form."""
     if isinstance(values, dict):
         return values.items()
+    if isinstance(values, tuple):
+        return zip(*values)
     return [tuple(map(int, pair.split(':'))) for pair in values.split()]
 
 
 def values_text(values):
-    return ' '.join('%d:%d' % pair for pair in sorted(values.items()))
+    return ' '.join('%d:%d' % pair for pair in sorted(value_pairs(values)))
+
+
+def value_arrays(values):
+    """The values as the reading processes hand them to the merge: (keys, counts), two arrays of 64-bit integers
+    (a few bytes a value, where a dictionary takes about a hundred, in the process that merges them)."""
+    return array.array('q', values.keys()), array.array('q', values.values())
 
 
 def sorted_values(dist):
@@ -168,6 +179,9 @@ def _merge_tables(into, other):
     return into
 
 
+_COUNT = operator.itemgetter('count')
+
+
 class KeyedGroups:
     """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
     their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
@@ -197,9 +211,12 @@ class KeyedGroups:
             if len(self.waiting) > 10 * self.capacity:
                 self._forget()
             return groups[OTHER]
-        # name takes the place of the least frequent one, which now waits with its count.
+        # name takes the place of the least frequent one, which now waits with its count. OTHER is the first
+        # group (never removed): the counts of the others are counts[1:], the first least one is evicted.
         self.waiting.pop(name, None)
-        least = min((item for item in groups if item != OTHER), key=lambda item: groups[item]['count'])
+        names, counts = list(groups), list(map(_COUNT, groups.values()))
+        index = counts.index(min(counts[1:]), 1)
+        least = names[index]
         evicted = groups.pop(least)
         other = groups[OTHER]
         merge_group(other, evicted)
@@ -208,7 +225,8 @@ class KeyedGroups:
         prior = waiting - count
         group['count'] += prior  # its earlier deliveries, counted in OTHER so far
         other['count'] -= prior
-        self.floor = min(item['count'] for name, item in groups.items() if name != OTHER)
+        counts[index] = prior
+        self.floor = min(counts[1:])
         return group
 
     def _forget(self):
@@ -219,7 +237,7 @@ class KeyedGroups:
     def settle(self):
         """Recompute the floor (after a block's deliveries were added)."""
         if len(self.groups) >= self.capacity:
-            self.floor = min(item['count'] for name, item in self.groups.items() if name != OTHER)
+            self.floor = min(map(_COUNT, itertools.islice(self.groups.values(), 1, None)))  # OTHER is first
 
 
 # ---------------------------------------------------------------------------
@@ -251,6 +269,7 @@ class ForgottenNames:
             self.names = 0
         levels = self.levels
         bits, mask = levels[0]
+        names = 0
         for name, count in counted:
             code = hash(name) * salt
             second = code >> 32
@@ -262,7 +281,8 @@ class ForgottenNames:
                     first, other = code & more_mask, second & more_mask
                     more[first >> 3] |= 1 << (first & 7)
                     more[other >> 3] |= 1 << (other & 7)
-            self.names += 1
+            names += 1
+        self.names += names
 
     def count(self, name, salt):
         """The count ``name`` had when it was forgotten last (0: never forgotten, or forgotten before a
@@ -377,14 +397,16 @@ TRAFFIC = ('received', 'delivered', 'deferred', 'bounced', 'rejected')
 # The queue IDs remembered (messages in the queue, arrived and deferred ones), each at most: beyond, the oldest
 # are forgotten (a delivery of theirs then has no size, a deferral counts as a new message).
 QUEUE_IDS = 30000
+# The tables are bounded every this many blocks of lines of a piece (files.BLOCK_SIZE: 1 MB), and at its end.
+BOUND_BLOCKS = 2
 # A message that arrived at the end of a piece is sized by the queue manager in the next one, within seconds:
 # the first this many blocks of a piece (32 MB) look for it.
-HEAD_BLOCKS = 16
+HEAD_BLOCKS = 32
 # The raw form's top tables keep this many names per max_keys (2,000 by default); a reading process counts
 # WORK_CAPACITY per max_keys (5,000), up to half as many again between reductions.
 TOP_CAPACITY = 20
 WORK_CAPACITY = 50
-# The counts of delays as logged are folded into the distributions every this many blocks (48 MB of lines), or
+# The counts of delays as logged are folded into the distributions every this many bounds (48 MB of lines), or
 # beyond this many combinations of status, relay, domain and transport: a few MB at most.
 FOLD_BLOCKS = 24
 FOLD_COMBOS = 5000
@@ -429,6 +451,7 @@ class LogStats:
         self.pieces = []      # what each piece leaves to stitch(): see begin_piece()
         self.head = None      # what the current piece leaves to stitch()
         self._piece_blocks = 0
+        self._unbound = 0     # blocks read since the tables were last bounded
         self._blocks = 0
         self._values = {}
         self._texts = {}
@@ -440,6 +463,7 @@ class LogStats:
 
     def begin_piece(self, order):
         """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+        self._end_blocks()
         self._end_piece()
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
         self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
@@ -469,8 +493,15 @@ class LogStats:
             if stamp is not None:
                 self.first = stamp if self.first is None else min(self.first, stamp)
                 self.last = stamp if self.last is None else max(self.last, stamp)
-        self._bound()
         self._piece_blocks += 1
+        self._unbound += 1
+        if self._unbound == BOUND_BLOCKS:
+            self._bound()
+
+    def _end_blocks(self):
+        """Bound the tables after the last blocks of a piece, as read() does every BOUND_BLOCKS blocks."""
+        if self._unbound:
+            self._bound()
 
     def skip(self, line):
         """Count a line that cannot be read (bytes: the line, or its start), keeping the first as examples."""
@@ -512,7 +543,7 @@ class LogStats:
             kind = kinds[found.lastindex]
             if kind == delivery:
                 qid, recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = \
-                    found.groups()[:11]
+                    found.group(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # (groups() makes all 28, then a slice)
                 read += 1
                 # The program with its pid ("postfix/smtp[123"), before the match: its transport.
                 start = found.start()
@@ -688,7 +719,8 @@ class LogStats:
         tops['sending_domain_bytes'].counts[domain] += size
 
     def _bound(self):
-        """Keep the tables, the counts of delays as logged and the queue IDs bounded after a block."""
+        """Keep the tables, the counts of delays as logged and the queue IDs bounded after BOUND_BLOCKS blocks."""
+        self._unbound = 0
         self._blocks += 1
         if len(self.combos) > FOLD_COMBOS or self._blocks % FOLD_BLOCKS == 0:
             self.fold()
@@ -734,7 +766,7 @@ class LogStats:
         """Turn the counted delays as logged into distributions, per status and per relay, domain and transport.
 
         A delay is counted per (status, relay, domain, transport) as it is read, a few increments a line; the
-        counts are folded into the distributions of each dimension every FOLD_BLOCKS blocks and at the end
+        counts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the end
         (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
         sum of its relays' (to_raw())."""
         cached, value = self._values, self._value
@@ -777,7 +809,8 @@ class LogStats:
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
         TOP_CAPACITY * max_keys names. ``internal``: for the merge of the processes that read one log
         (complete_tops(), then merge()), not JSON-ready: the top tables keep the names a process counts, as
-        bytes, and the names forgotten; the distributions are dictionaries (not text)."""
+        bytes, and the names forgotten; the distributions' values are arrays (not text)."""
+        self._end_blocks()
         self.fold()
         deliveries = {}
         for status, per_status in self.deliveries.items():
@@ -795,7 +828,7 @@ class LogStats:
             'lines': self.lines, 'received': self.received, 'connects': self.connects, 'forwarded': self.forwarded,
             'skipped': {'count': self.skipped, 'examples': list(self.examples)},
             'first': self.first, 'last': self.last,
-            'deliveries': deliveries if internal else _raw_deliveries(deliveries),
+            'deliveries': _raw_deliveries(deliveries, value_arrays if internal else values_text),
             'expired': dict(self.expired), 'rejects': self.rejects, 'tls': self.tls,
             'reasons': {status.decode('utf-8', 'replace'): dict(table) for status, table in self.reasons.items()},
             'problems': self.problems, 'hours': hours_text(self.hours),
@@ -926,15 +959,16 @@ def decode(text):
         raise MergeError('a postfix_log raw form that cannot be read (%s): was it cut or changed?' % error)
 
 
-def _raw_group(group):
+def _raw_group(group, form):
     return {'count': group['count'], 'stages': {
-        stage: dict(dist, values=values_text(dist['values']) if isinstance(dist['values'], dict) else dist['values'])
+        stage: dict(dist, values=dist['values'] if isinstance(dist['values'], str) else form(dist['values']))
         for stage, dist in group['stages'].items()}}
 
 
-def _raw_deliveries(deliveries):
-    return {status: dict({'all': _raw_group(per_status['all'])}, **{
-        dimension: {name: _raw_group(group) for name, group in per_status[dimension].items()}
+def _raw_deliveries(deliveries, form=values_text):
+    """The deliveries with the values of each distribution in ``form`` (values_text, value_arrays), unless text."""
+    return {status: dict({'all': _raw_group(per_status['all'], form)}, **{
+        dimension: {name: _raw_group(group, form) for name, group in per_status[dimension].items()}
         for dimension in DIMENSIONS}) for status, per_status in deliveries.items()}
 
 
@@ -982,16 +1016,20 @@ def merge(*raws, max_keys=None):
     merged['bytes'] = {field: sum(raw['bytes'][field] for raw in raws) for field in ('received', 'delivered')}
     merged['deferred_messages'] = sum(raw['deferred_messages'] for raw in raws)
     merged['tops'] = tops
-    deliveries = {}
-    for raw in raws:
-        for status, per_status in raw['deliveries'].items():
-            into = deliveries.setdefault(status, {'all': new_group(), 'relay': {}, 'domain': {}, 'transport': {}})
-            merge_group(into['all'], per_status['all'])
-            for dimension in DIMENSIONS:
-                for name, group in per_status[dimension].items():
-                    merge_group(into[dimension].setdefault(name, new_group()), group)
-    for per_status in deliveries.values():
+    # One table at a time (status, dimension), made text before the next: the working form of all of them at once
+    # takes several times the memory.
+    merged['deliveries'] = deliveries = {}
+    for status in dict.fromkeys(status for raw in raws for status in raw['deliveries']):
+        tables = [raw['deliveries'][status] for raw in raws if status in raw['deliveries']]
+        every = new_group()
+        for per_status in tables:
+            merge_group(every, per_status['all'])
+        deliveries[status] = {'all': _raw_group(every, values_text)}
         for dimension in DIMENSIONS:
-            compact(per_status[dimension], max_keys, _merge_groups, new_group)
-    merged['deliveries'] = _raw_deliveries(deliveries)
+            table = {}
+            for per_status in tables:
+                for name, group in per_status[dimension].items():
+                    merge_group(table.setdefault(name, new_group()), group)
+            compact(table, max_keys, _merge_groups, new_group)
+            deliveries[status][dimension] = {name: _raw_group(group, values_text) for name, group in table.items()}
     return merged
