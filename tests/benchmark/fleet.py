@@ -44,6 +44,26 @@ def steps(inventory, work):
     ]
 
 
+# The controller-side options, tried on the idempotent site.yml at the default fork
+# count: the free strategy; no pipelining (the plain connection's five podman
+# commands per task); and what caching the package query's answer (fact caching)
+# would give: the facts that the base role's query leaves, given before the play
+# starts, so that the query is skipped.
+CACHED_PACKAGES = ['-e', '{"__base_queried_packages": ["postfix", "postfix-pcre", "libsasl2-modules", "ca-certificates"],'
+                   ' "__base_present_packages": ["postfix", "postfix-pcre", "libsasl2-modules", "ca-certificates"],'
+                   ' "base_relay_packages_present": true}']
+
+
+def options(inventory):
+    """Name, command, check, and environment of the site.yml variants."""
+    site = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, 'site.yml')] + HOSTS
+    return [
+        ('site.yml, strategy free', site, 'changed=0 ', {'ANSIBLE_STRATEGY': 'free'}),
+        ('site.yml, no pipelining', site + ['-e', 'ansible_pipelining=false'], 'changed=0 ', {}),
+        ('site.yml, packages cached', site + CACHED_PACKAGES, 'changed=0 ', {}),
+    ]
+
+
 def timed(command, expect=None, hosts=0, env=None):
     """Run COMMAND: wall seconds and the CPU seconds of it and its children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -65,10 +85,13 @@ def measure(inventory, work, hosts, forks, runs):
     print(json.dumps({'hosts': hosts, 'forks': forks, 'step': 'site.yml, first run', 'wall': wall, 'cpu': cpu,
                       'runs': 1}), flush=True)
     times = collections.defaultdict(list)
+    variants = options(inventory) if forks == 5 else []
     for dummy in range(runs):
         for name, command, expect in steps(inventory, work):
             times[name].append(timed(command, expect, hosts, env))
-    for name, dummy, dummy in steps(inventory, work):
+        for name, command, expect, extra in variants:
+            times[name].append(timed(command, expect, hosts, dict(env, **extra)))
+    for name in [step[0] for step in steps(inventory, work)] + [variant[0] for variant in variants]:
         print(json.dumps({'hosts': hosts, 'forks': forks, 'step': name, 'runs': runs,
                           'wall': statistics.median(t[0] for t in times[name]),
                           'cpu': statistics.median(t[1] for t in times[name])}), flush=True)
@@ -101,6 +124,17 @@ def count(inventory, work, hosts):
                   flush=True)
 
 
+# The ratios printed: a step, its reference measured in the same run, the target at 20 hosts.
+RATIOS = [
+    ('site.yml, idempotent', 'one-task playbook', 3.0),
+    ('site.yml, strategy free', 'one-task playbook', None),
+    ('site.yml, no pipelining', 'one-task playbook', None),
+    ('site.yml, packages cached', 'one-task playbook', None),
+    ('freeze.yml', 'ansible -m ping', 1.5),
+    ('thaw.yml', 'ansible -m ping', None),
+]
+
+
 def summary(path):
     with open(path) as lines:
         records = [json.loads(line) for line in lines if line.startswith('{')]
@@ -120,14 +154,14 @@ def summary(path):
             print('%-24s' % name + cells + '   ' + ' -> '.join(
                 'x%.2f' % (r['wall'] / n / (row[0]['wall'] / sizes[0])) if r and row[0] else '-'
                 for n, r in zip(sizes, row)))
-        for label, step, reference, target in (('idempotent site.yml / one-task playbook', 'site.yml, idempotent',
-                                                'one-task playbook', 3.0),
-                                               ('freeze.yml / ansible -m ping', 'freeze.yml', 'ansible -m ping', 1.5)):
-            print('%-40s' % label + ''.join(
+        for step, reference, target in RATIOS:
+            if not any((n, forks, step) in timings for n in sizes):
+                continue
+            print('%-50s' % ('%s / %s' % (step, reference)) + ''.join(
                 '%14s' % ('%.2fx' % (timings[(n, forks, step)]['wall'] / timings[(n, forks, reference)]['wall'])
                           if (n, forks, step) in timings and (n, forks, reference) in timings else '-')
-                for n in sizes) + '   target at 20 hosts <= %.1fx' % target)
-        print('%-40s' % 'load average (1 min) at start, end' + ''.join(
+                for n in sizes) + ('   target at 20 hosts <= %.1fx' % target if target else ''))
+        print('%-50s' % 'load average (1 min) at start, end' + ''.join(
             '%14s' % ('%.2f, %.2f' % tuple(loads[(n, forks)]) if (n, forks) in loads else '-') for n in sizes))
     counts = [r for r in records if 'count' in r]
     for playbook in dict.fromkeys(r['count'] for r in counts):

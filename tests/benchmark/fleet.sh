@@ -45,7 +45,7 @@ start_fleet() {  # N: N fresh containers, Postfix running, and $work/inventory.y
         name=$PREFIX-$i-$image
         podman run -d --name "$name" --network none --init --hostname mx.testbed.example \
             "localhost/mailops-postfix-testbed:$image" sleep infinity >/dev/null
-        podman exec "$name" testbed-postfix-start >/dev/null
+        podman exec "$name" testbed-postfix-start >/dev/null 2>&1
         printf '    %s:\n' "$name" >> "$work/inventory.yml"
     done
 }
