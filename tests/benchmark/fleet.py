@@ -72,8 +72,8 @@ def timed(command, expect=None, hosts=0, env=None):
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0 or (expect and done.stdout.count(expect) < (hosts if expect == 'changed=0 ' else 1)):
-        sys.exit('fleet: %s failed or lacks %r:\n%s\n%s' % (' '.join(command), expect, done.stdout[-3000:],
-                                                          done.stderr[-3000:]))
+        sys.exit('fleet: %s failed or lacks %r:\n%s\n%s'
+                 % (' '.join(command), expect, done.stdout[-3000:], done.stderr[-3000:]))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
