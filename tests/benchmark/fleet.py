@@ -29,6 +29,9 @@ FLOOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'floor.yml')
 HOSTS = ['-e', 'mailops_hosts=bench']
 
 
+TARGET_STEPS = ('one-task playbook', 'ansible -m ping', 'site.yml, idempotent', 'freeze.yml', 'thaw.yml')
+
+
 def steps(inventory, work):
     """Name, command, and a check of its output, of the steps timed in every round."""
     playbook = ['ansible-playbook', '-i', inventory]
@@ -85,13 +88,16 @@ def measure(inventory, work, hosts, forks, runs):
     print(json.dumps({'hosts': hosts, 'forks': forks, 'step': 'site.yml, first run', 'wall': wall, 'cpu': cpu,
                       'runs': 1}), flush=True)
     times = collections.defaultdict(list)
-    variants = options(inventory) if forks == 5 else []
+    # FLEET_TARGETS=1: only the two targets' steps and their references.
+    targets_only = os.environ.get('FLEET_TARGETS') == '1'
+    chosen = [step for step in steps(inventory, work) if not targets_only or step[0] in TARGET_STEPS]
+    variants = options(inventory) if forks == 5 and not targets_only else []
     for dummy in range(runs):
-        for name, command, expect in steps(inventory, work):
+        for name, command, expect in chosen:
             times[name].append(timed(command, expect, hosts, env))
         for name, command, expect, extra in variants:
             times[name].append(timed(command, expect, hosts, dict(env, **extra)))
-    for name in [step[0] for step in steps(inventory, work)] + [variant[0] for variant in variants]:
+    for name in [step[0] for step in chosen] + [variant[0] for variant in variants]:
         print(json.dumps({'hosts': hosts, 'forks': forks, 'step': name, 'runs': runs,
                           'wall': statistics.median(t[0] for t in times[name]),
                           'cpu': statistics.median(t[1] for t in times[name])}), flush=True)
@@ -144,25 +150,28 @@ def summary(path):
     forks_list = sorted({key[1] for key in timings})
     names = list(dict.fromkeys(key[2] for key in timings))
     for forks in forks_list:
-        print('\nforks %d: wall seconds (controller CPU seconds), per host in [ ]' % forks)
-        print('%-24s' % 'step' + ''.join('%26s' % ('%d host%s' % (n, 's' * (n > 1))) for n in sizes)
+        print('\nforks %d: wall seconds (controller CPU seconds), per host in [ ]; ratios of wall (of CPU) time' % forks)
+        print('%-28s' % 'step' + ''.join('%26s' % ('%d host%s' % (n, 's' * (n > 1))) for n in sizes)
               + '   per-host cost, %s' % ' -> '.join(str(n) for n in sizes))
         for name in names:
             row = [timings.get((n, forks, name)) for n in sizes]
+            if not any(row):
+                continue
             cells = ''.join('%26s' % ('%.2f (%.2f) [%.2f]' % (r['wall'], r['cpu'], r['wall'] / n) if r else '-')
                             for n, r in zip(sizes, row))
-            print('%-24s' % name + cells + '   ' + ' -> '.join(
+            print('%-28s' % name + cells + '   ' + ' -> '.join(
                 'x%.2f' % (r['wall'] / n / (row[0]['wall'] / sizes[0])) if r and row[0] else '-'
                 for n, r in zip(sizes, row)))
         for step, reference, target in RATIOS:
             if not any((n, forks, step) in timings for n in sizes):
                 continue
             print('%-50s' % ('%s / %s' % (step, reference)) + ''.join(
-                '%14s' % ('%.2fx' % (timings[(n, forks, step)]['wall'] / timings[(n, forks, reference)]['wall'])
+                '%18s' % ('%.2fx (%.2fx)' % tuple(timings[(n, forks, step)][kind] / timings[(n, forks, reference)][kind]
+                                                 for kind in ('wall', 'cpu'))
                           if (n, forks, step) in timings and (n, forks, reference) in timings else '-')
                 for n in sizes) + ('   target at 20 hosts <= %.1fx' % target if target else ''))
         print('%-50s' % 'load average (1 min) at start, end' + ''.join(
-            '%14s' % ('%.2f, %.2f' % tuple(loads[(n, forks)]) if (n, forks) in loads else '-') for n in sizes))
+            '%18s' % ('%.2f, %.2f' % tuple(loads[(n, forks)]) if (n, forks) in loads else '-') for n in sizes))
     counts = [r for r in records if 'count' in r]
     for playbook in dict.fromkeys(r['count'] for r in counts):
         for n in sizes:
