@@ -165,11 +165,15 @@ def summary(path):
         for step, reference, target in RATIOS:
             if not any((n, forks, step) in timings for n in sizes):
                 continue
-            print('%-50s' % ('%s / %s' % (step, reference)) + ''.join(
-                '%18s' % ('%.2fx (%.2fx)' % tuple(timings[(n, forks, step)][kind] / timings[(n, forks, reference)][kind]
-                                                 for kind in ('wall', 'cpu'))
-                          if (n, forks, step) in timings and (n, forks, reference) in timings else '-')
-                for n in sizes) + ('   target at 20 hosts <= %.1fx' % target if target else ''))
+            cells = []
+            for n in sizes:
+                if (n, forks, step) in timings and (n, forks, reference) in timings:
+                    measured, base = timings[(n, forks, step)], timings[(n, forks, reference)]
+                    cells.append('%.2fx (%.2fx)' % (measured['wall'] / base['wall'], measured['cpu'] / base['cpu']))
+                else:
+                    cells.append('-')
+            print('%-50s' % ('%s / %s' % (step, reference)) + ''.join('%18s' % cell for cell in cells)
+                  + ('   target at 20 hosts <= %.1fx' % target if target else ''))
         print('%-50s' % 'load average (1 min) at start, end' + ''.join(
             '%18s' % ('%.2f, %.2f' % tuple(loads[(n, forks)]) if (n, forks) in loads else '-') for n in sizes))
     counts = [r for r in records if 'count' in r]
