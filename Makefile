@@ -13,7 +13,7 @@ export ANSIBLE_HOME := $(ROOT)/.build
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
-.PHONY: help demo test lint sanity units molecule bench bootstrap images collection-link clean
+.PHONY: help demo test lint sanity units molecule bench bench-fleet bootstrap images collection-link clean
 
 ## help: list the targets
 help:
@@ -52,6 +52,11 @@ bench: images collection-link
 	tests/benchmark/queue.sh
 	tests/benchmark/base.sh
 	tests/benchmark/info.sh
+	tests/benchmark/fleet.sh
+
+## bench-fleet: site.yml, freeze, thaw and report on 1, 5 and 20 containers, next to ping and a one-task playbook (docs/fleet.md)
+bench-fleet: images collection-link
+	tests/benchmark/fleet.sh
 
 ## docs: the collection docs site (antsibull-docs) and the next release's changelog; prints where they are
 .PHONY: docs
