@@ -47,33 +47,6 @@ def parse_parameters(text):
     return parameters
 
 
-# $name, ${name}, $(name), and the conditional ${name?text} / ${name:text} (mac_expand(3)).
-_REFERENCE = re.compile(r'\$(?:([A-Za-z0-9_]+)|\{([A-Za-z0-9_]+)(?:([?:])([^}]*))?\}|\(([A-Za-z0-9_]+)(?:([?:])([^)]*))?\))')
-
-
-def referenced_names(text):
-    """The parameter names that ``text`` refers to with $name, ${name} or $(name)."""
-    return set(match.group(1) or match.group(2) or match.group(5)
-               for part in (text or '').split('$$') for match in _REFERENCE.finditer(part))
-
-
-def expand_value(text, lookup, depth=0):
-    """``text`` with $name references replaced as Postfix expands them: ``lookup`` maps a name to its value
-    (itself expanded or not), an unknown name is empty, "$$" is a "$"."""
-    def replace(match):
-        name = match.group(1) or match.group(2) or match.group(5)
-        value = expand_value(lookup.get(name, ''), lookup, depth + 1) if depth < 10 else ''
-        condition, alternative = (match.group(3), match.group(4)) if match.group(2) else (match.group(6),
-                                                                                          match.group(7))
-        if condition == '?':
-            return expand_value(alternative, lookup, depth + 1) if value else ''
-        if condition == ':':
-            return value or expand_value(alternative, lookup, depth + 1)
-        return value
-
-    return '$'.join(_REFERENCE.sub(replace, part) for part in (text or '').split('$$'))
-
-
 def parse_main_cf(text):
     """Parse main.cf itself into name -> value, the way Postfix reads it.
 

@@ -18,11 +18,7 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.core import diff
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
-from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
-    expand_value,
-    parse_parameters,
-    referenced_names,
-)
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key, shown_value
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
@@ -170,17 +166,16 @@ def reload_needs(runner, tables, parameter_changes=None):
     A table that nothing is built for needs none. Which parameters name the
     others is read as the run leaves them: the main.cf parameters of
     ``parameter_changes`` (name -> {before, after}) as they will be, the
-    others live, $name expanded, in one postconf run, and only when the type
+    others live, $name expanded by postconf, in one run, and only when the type
     alone does not decide.
     """
     values = {}
     if any(plan.build is not None and table_type not in READ_AT_START for table_type, dummy, plan in tables):
-        planned = {name: change['after'] or '' for name, change in (parameter_changes or {}).items()}
-        # A planned value may name a table as hash:$config_directory/transport: expand it as Postfix will.
-        asked = set(RELOAD_PARAMETERS).union(*[referenced_names(value) for value in planned.values()])
-        values = parse_parameters(runner.run('postconf', ['expand'], sorted(asked))[1])
-        values.update(planned)
-        values = {name: expand_value(values.get(name), values) for name in RELOAD_PARAMETERS}
+        # Postfix expands $name as the run leaves main.cf: the planned values go in as overrides (postconf -o),
+        # so that hash:$config_directory/transport set in this run names that table.
+        overrides = [('override', '%s=%s' % (name, change['after'] or ''))
+                     for name, change in sorted((parameter_changes or {}).items())]
+        values = parse_parameters(runner.run('postconf', ['expand'] + overrides, sorted(RELOAD_PARAMETERS))[1])
     return [plan.build is not None and change_needs_reload(table_type, naming_parameters(table, values))
             for table_type, table, plan in tables]
 

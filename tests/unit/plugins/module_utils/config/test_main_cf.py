@@ -14,11 +14,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf imp
     check_braces,
     check_name,
     current_values,
-    expand_value,
     parse_main_cf,
     parse_parameters,
     parse_unused_warnings,
-    referenced_names,
     render_value,
     split_list,
     values_equal,
@@ -359,18 +357,3 @@ def test_current_values_reads_main_cf_only_when_postconf_lacks_a_name():
     def unexpected_read():
         raise AssertionError('main.cf read although postconf -n had every name')
     assert current_values('relayhost = [a]\n', unexpected_read, ['relayhost']) == {'relayhost': '[a]'}
-
-
-@pytest.mark.parametrize('text, expected', [
-    ('hash:$config_directory/transport', 'hash:/etc/postfix/transport'),
-    ('hash:${config_directory}/t, $(maps)', 'hash:/etc/postfix/t, lmdb:/etc/postfix/m'),
-    ('${relayhost?smtp:$relayhost}', 'smtp:[relay]:587'),
-    ('${unset?yes}${unset:no}${relayhost:no}', 'no[relay]:587'),
-    ('$$config_directory costs $$5', '$config_directory costs $5'),
-    ('$loop', ''),
-])
-def test_expand_value_expands_as_postfix(text, expected):
-    lookup = {'config_directory': '/etc/postfix', 'maps': 'lmdb:$config_directory/m', 'relayhost': '[relay]:587',
-              'loop': '$loop'}
-    assert expand_value(text, lookup) == expected
-    assert referenced_names('$a ${b} $(c) ${d?x} $$e') == {'a', 'b', 'c', 'd'}
