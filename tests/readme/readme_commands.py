@@ -29,7 +29,8 @@ import sys
 
 import yaml
 
-FENCE = re.compile(r'^```(\w*)\s*$')
+from markdown_blocks import fenced_blocks
+
 EXPECT = re.compile(r'#.*\bexpect:\s*(failed|changed|unchanged)\b')
 RECAP = re.compile(r'\bchanged=(\d+)\b.*\bfailed=(\d+)\b')
 INVENTORY_FILE = re.compile(r'`(playbooks/inventory/[\w./-]+\.ya?ml)`')
@@ -38,15 +39,14 @@ CONNECTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '.
 
 def commands(path):
     """(line number, command text, expectation) of every ansible command in the file's shell blocks."""
-    found, language, pending = [], None, None
+    found = []
     with open(path, encoding='utf-8') as handle:
-        for number, line in enumerate(handle, 1):
-            fence = FENCE.match(line.strip())
-            if fence:
-                language = None if language is not None else fence.group(1) or 'text'
-                continue
-            if language not in ('sh', 'bash', 'shell', 'console'):
-                continue
+        blocks = list(fenced_blocks(handle.read()))
+    for dummy, dummy, language, body in blocks:
+        if language not in ('sh', 'bash', 'shell', 'console'):
+            continue
+        pending = None
+        for number, line in body:
             text = line.rstrip('\n')
             if pending is not None:  # a continued line
                 pending = (pending[0], pending[1] + ' ' + text.strip())
@@ -66,20 +66,16 @@ def commands(path):
 def excerpts(path):
     """(line number, inventory file, YAML text) of every YAML block that follows a mention of an inventory file
     within the five lines before it."""
-    found, block, named = [], None, (None, -10)
+    found, named = [], (None, -10)
     with open(path, encoding='utf-8') as handle:
-        for number, line in enumerate(handle, 1):
-            fence = FENCE.match(line.strip())
-            if fence and block is None:
-                block = (number, []) if fence.group(1) in ('yaml', 'yml') and number - named[1] <= 5 else False
-            elif fence:
-                if block:
-                    found.append((block[0], named[0], ''.join(block[1])))
-                block = None
-            elif block:
-                block[1].append(line)
-            elif block is None and INVENTORY_FILE.search(line):
-                named = (INVENTORY_FILE.search(line).group(1), number)
+        blocks = list(fenced_blocks(handle.read()))
+    for prose, start, language, body in blocks:
+        for number, line in prose:
+            mention = INVENTORY_FILE.search(line)
+            if mention:
+                named = (mention.group(1), number)
+        if language in ('yaml', 'yml') and start - named[1] <= 5:
+            found.append((start, named[0], ''.join(line + '\n' for dummy, line in body)))
     return found
 
 

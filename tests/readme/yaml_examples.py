@@ -42,9 +42,10 @@ import tempfile
 
 import yaml
 
+from markdown_blocks import fenced_blocks
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-FENCE = re.compile(r'^```(\w*)\s*$')
 EXPECT = re.compile(r'#.*\bexpect:\s*(failed|changed|unchanged)\b')
 TOP_ITEM = re.compile(r'^- ')
 GROUP = 'mx'  # the demo inventory's group, which every example's play is run on
@@ -66,20 +67,12 @@ def yaml_blocks(path):
             if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ['EXAMPLES']:
                 yield node.lineno, None, node.value.value
         return
-    block, start, heading = None, None, None
-    for number, line in enumerate(text.splitlines(), 1):
-        fence = FENCE.match(line.strip())
-        if fence and block is None:
-            # Another language than YAML: False, skipped to its end.
-            block, start = ([] if fence.group(1) in ('yaml', 'yml') else False), number
-        elif fence:
-            if isinstance(block, list):
-                yield start, heading, '\n'.join(block) + '\n'
-            block = None
-        elif block is None and line.startswith('#'):
-            heading = line.lstrip('#').strip()
-        elif isinstance(block, list):
-            block.append(line)
+    heading = None
+    for prose, start, language, body in fenced_blocks(text):
+        headings = [line.lstrip('#').strip() for dummy, line in prose if line.startswith('#')]
+        heading = headings[-1] if headings else heading
+        if language in ('yaml', 'yml'):
+            yield start, heading, ''.join(line + '\n' for dummy, line in body)
 
 
 def role_variables():
