@@ -477,21 +477,25 @@ class LogStats:
 
     # -- pieces of a log read by several processes
 
-    def begin_piece(self, order):
-        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+    def begin_piece(self, order, first=False, last=False):
+        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own.
+        ``first``, ``last``: the piece is the first (last) of the log, so no piece before (after) it completes
+        what it leaves: it leaves nothing there (the queues it would leave hold up to QUEUE_IDS messages each)."""
         self._end_blocks()
         self._end_piece()
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
-        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
+        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}, 'first': first, 'last': last}
         self._piece_blocks = 0
         self.pieces.append(self.head)
 
     def _end_piece(self):
         if self.pieces:
             piece = self.pieces[-1]
-            piece['arrived'] = self.arrived
-            piece['sizes'] = {qid: value >> 1 for qid, value in self.sizes.items()}
-            piece['open_deferred'] = list(self.deferred_ids)
+            last = piece.pop('last', False)
+            piece.pop('first', None)
+            piece['arrived'] = {} if last else self.arrived
+            piece['sizes'] = {} if last else {qid: value >> 1 for qid, value in self.sizes.items()}
+            piece['open_deferred'] = [] if last else list(self.deferred_ids)
 
     def carries(self):
         """What each piece leaves to stitch(), in the order of the log."""
@@ -539,7 +543,7 @@ class LogStats:
         # before), a delivery of a message not sized here, a deferral of a message that did not arrive here.
         head = self.head
         queued_head = sent_head = deferred_head = None
-        if head is not None:
+        if head is not None and not head['first']:
             if self._piece_blocks < HEAD_BLOCKS and len(head['queued']) < QUEUE_IDS:
                 queued_head = head['queued']
             if len(head['sent']) < QUEUE_IDS:
