@@ -351,13 +351,13 @@ def plan_work(parts, processes):
     return [pieces for dummy, pieces in workers]
 
 
-def read_pieces(pieces, since, until, new_stats):
+def read_pieces(pieces, since, until, new_stats, ends=(None, None)):
     """(the raw statistics, what each piece leaves to log_stats.stitch(), the warnings of what could not be read)
-    of some pieces of files, in one process."""
+    of some pieces of files, in one process. ``ends``: the order of the first and of the last piece of the log."""
     stats = new_stats()
     warnings = []
     for path, start, end, reference, order in pieces:
-        stats.begin_piece(order)
+        stats.begin_piece(order, first=order == ends[0], last=order == ends[1])
         stamps = log_lines.StampReader(reference)
         try:
             if start is None:
@@ -407,6 +407,8 @@ def read_in_processes(work, since, until, new_stats):
     """([(raw statistics, carries)] of each worker's pieces, the warnings): this process reads the first share, a
     forked child each other one (a child inherits everything it needs, so nothing but its result crosses a
     pipe)."""
+    orders = [piece[4] for pieces in work for piece in pieces]
+    ends = (min(orders), max(orders)) if orders else (None, None)
     children = []
     for pieces in work[1:]:
         reader, writer = os.pipe()
@@ -415,7 +417,7 @@ def read_in_processes(work, since, until, new_stats):
             try:
                 os.close(reader)
                 try:
-                    result = ('ok', read_pieces(pieces, since, until, new_stats))
+                    result = ('ok', read_pieces(pieces, since, until, new_stats, ends))
                 except Exception as error:  # pylint: disable=broad-exception-caught  # the parent reports it
                     result = ('error', '%s: %s' % (type(error).__name__, error))
                 with os.fdopen(writer, 'wb') as out:
@@ -426,7 +428,7 @@ def read_in_processes(work, since, until, new_stats):
         children.append((pid, reader))
     results, warnings, failures = [], [], []
     try:
-        raw, carries, more = read_pieces(work[0], since, until, new_stats)
+        raw, carries, more = read_pieces(work[0], since, until, new_stats, ends)
         results.append((raw, carries))
         warnings.extend(more)
     finally:

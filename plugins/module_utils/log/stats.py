@@ -99,11 +99,12 @@ def value_pairs(values):
         return values.items()
     if isinstance(values, tuple):
         return zip(*values)
-    return [tuple(map(int, pair.split(':'))) for pair in values.split()]
+    numbers = map(int, values.replace(':', ' ').split())
+    return list(zip(numbers, numbers))  # key, count, key, count...: pairs, in C
 
 
 def values_text(values):
-    return ' '.join('%d:%d' % pair for pair in sorted(value_pairs(values)))
+    return ' '.join(map('%d:%d'.__mod__, sorted(value_pairs(values))))
 
 
 def value_arrays(values):
@@ -263,26 +264,35 @@ class ForgottenNames:
 
     def add(self, counted, salt):
         """Remember the (name, count) of ``counted``."""
-        if self.names > FORGOTTEN_NAMES:  # full: start again (those forgotten so far stay in the error bound)
-            for bits, dummy in self.levels:
-                bits[:] = bytes(len(bits))
-            self.names = 0
+        self._restart_when_full()
         levels = self.levels
-        bits, mask = levels[0]
         names = 0
         for name, count in counted:
             code = hash(name) * salt
             second = code >> 32
-            first, other = code & mask, second & mask
-            bits[first >> 3] |= 1 << (first & 7)
-            bits[other >> 3] |= 1 << (other & 7)
-            if count > 1:
-                for more, more_mask in levels[1:count]:
-                    first, other = code & more_mask, second & more_mask
-                    more[first >> 3] |= 1 << (first & 7)
-                    more[other >> 3] |= 1 << (other & 7)
+            for bits, mask in levels[:count]:
+                first, other = code & mask, second & mask
+                bits[first >> 3] |= 1 << (first & 7)
+                bits[other >> 3] |= 1 << (other & 7)
             names += 1
         self.names += names
+
+    def add_once(self, names, salt):
+        """Remember ``names``, each forgotten at count 1 (most are): add() with the first filter alone."""
+        self._restart_when_full()
+        bits, mask = self.levels[0]
+        for code in map(operator.mul, map(hash, names), itertools.repeat(salt)):
+            first, other = code & mask, code >> 32 & mask
+            bits[first >> 3] |= 1 << (first & 7)
+            bits[other >> 3] |= 1 << (other & 7)
+        self.names += len(names)
+
+    def _restart_when_full(self):
+        """Beyond FORGOTTEN_NAMES names, start again (those forgotten so far stay in the error bound)."""
+        if self.names > FORGOTTEN_NAMES:
+            for bits, dummy in self.levels:
+                bits[:] = bytes(len(bits))
+            self.names = 0
 
     def count(self, name, salt):
         """The count ``name`` had when it was forgotten last (0: never forgotten, or forgotten before a
@@ -299,17 +309,17 @@ class ForgottenNames:
 
 
 def keep_largest(counts, capacity):
-    """(the ``capacity`` largest entries of ``counts`` as a new dict, the largest count left out: 0 if none).
-    Of the names tied at the cut, the last inserted are kept: a name forgotten and seen again comes last."""
+    """(the ``capacity`` largest entries of ``counts`` as a new dict, the largest count left out: 0 if none, the
+    names left out at that count). Of the names tied at the cut, the last inserted are kept: a name forgotten and
+    seen again comes last."""
     if len(counts) <= capacity:
-        return counts, 0
+        return counts, 0, []
     cut = sorted(counts.values(), reverse=True)[capacity]
     kept = {name: count for name, count in counts.items() if count > cut}
-    room = capacity - len(kept)
-    if room > 0:
-        ties = [name for name, count in counts.items() if count == cut]
-        kept.update((name, cut) for name in ties[-room:])
-    return kept, cut
+    ties = [name for name, count in counts.items() if count == cut]
+    room = capacity - len(kept)  # (0 or more: at most ``capacity`` counts are above the cut)
+    kept.update(dict.fromkeys(ties[len(ties) - room:], cut))
+    return kept, cut, ties[:len(ties) - room]
 
 
 class TopCounts:
@@ -346,10 +356,15 @@ class TopCounts:
         if len(counts) <= limit:
             return
         self._give_back()
-        kept, cut = keep_largest(counts, capacity or self.capacity)
+        kept, cut, left_out = keep_largest(counts, capacity or self.capacity)
         self.error += cut
-        if self.forgotten is not None:
-            self.forgotten.add(((name, count) for name, count in counts.items() if name not in kept), self.salt)
+        if self.forgotten is None:
+            pass
+        elif cut == 1:  # the usual reduction: the names left out were seen once
+            self.forgotten.add_once(left_out, self.salt)
+        else:
+            self.forgotten.add(itertools.chain(zip(left_out, itertools.repeat(cut)), (
+                (name, count) for name, count in counts.items() if count < cut)), self.salt)
         self.counts = collections.defaultdict(int, kept)
         self.kept = len(kept)
 
@@ -359,8 +374,9 @@ class TopCounts:
         if forgotten is None or not forgotten.names:
             return
         bits, mask = forgotten.levels[0]
-        for name in itertools.islice(counts, self.kept, None):
-            code = hash(name) * salt  # the first filter, as count() reads it: most new names are not there
+        names = list(itertools.islice(counts, self.kept, None))
+        # The first filter, as count() reads it: most new names are not there.
+        for name, code in zip(names, map(operator.mul, map(hash, names), itertools.repeat(salt))):
             first, other = code & mask, code >> 32 & mask
             if bits[first >> 3] >> (first & 7) & 1 and bits[other >> 3] >> (other & 7) & 1:
                 counts[name] += forgotten.count(name, salt)
@@ -461,21 +477,25 @@ class LogStats:
 
     # -- pieces of a log read by several processes
 
-    def begin_piece(self, order):
-        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own."""
+    def begin_piece(self, order, first=False, last=False):
+        """Start a piece (``order``: where it is in the log, to sort the pieces by) with a queue of its own.
+        ``first``, ``last``: the piece is the first (last) of the log, so no piece before (after) it completes
+        what it leaves: it leaves nothing there (the queues it would leave hold up to QUEUE_IDS messages each)."""
         self._end_blocks()
         self._end_piece()
         self.arrived, self.sizes, self.deferred_ids = {}, {}, {}
-        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}}
+        self.head = {'order': order, 'queued': {}, 'sent': {}, 'deferred': {}, 'first': first, 'last': last}
         self._piece_blocks = 0
         self.pieces.append(self.head)
 
     def _end_piece(self):
         if self.pieces:
             piece = self.pieces[-1]
-            piece['arrived'] = self.arrived
-            piece['sizes'] = {qid: value >> 1 for qid, value in self.sizes.items()}
-            piece['open_deferred'] = list(self.deferred_ids)
+            last = piece.pop('last', False)
+            piece.pop('first', None)
+            piece['arrived'] = {} if last else self.arrived
+            piece['sizes'] = {} if last else {qid: value >> 1 for qid, value in self.sizes.items()}
+            piece['open_deferred'] = [] if last else list(self.deferred_ids)
 
     def carries(self):
         """What each piece leaves to stitch(), in the order of the log."""
@@ -523,7 +543,7 @@ class LogStats:
         # before), a delivery of a message not sized here, a deferral of a message that did not arrive here.
         head = self.head
         queued_head = sent_head = deferred_head = None
-        if head is not None:
+        if head is not None and not head['first']:
             if self._piece_blocks < HEAD_BLOCKS and len(head['queued']) < QUEUE_IDS:
                 queued_head = head['queued']
             if len(head['sent']) < QUEUE_IDS:
