@@ -107,7 +107,12 @@ def read(runner, table_type, path, aliases):
 
 def plan(params, table_type, current):
     """What the run does to the table: see Plan."""
-    sql.check_options(table_type, params)
+    try:
+        sql.check_options(table_type, params)
+    except TableSourceError:
+        if current.check:
+            current.check.cancel()
+        raise
     if table_type in SQL_TYPES:
         return plan_sql(params, table_type, current)
     path = params['path']
