@@ -57,65 +57,65 @@ options:
     choices: [btree, cdb, cidr, dbm, hash, lmdb, mysql, pcre, pgsql, regexp, sdbm, sqlite, texthash]
   hosts:
     description:
-      - SQL tables of type V(mysql) and V(pgsql) (C(hosts)): the database servers, tried in random order, for example
+      - SQL tables of type V(mysql) and V(pgsql) (C(hosts)) - the database servers, tried in random order, for example
         V(unix:/run/mysqld/mysqld.sock), V(inet:db1.example.com:3306), V(localhost) or a V(postgresql://) URI (pgsql).
       - Required for V(mysql) and V(pgsql); refused for other types, as is every setting a type does not take.
     type: list
     elements: str
   dbpath:
-    description: SQL tables of type V(sqlite) (C(dbpath)): the SQLite database file. Required for V(sqlite).
+    description: SQL tables of type V(sqlite) (C(dbpath)) - the SQLite database file. Required for V(sqlite).
     type: str
   user:
-    description: V(mysql), V(pgsql) (C(user)): the database user.
+    description: V(mysql), V(pgsql) (C(user)) - the database user.
     type: str
   password:
     description:
-      - V(mysql), V(pgsql) (C(password)): the database user's password.
+      - V(mysql), V(pgsql) (C(password)) - the database user's password.
       - It never appears in results, diffs (it shows as V(********)) or error messages; it is written only to the 0640
         file at O(path), which Postfix reads.
     type: str
   dbname:
-    description: V(mysql), V(pgsql) (C(dbname)): the database. Required for V(mysql) and V(pgsql).
+    description: V(mysql), V(pgsql) (C(dbname)) - the database. Required for V(mysql) and V(pgsql).
     type: str
   query:
     description:
-      - SQL tables (C(query)): the query, with Postfix's expansions (V(%s) the key, V(%u) its local part, V(%d) its
+      - SQL tables (C(query)) - the query, with Postfix's expansions (V(%s) the key, V(%u) its local part, V(%d) its
         domain...), for example V(SELECT maildir FROM mailboxes WHERE address='%s'). Required for SQL tables.
       - A query written over several lines is joined into one.
     type: str
   result_format:
-    description: SQL tables (C(result_format)): how a result is formatted, for example V(%s/Maildir/).
+    description: SQL tables (C(result_format)) - how a result is formatted, for example V(%s/Maildir/).
     type: str
   domain:
     description:
-      - SQL tables (C(domain)): only keys in these domains are looked up (fewer queries); a list of domains.
+      - SQL tables (C(domain)) - only keys in these domains are looked up (fewer queries); a list of domains.
       - Without O(probe_key), validation looks up a key in the first of them.
     type: list
     elements: str
   expansion_limit:
-    description: SQL tables (C(expansion_limit)): the most results a lookup may return.
+    description: SQL tables (C(expansion_limit)) - the most results a lookup may return.
     type: int
   tls_cert_file:
-    description: V(mysql) (C(tls_cert_file)): the client certificate for TLS to the server.
+    description: V(mysql) (C(tls_cert_file)) - the client certificate for TLS to the server.
     type: str
   tls_key_file:
-    description: V(mysql) (C(tls_key_file)): the client certificate's private key.
+    description: V(mysql) (C(tls_key_file)) - the client certificate's private key.
     type: str
   tls_CAfile:
-    description: V(mysql) (C(tls_CAfile)): the CA certificates that verify the server.
+    description: V(mysql) (C(tls_CAfile)) - the CA certificates that verify the server.
     type: str
   tls_CApath:
-    description: V(mysql) (C(tls_CApath)): a directory of CA certificates that verify the server.
+    description: V(mysql) (C(tls_CApath)) - a directory of CA certificates that verify the server.
     type: str
   tls_verify_cert:
-    description: V(mysql) (C(tls_verify_cert)): verify the server's name against its certificate.
+    description: V(mysql) (C(tls_verify_cert)) - verify the server's name against its certificate.
     type: bool
   tls_ciphers:
-    description: V(mysql) (C(tls_ciphers)): the TLS ciphers to offer.
+    description: V(mysql) (C(tls_ciphers)) - the TLS ciphers to offer.
     type: str
   probe_key:
     description:
-      - SQL tables: the key looked up through the new settings before they go live, to prove that Postfix can
+      - SQL tables - the key looked up through the new settings before they go live, to prove that Postfix can
         connect, log in and run the query. It need not exist.
       - Defaults to V(mailops-probe@) followed by the first O(domain), or V(example.com).
     type: str

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The containerized Postfix test bed.
-#   testbed.sh images      build (or reuse) the Postfix images for every platform
+#   testbed.sh images      build (or reuse) the Postfix images for every platform, bare and SQL variants too
 #   testbed.sh demo-up     start the demo fleet: a pod without a network holding two MX
 #                          hosts (Postfix 3.7 and 3.10) and a smarthost (make demo)
 #   testbed.sh demo-down   remove the demo fleet, and the readme stage's container
