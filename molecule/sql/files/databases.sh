@@ -41,7 +41,7 @@ CREATE DATABASE mail;
 $(sql_rows pgsql.example)
 GRANT SELECT ON domains, aliases TO postfix;
 SQL
-    mkdir -p -m 0755 /var/lib/mailops-test
+    mkdir -m 0755 /var/lib/mailops-test
     sql_rows sqlite.example | sqlite3 /var/lib/mailops-test/mail.sqlite
     chmod 0644 /var/lib/mailops-test/mail.sqlite
 }

@@ -132,8 +132,8 @@ def test_changes_show_settings_with_the_password_masked():
     settings = sql.settings_of('mysql', options(hosts=['new'], user='postfix', password='New-pw', dbname='mail',
                                                 query='q', expansion_limit=3))
     changes = sql.compare(before, settings)
-    assert [(pair[0].value, pair[1].value) for pair in changes.changed] == [('old', 'new'),
-                                                                           ('********', '******** (changed)')]
+    assert [(pair[0].value, pair[1].value) for pair in changes.changed] == [
+        ('old', 'new'), ('********', '******** (changed)')]
     diff = settings_diff('/etc/postfix/mysql.cf (changed entries)', changes)
     assert diff['before'] == 'result_format = %s\nhosts = old\npassword = ********\n'
     assert diff['after'] == 'hosts = new\npassword = ******** (changed)\nexpansion_limit = 3\n'
