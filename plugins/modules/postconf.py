@@ -154,9 +154,63 @@ options:
         type: path
         required: true
       type:
-        description: The table type; the host's C(default_database_type) if left out.
+        description:
+          - The table type; the host's C(default_database_type) if left out.
+          - V(sqlite), V(mysql) and V(pgsql) are SQL tables, written from O(tables[].query) and the other settings
+            as M(mailops.postfix.postfix_map) writes them, validated against the database (a lookup of
+            O(tables[].probe_key)) before anything goes live; the file gets mode V(0640) and group V(postfix).
         type: str
-        choices: [btree, cdb, cidr, dbm, hash, lmdb, pcre, regexp, sdbm, texthash]
+        choices: [btree, cdb, cidr, dbm, hash, lmdb, mysql, pcre, pgsql, regexp, sdbm, sqlite, texthash]
+      hosts:
+        description: SQL tables (V(mysql), V(pgsql)) - the database servers. As for M(mailops.postfix.postfix_map).
+        type: list
+        elements: str
+      dbpath:
+        description: SQL tables (V(sqlite)) - the database file.
+        type: str
+      user:
+        description: SQL tables (V(mysql), V(pgsql)) - the database user.
+        type: str
+      password:
+        description: SQL tables (V(mysql), V(pgsql)) - the user's password; never shown (V(********) in diffs).
+        type: str
+      dbname:
+        description: SQL tables (V(mysql), V(pgsql)) - the database.
+        type: str
+      query:
+        description: SQL tables - the query, for example V(SELECT maildir FROM mailboxes WHERE address='%s').
+        type: str
+      result_format:
+        description: SQL tables - how a result is formatted.
+        type: str
+      domain:
+        description: SQL tables - only keys in these domains are looked up.
+        type: list
+        elements: str
+      expansion_limit:
+        description: SQL tables - the most results a lookup may return.
+        type: int
+      tls_cert_file:
+        description: V(mysql) - the client certificate.
+        type: str
+      tls_key_file:
+        description: V(mysql) - the client certificate's key.
+        type: str
+      tls_CAfile:
+        description: V(mysql) - the CA certificates that verify the server.
+        type: str
+      tls_CApath:
+        description: V(mysql) - a directory of CA certificates.
+        type: str
+      tls_verify_cert:
+        description: V(mysql) - verify the server's name against its certificate.
+        type: bool
+      tls_ciphers:
+        description: V(mysql) - the TLS ciphers to offer.
+        type: str
+      probe_key:
+        description: SQL tables - the key looked up through the new settings to validate them; it need not exist.
+        type: str
       entries:
         description: For key-value tables, a mapping of key to value (a list value is joined with V(, )), or a list of
           C(key)/C(value) items. As for M(mailops.postfix.postfix_map).
@@ -329,12 +383,14 @@ running:
 tables:
   description:
     - One item per table of O(tables), with the fields M(mailops.postfix.postfix_map) returns for a table
-      (table, type, entries, changes, changed_keys, entry_changes, secret, rebuilt, rebuild_reason,
-      removed_leftovers), C(changed) and C(reload_needed). C(entry_changes) holds each changed entry's value before
+      (table, type, entries, settings, changes, changed_keys, entry_changes, secret, rebuilt, rebuild_reason,
+      removed_leftovers), C(changed) and C(reload_needed). An SQL table has C(settings), its file's settings with the
+      password as C(********), instead of C(entries). C(entry_changes) holds each changed entry's value before
       and after; a secret table's (C(secret_entries)) show as C(********).
     - C(reload_needed) means what RV(reload_needed) means, for this table's change alone - a change that a running
       Postfix picks up only after a reload, left to a handler (O(reload=false)). That is a change of a V(texthash),
-      V(regexp), V(pcre) or V(cidr) table, which daemons read when they start, or of any table that
+      V(regexp), V(pcre) or V(cidr) table, or of an SQL table's settings, which daemons read when they start
+      (proxymap too, for the tables it serves through C(proxy:)), or of any table that
       C(transport_maps), C(sender_dependent_relayhost_maps), C(smtp_tls_policy_maps) or C(smtp_sasl_password_maps)
       name as the run leaves main.cf - the first delivery after a change would still get the old answer.
       RV(reload_needed) is then true too.

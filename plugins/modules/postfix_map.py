@@ -23,6 +23,13 @@ description:
     place, so daemons never see a half-written table, and an interrupted run leaves the previous table in place.
   - A run changes nothing when the source already holds the requested entries and the compiled table exists, is not
     older than the source and holds the same entries (C(postmap -s)); otherwise the compiled table is rebuilt.
+  - "SQL tables (V(sqlite), V(mysql), V(pgsql)): the rows live in the database; this module writes the table's client
+    configuration file at O(path) (sqlite_table(5), mysql_table(5), pgsql_table(5)) from O(hosts) or O(dbpath),
+    O(user), O(password), O(dbname), O(query) and the other settings. Before it goes live, the staged file is used
+    for a C(postmap -q) of O(probe_key) against the real database: a connection error, a failed login or an SQL error
+    fails the task with Postfix's message (the password removed from it), and the live file stays as it was. The
+    file gets mode V(0640) and group V(postfix) unless O(mode) or O(group) say otherwise. Daemons read it when they
+    open the table, so a change reloads Postfix (O(reload)); a row changed in the database needs nothing."
   - To look keys up in any table, including ones this module does not manage, use M(mailops.postfix.postfix_lookup).
 author:
   - mailops.postfix maintainers (@mailops)
@@ -44,8 +51,74 @@ options:
       - The table type. Defaults to the host's C(default_database_type).
       - The type must be listed by C(postconf -m); otherwise the task fails and names the package that adds it
         (for example C(postfix-pcre) or C(postfix-lmdb)).
+      - V(sqlite), V(mysql) and V(pgsql) are SQL tables, written from O(query) and the settings below instead of
+        entries (package C(postfix-sqlite), C(postfix-mysql) or C(postfix-pgsql)).
     type: str
-    choices: [btree, cdb, cidr, dbm, hash, lmdb, pcre, regexp, sdbm, texthash]
+    choices: [btree, cdb, cidr, dbm, hash, lmdb, mysql, pcre, pgsql, regexp, sdbm, sqlite, texthash]
+  hosts:
+    description:
+      - SQL tables of type V(mysql) and V(pgsql) (C(hosts)) - the database servers, tried in random order, for example
+        V(unix:/run/mysqld/mysqld.sock), V(inet:db1.example.com:3306), V(localhost) or a V(postgresql://) URI (pgsql).
+      - Required for V(mysql) and V(pgsql); refused for other types, as is every setting a type does not take.
+    type: list
+    elements: str
+  dbpath:
+    description: SQL tables of type V(sqlite) (C(dbpath)) - the SQLite database file. Required for V(sqlite).
+    type: str
+  user:
+    description: V(mysql), V(pgsql) (C(user)) - the database user.
+    type: str
+  password:
+    description:
+      - V(mysql), V(pgsql) (C(password)) - the database user's password.
+      - It never appears in results, diffs (it shows as V(********)) or error messages; it is written only to the 0640
+        file at O(path), which Postfix reads.
+    type: str
+  dbname:
+    description: V(mysql), V(pgsql) (C(dbname)) - the database. Required for V(mysql) and V(pgsql).
+    type: str
+  query:
+    description:
+      - SQL tables (C(query)) - the query, with Postfix's expansions (V(%s) the key, V(%u) its local part, V(%d) its
+        domain...), for example V(SELECT maildir FROM mailboxes WHERE address='%s'). Required for SQL tables.
+      - A query written over several lines is joined into one.
+    type: str
+  result_format:
+    description: SQL tables (C(result_format)) - how a result is formatted, for example V(%s/Maildir/).
+    type: str
+  domain:
+    description:
+      - SQL tables (C(domain)) - only keys in these domains are looked up (fewer queries); a list of domains.
+      - Without O(probe_key), validation looks up a key in the first of them.
+    type: list
+    elements: str
+  expansion_limit:
+    description: SQL tables (C(expansion_limit)) - the most results a lookup may return.
+    type: int
+  tls_cert_file:
+    description: V(mysql) (C(tls_cert_file)) - the client certificate for TLS to the server.
+    type: str
+  tls_key_file:
+    description: V(mysql) (C(tls_key_file)) - the client certificate's private key.
+    type: str
+  tls_CAfile:
+    description: V(mysql) (C(tls_CAfile)) - the CA certificates that verify the server.
+    type: str
+  tls_CApath:
+    description: V(mysql) (C(tls_CApath)) - a directory of CA certificates that verify the server.
+    type: str
+  tls_verify_cert:
+    description: V(mysql) (C(tls_verify_cert)) - verify the server's name against its certificate.
+    type: bool
+  tls_ciphers:
+    description: V(mysql) (C(tls_ciphers)) - the TLS ciphers to offer.
+    type: str
+  probe_key:
+    description:
+      - SQL tables - the key looked up through the new settings before they go live, to prove that Postfix can
+        connect, log in and run the query. It need not exist.
+      - Defaults to V(mailops-probe@) followed by the first O(domain), or V(example.com).
+    type: str
   entries:
     description:
       - The entries of a key/value table (every type except V(regexp), V(pcre) and V(cidr)).
@@ -179,6 +252,27 @@ EXAMPLES = r'''
     secret_entries:
       '[smtp.example.net]:587': "relayuser:{{ relay_password }}"
 
+- name: Virtual mailboxes from MariaDB (validated against the database before it goes live)
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/sql/virtual_mailboxes.cf
+    type: mysql
+    hosts: [unix:/run/mysqld/mysqld.sock]
+    user: postfix
+    password: "{{ vault_postfix_db_password }}"
+    dbname: mail
+    query: SELECT maildir FROM mailboxes WHERE address = '%s' AND active = 1
+    domain: [example.com, example.net]
+    reload: false
+  register: mailboxes
+  notify: Reload Postfix
+
+- name: Virtual domains from an SQLite file
+  mailops.postfix.postfix_map:
+    path: /etc/postfix/sql/virtual_domains.cf
+    type: sqlite
+    dbpath: /var/lib/postfix-admin/mail.sqlite
+    query: SELECT 'OK' FROM domains WHERE domain = '%s'
+
 - name: Remove a table nobody refers to any more
   mailops.postfix.postfix_map:
     path: /etc/postfix/old_access
@@ -210,9 +304,15 @@ type:
   sample: hash
 entries:
   description: Number of entries (rules) in the table after the run.
-  returned: when O(state=present)
+  returned: when O(state=present), for file tables
   type: int
   sample: 3
+settings:
+  description: An SQL table's settings as its file holds them after the run, the password as C(********).
+  returned: when O(state=present), for SQL tables
+  type: dict
+  sample: {hosts: unix:/run/mysqld/mysqld.sock, user: postfix, password: '********', dbname: mail,
+           query: "SELECT maildir FROM mailboxes WHERE address='%s'"}
 changes:
   description: How many entries were added, removed or changed, and whether the rule order changed.
   returned: always
@@ -247,8 +347,8 @@ rebuild_reason:
   sample: /etc/postfix/access.db is older than its source
 reload_needed:
   description: The change takes effect only after C(postfix reload) (a V(texthash), V(regexp), V(pcre) or V(cidr)
-    table changed, or one that a parameter named in the description names), and this run left that to a handler
-    (O(reload=false)).
+    table or an SQL table's settings changed, or one that a parameter named in the description names), and this run
+    left that to a handler (O(reload=false)).
   returned: always
   type: bool
 pending_reload:
@@ -278,7 +378,8 @@ backup_file:
   returned: when a backup was made
   type: str
 diff:
-  description: With --diff, the entries added, removed or changed (secret values masked), and attribute changes.
+  description: With --diff, the entries added, removed or changed (secret values masked), and attribute changes; for
+    an SQL table, its changed settings as C(name = value) lines (the password masked).
   returned: when changed and in diff mode
   type: dict
 '''
@@ -303,7 +404,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets impor
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.sql import OPTIONS_SPEC as SQL_OPTIONS_SPEC
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import WRITTEN_TYPES
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.table import absent, present
 
 
@@ -314,7 +416,7 @@ def main():
     argument_spec.update(file_attributes_argument_spec())
     argument_spec.update(
         path={'type': 'path', 'required': True},
-        type={'type': 'str', 'choices': sorted(MANAGED_TYPES)},
+        type={'type': 'str', 'choices': sorted(WRITTEN_TYPES)},
         entries={'type': 'raw'},
         rules={'type': 'raw'},  # table_job.RULES_SPEC, checked by structured()
         exclusive={'type': 'bool', 'default': True},
@@ -323,6 +425,7 @@ def main():
         secret_entries={'type': 'raw', 'no_log': True},
         follow={'type': 'bool', 'default': False},
         format={'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+        **SQL_OPTIONS_SPEC
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('entries', 'rules', 'secret_entries')],
                            supports_check_mode=True)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The containerized Postfix test bed.
-#   testbed.sh images      build (or reuse) the Postfix images for every platform
+#   testbed.sh images      build (or reuse) the Postfix images for every platform, bare and SQL variants too
 #   testbed.sh demo-up     start the demo fleet: a pod without a network holding two MX
 #                          hosts (Postfix 3.7 and 3.10) and a smarthost (make demo)
 #   testbed.sh demo-down   remove the demo fleet, and the readme stage's container
@@ -27,6 +27,12 @@ DEMO_HOSTS=("mailops-demo-mx1 bookworm 127.0.0.1" "mailops-demo-mx2 trixie [::1]
 README_NAME=mailops-postfix-demo
 README_SUITE=bookworm
 PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,ca-certificates,sasl2-bin,libsasl2-modules,python3-aiosmtpd
+# The SQL variant of each image (molecule/sql): the same image plus Postfix's SQL
+# clients and the database servers, which the scenario starts inside the Postfix
+# container (no pod: the servers listen on its loopback and sockets, with no network).
+# Built on the Postfix image with apt-get (about a minute; a debootstrap of its own took four).
+SQL_IMAGE_REPO=localhost/mailops-postfix-testbed-sql
+SQL_PACKAGES="postfix-sqlite postfix-mysql postfix-pgsql sqlite3 mariadb-server mariadb-client postgresql"
 
 log() { echo "testbed: $*" >&2; }
 
@@ -81,6 +87,30 @@ build_image() {  # $1: suite
         | grep -vx -e "$tag" -e "$IMAGE_REPO:$suite-bare-$(recipe_hash)" | xargs -r podman rmi >/dev/null 2>&1 || true
 }
 
+build_sql_image() {  # $1: suite. Needs a working runtime (select_runtime): the build runs apt-get in a container.
+    local suite=$1 tag
+    tag="$SQL_IMAGE_REPO:$suite-$({ recipe_hash; echo "$SQL_PACKAGES"; } | sha256sum | cut -c1-12)"
+    if ! podman image exists "$tag"; then
+        log "building $tag (the $suite image with $SQL_PACKAGES, about a minute)"
+        # The build container alone has the host's network, to download the packages.
+        mkdir -p "$BUILD/sql-image"
+        cat > "$BUILD/sql-image/Containerfile" <<CONTAINERFILE
+FROM $IMAGE_REPO:$suite-$(recipe_hash)
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $SQL_PACKAGES \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+CONTAINERFILE
+        if ! podman build --pull=never --network host -t "$tag" "$BUILD/sql-image" \
+                > "$BUILD/build-sql-$suite.log" 2>&1; then
+            tail -n 20 "$BUILD/build-sql-$suite.log" >&2
+            return 1
+        fi
+    fi
+    podman tag "$tag" "$SQL_IMAGE_REPO:$suite"
+    # Drop images of older recipes for this suite (ignored while a container uses one).
+    podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$SQL_IMAGE_REPO:$suite-" \
+        | grep -vx -e "$tag" | xargs -r podman rmi >/dev/null 2>&1 || true
+}
+
 build_bare_image() {  # $1: suite. The same image without Postfix's packages, for installation tests.
     local suite=$1 tag builder=mailops-postfix-bare-build
     tag="$IMAGE_REPO:$suite-bare-$(recipe_hash)"
@@ -118,7 +148,7 @@ images() {
     local suite
     for suite in "${SUITES[@]}"; do build_image "$suite"; done
     select_runtime
-    for suite in "${SUITES[@]}"; do build_bare_image "$suite"; done
+    for suite in "${SUITES[@]}"; do build_bare_image "$suite"; build_sql_image "$suite"; done
 }
 
 write_demo_env() {  # For a shell: ". .build/demo-env.sh", then ansible and ansible-playbook as the README shows.

@@ -74,6 +74,19 @@ def table_diff(header, changes, secret=False, notes=(), limit=None):
     return file_diff(header, before, after)
 
 
+def settings_diff(header, changes, notes=()):
+    """An SQL table's changed settings (tables.source.Changes of name/value entries, the password already
+    masked by tables.sql) as the file writes them: ``name = value``."""
+    def lines(pairs, side):
+        return text('%s = %s' % (pair[side].key, pair[side].value) for pair in pairs)
+
+    before = lines(changes.removed + changes.changed, 0)
+    after = lines(changes.changed + changes.added, 1)
+    for note_before, note_after in notes:
+        before, after = before + '# %s\n' % note_before, after + '# %s\n' % note_after
+    return file_diff(header, before, after)
+
+
 def removed_files_diff(header, files):
     """A table that is removed: its files before, nothing after."""
     return file_diff(header, text(files), '')

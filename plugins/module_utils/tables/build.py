@@ -24,7 +24,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import postmap_output
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
-from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_quoted
+from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_quoted, scrub
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import (
     entries_of,
     fold_all,
@@ -127,12 +127,17 @@ class CompiledCheck:
             self.listing = None
 
 
-def build(module, runner, table_type, path, content, attributes, secret=False, aliases=False):
+def build(module, runner, table_type, path, content, attributes, secret=False, aliases=False, probe=None, hidden=()):
     """Stage ``content`` as the table's source, build or open it with postmap; return Staged.
 
     Raises TableError with Postfix's warnings, mapped to entries, when
     postmap has anything to say about the content. For a ``secret`` table the
     error names lines only, without what postmap quotes from them.
+
+    An SQL table (``probe``: the key to look up) is judged by a lookup of
+    ``probe`` through the staged settings, against the real database: any
+    warning or error (the connection, the login, the query) fails it, in
+    Postfix's words without the strings of ``hidden`` (the password).
 
     When ``path`` is a symlink (the caller allowed it), the source is staged
     next to the file it points to, and postmap builds through a staged symlink
@@ -148,6 +153,8 @@ def build(module, runner, table_type, path, content, attributes, secret=False, a
             link = built = atomic_file.stage_link(path, source)
         compiled = [(built + suffix, live) for suffix, live in _suffixed(table_type, path)]
         # -o: postmap builds as root, not as the source's owner, who may not write in the directory.
+        if probe is not None:
+            return Staged(source, source_path, compiled, link, _probe(runner, table_type, path, built, probe, hidden))
         if compiled:
             rc, out, err = runner.run(builder(aliases), ['keep_root'], [table_name(table_type, built)])
         else:
@@ -165,6 +172,30 @@ def build(module, runner, table_type, path, content, attributes, secret=False, a
         discard(Staged(source, source_path, compiled, link, []))
         raise
     return Staged(source, source_path, compiled, link, postmap_output.other_warnings(err, built))
+
+
+# postmap reads main.cf too and may warn about it: not a problem of the table.
+_ABOUT_CONFIG = re.compile(r'^\S+: warning: \S*/(?:main|master)\.cf\b')
+
+
+def _probe(runner, table_type, path, built, probe, hidden):
+    """Look ``probe`` up through the staged SQL settings; raise TableError with what Postfix said.
+
+    postmap exits 1 both for a key not found and for a failed lookup; a failure
+    shows on stderr only (a warning from the database client, then "fatal:").
+    Returns postmap's other warnings (about main.cf).
+    """
+    rc, out, err = runner.run('postmap', ['keep_root', 'query'], ['-', table_name(table_type, built)],
+                              data=probe, check_rc=False)  # run_command ends it with a newline
+    said = [line.strip() for line in err.splitlines() if line.strip()]
+    problems = [line for line in said if not _ABOUT_CONFIG.match(line)]
+    if rc in (0, 1) and not problems:
+        return [line for line in said if _ABOUT_CONFIG.match(line)]
+    message = '; '.join(problems) or 'rc=%d' % rc
+    # Postfix names the staged file; the user knows the table by its path.
+    message = scrub(message.replace(built, path), hidden)
+    raise TableError('Postfix cannot look up %r in the new %s: %s. Nothing was changed; the live %s is as it was.'
+                     % (probe, table_name(table_type, path), message, path))
 
 
 def _suffixed(table_type, path):

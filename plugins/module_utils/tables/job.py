@@ -21,13 +21,15 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import file_a
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import shown_key, shown_value
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import sql
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path, config_directories
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import NO_CHANGES, make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import TableSourceError
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import (
-    MANAGED_TYPES,
     READ_AT_START,
     RELOAD_PARAMETERS,
+    SQL_TYPES,
+    WRITTEN_TYPES,
     change_needs_reload,
     check_supported,
     compiled_paths,
@@ -44,22 +46,27 @@ RULES_SPEC = {'type': 'list', 'elements': 'dict', 'options': {
 }}
 
 # postconf's tables: each one a job, in the same transaction as main.cf; its
-# fields are postfix_map's options of the same names.
+# fields are postfix_map's options of the same names (an SQL table's settings: sql.OPTIONS_SPEC).
 TABLES_SPEC = {'type': 'list', 'elements': 'dict', 'mutually_exclusive': [('entries', 'rules', 'secret_entries')],
-               'options': {'name': {'type': 'str'},
-                           'path': {'type': 'path', 'required': True},
-                           'type': {'type': 'str', 'choices': sorted(MANAGED_TYPES)},
-                           'entries': {'type': 'raw'},
-                           'secret_entries': {'type': 'raw', 'no_log': True},
-                           'rules': RULES_SPEC,
-                           'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
-                           'access': {'type': 'bool', 'default': False}}}
+               'options': dict({'name': {'type': 'str'},
+                                'path': {'type': 'path', 'required': True},
+                                'type': {'type': 'str', 'choices': sorted(WRITTEN_TYPES)},
+                                'entries': {'type': 'raw'},
+                                'secret_entries': {'type': 'raw', 'no_log': True},
+                                'rules': RULES_SPEC,
+                                'format': {'type': 'str', 'default': 'postmap', 'choices': ['postmap', 'postalias']},
+                                'access': {'type': 'bool', 'default': False}}, **sql.OPTIONS_SPEC)}
 
 
 # A table job's parameters, as postfix_map's options name them; postconf's
 # tables give path, type, entries, rules and format, and take the rest from here.
-DEFAULTS = {'entries': None, 'rules': None, 'secret_entries': None, 'exclusive': True, 'remove_keys': None,
-            'format': 'postmap', 'owner': None, 'group': None, 'mode': None, 'name': None, 'access': False}
+DEFAULTS = dict({'entries': None, 'rules': None, 'secret_entries': None, 'exclusive': True, 'remove_keys': None,
+                 'format': 'postmap', 'owner': None, 'group': None, 'mode': None, 'name': None, 'access': False},
+                **{name: None for name in sql.OPTIONS_SPEC})
+
+# An SQL table's file holds a password: readable by root and Postfix's daemons (group postfix), nobody else.
+SQL_FILE_GROUP = 'postfix'
+SQL_FILE_MODE = '0640'
 
 # The table as it is: its source text (None: no file), and the check of its
 # compiled files, started in the background while the module plans.
@@ -69,9 +76,10 @@ Current = namedtuple('Current', 'text check')
 # ``build`` the source to build from (the new one, or the current one when
 # only the compiled files are out of date, None when nothing is built);
 # ``attribute_fixes`` are files whose owner, group or mode differ; ``created``:
-# the table has no source file yet.
-Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret created',
-                  defaults=(False,))
+# the table has no source file yet; ``settings``: an SQL table's settings
+# ([(name, value)], tables.sql), None for a file table.
+Plan = namedtuple('Plan', 'content build entries changes rebuild_reason attributes attribute_fixes secret created '
+                          'settings', defaults=(False, None))
 
 # A table built next to the live one (table_build.Staged, None when nothing is
 # built), and the staged files of interrupted runs that staging removed.
@@ -99,6 +107,14 @@ def read(runner, table_type, path, aliases):
 
 def plan(params, table_type, current):
     """What the run does to the table: see Plan."""
+    try:
+        sql.check_options(table_type, params)
+    except TableSourceError:
+        if current.check:
+            current.check.cancel()
+        raise
+    if table_type in SQL_TYPES:
+        return plan_sql(params, table_type, current)
     path = params['path']
     secret = params['secret_entries'] is not None
     try:
@@ -119,6 +135,20 @@ def plan(params, table_type, current):
                 current.text is None)
 
 
+def plan_sql(params, table_type, current):
+    """An SQL table's plan: its settings file (tables.sql), mode 0640 and group postfix unless given."""
+    path = params['path']
+    settings = sql.settings_of(table_type, params)
+    text = sql.render(table_type, settings)
+    content = None if current.text == text else text
+    attributes = file_attributes.resolve(params['owner'], params['group'] or SQL_FILE_GROUP,
+                                         params['mode'] or SQL_FILE_MODE, file_attributes.current(path), 0o640)
+    fixes = [candidate for candidate in table_build.existing_files(table_type, path)
+             if file_attributes.differs(os.stat(candidate), attributes)]
+    changes = NO_CHANGES if content is None else sql.compare(current.text, settings)
+    return Plan(content, content, [], changes, None, attributes, fixes, False, current.text is None, settings)
+
+
 def stage(module, runner, table_type, params, plan):
     """Build the planned table next to the live one and let Postfix judge it, in check mode too.
 
@@ -129,7 +159,9 @@ def stage(module, runner, table_type, params, plan):
     files = None
     if plan.build is not None:
         files = table_build.build(module, runner, table_type, path, plan.build, plan.attributes, secret=plan.secret,
-                                  aliases=params['format'] == 'postalias')
+                                  aliases=params['format'] == 'postalias',
+                                  probe=sql.probe_key(params) if plan.settings is not None else None,
+                                  hidden=[params['password']] if params.get('password') else [])
         for warning in files.other_warnings:
             module.warn(warning)
     return Staged(files, removed)
@@ -144,8 +176,10 @@ def install(module, table_type, params, plan, staged, backup=False, installation
     backup_file = None
     if staged.files:
         if backup and plan.content is not None and os.path.exists(path):
-            # A backup of a secret table gets the table's enforced mode (0600), not the old file's.
-            backup_file = atomic_file.backup(module, path, plan.attributes if plan.secret else None,
+            # A backup of a secret table, or of an SQL table's settings (a password), gets the table's enforced
+            # mode, not the old file's.
+            backup_file = atomic_file.backup(module, path,
+                                             plan.attributes if plan.secret or plan.settings is not None else None,
                                              params.get('backup_keep'))
         table_build.install(staged.files, plan.content is not None, installation)
     for candidate in table_build.existing_files(table_type, path):
@@ -182,22 +216,30 @@ def reload_needs(runner, tables, parameter_changes=None):
 
 def report(result, table_type, params, plan, with_diff):
     """The table's result fields, and ``with_diff`` its diff, from the plan."""
-    result['entries'] = len(plan.entries)
+    if plan.settings is None:
+        result['entries'] = len(plan.entries)
+    else:
+        result['settings'] = sql.shown_settings(plan.settings)
     summarize_changes(result, plan.changes, plan.secret)
     result['rebuilt'] = bool(compiled_paths(table_type, params['path'])) and plan.build is not None
     result['changed'] = plan.build is not None or bool(plan.attribute_fixes)
     notes = []
     if plan.content is not None and not any(plan.changes):
         # No entry changes, yet a new source: an empty table made, or a file rewritten to hold exactly the entries.
-        notes.append(('no table' if plan.created else 'the file holds duplicate, malformed or if/endif lines',
-                      'an empty table' if plan.created else 'the file holds exactly the entries'))
+        if plan.settings is not None:
+            notes.append(('the file holds other lines (comments, order, unknown names)', 'the settings as written'))
+        else:
+            notes.append(('no table' if plan.created else 'the file holds duplicate, malformed or if/endif lines',
+                          'an empty table' if plan.created else 'the file holds exactly the entries'))
     if plan.rebuild_reason:
         result['rebuild_reason'] = plan.rebuild_reason
         notes.append((plan.rebuild_reason, 'compiled table rebuilt'))
     if plan.attribute_fixes:
         notes.append(('attributes of %s differ' % ', '.join(plan.attribute_fixes),
                       file_attributes.describe(plan.attributes)))
-    if with_diff and result['changed']:
+    if with_diff and result['changed'] and plan.settings is not None:
+        result['diff'] = diff.settings_diff(diff.changed_entries(params['path']), plan.changes, notes)
+    elif with_diff and result['changed']:
         result['diff'] = diff.table_diff(diff.changed_entries(result['table']), plan.changes, plan.secret, notes,
                                          limit=diff.ENTRY_LIMIT)
 
@@ -257,6 +299,7 @@ def planned_entries(jobs):
     """Every table of the jobs as the run leaves it, for the restriction checks: "type:path" -> [(key, value)].
 
     A secret table's values are left out (an empty list): no check reads them.
+    An SQL table is left out: its rows are in the database, which the checks ask through Postfix.
     """
     return {job.result['table']: [] if job.plan.secret else [(entry.key, entry.value) for entry in job.plan.entries]
-            for job in jobs}
+            for job in jobs if job.plan.settings is None}

@@ -23,9 +23,17 @@ COMPILED_SUFFIXES = {
     'sdbm': ('.dir', '.pag'),
 }
 
-# Types read straight from the source file, into memory, when a daemon starts:
-# a change takes effect after "postfix reload".
-READ_AT_START = frozenset(['cidr', 'pcre', 'regexp', 'texthash'])
+# SQL tables (sqlite_table(5), mysql_table(5), pgsql_table(5)): the file holds
+# the client's settings and the query, the rows live in the database and each
+# lookup asks it, so a row changes an answer at once. The file is read when a
+# daemon opens the table, at its start; with proxy: one proxymap process holds it
+# open for all of them. "postfix reload" makes every daemon, proxymap included,
+# exit once idle, and the new ones read the new file.
+SQL_TYPES = frozenset(['mysql', 'pgsql', 'sqlite'])
+
+# Types read straight from their file, into memory, when a daemon starts (the
+# SQL types' settings too): a change takes effect after "postfix reload".
+READ_AT_START = frozenset(['cidr', 'pcre', 'regexp', 'texthash']) | SQL_TYPES
 
 # Parameters whose tables route or authenticate outgoing mail. A daemon notices
 # a rebuilt indexed table only after the request it is serving, which still
@@ -41,7 +49,11 @@ RULE_TYPES = frozenset(['cidr', 'pcre', 'regexp'])
 # Tables of "key value" entries; Postfix folds their keys to lower case.
 KEY_VALUE_TYPES = frozenset(COMPILED_SUFFIXES) | frozenset(['texthash'])
 
+# File tables: the source holds the entries.
 MANAGED_TYPES = KEY_VALUE_TYPES | RULE_TYPES
+
+# The types postfix_map and postconf's tables write.
+WRITTEN_TYPES = MANAGED_TYPES | SQL_TYPES
 
 # Types that Debian and Ubuntu ship as separate packages (postconf -m lists a
 # type only when its plugin is installed).
@@ -69,7 +81,8 @@ def change_needs_reload(table_type, named_by=()):
     """Whether a running Postfix picks up a change to a table only after a reload: the one table rule.
 
     ``named_by``: the main.cf parameters that name the table. True for the
-    types daemons read when they start (READ_AT_START), and for any type that
+    types daemons read when they start (READ_AT_START, the SQL types' settings
+    included), and for any type that
     a parameter of RELOAD_PARAMETERS names; other indexed tables are reopened
     by the daemons that use them.
     """

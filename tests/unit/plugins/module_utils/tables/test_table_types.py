@@ -16,6 +16,8 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables.types impor
     PACKAGES,
     READ_AT_START,
     RULE_TYPES,
+    SQL_TYPES,
+    WRITTEN_TYPES,
     TableTypeError,
     change_needs_reload,
     check_supported,
@@ -102,9 +104,10 @@ def test_type_sets_are_consistent():
     assert KEY_VALUE_TYPES | RULE_TYPES == MANAGED_TYPES
     assert not KEY_VALUE_TYPES & RULE_TYPES
     assert set(COMPILED_SUFFIXES) <= KEY_VALUE_TYPES
-    # A type is either compiled or read at start, never both.
+    # A type is either compiled or read at start, never both; SQL tables' settings are read at start.
     assert not set(COMPILED_SUFFIXES) & READ_AT_START
-    assert set(COMPILED_SUFFIXES) | READ_AT_START == MANAGED_TYPES
+    assert set(COMPILED_SUFFIXES) | READ_AT_START == MANAGED_TYPES | SQL_TYPES
+    assert WRITTEN_TYPES == MANAGED_TYPES | SQL_TYPES and not MANAGED_TYPES & SQL_TYPES
 
 
 @pytest.mark.parametrize('table_type', sorted(MANAGED_TYPES))
