@@ -22,8 +22,12 @@ description:
     C(bounce_queue_lifetime), and how long until the first queued message would bounce.
   - C(transport_maps) is changed only by O(suspend) and O(resume). When something else rewrote it so that it no
     longer matches the suspended domains, other runs warn and leave it alone.
-  - Works when Postfix is stopped; it then starts frozen. Changes to main.cf go through the same staged validation as
-    M(mailops.postfix.postconf).
+  - Works when Postfix is stopped; it then starts frozen. Changes to main.cf are made on a staged copy and validated
+    before they go live, as M(mailops.postfix.postconf) does, in proportion to the change - C(postconf) reads the
+    staged main.cf, and each value set must have the type of its parameter (a time for C(in_flow_delay)) - but
+    without C(postfix check), which judges the whole installation (directories, ownership, the chroot's copies of
+    system files) and none of the settings this module writes. A refused change leaves main.cf as it was and Postfix
+    running; a reload that fails puts main.cf back.
 author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:

@@ -51,7 +51,8 @@ def plan(module, instance):
     params = module.params
     changes = {}
     warnings = []
-    if params['state'] == 'frozen':
+    if params['state'] == 'frozen' and not is_frozen(instance.explicit.get('master_service_disable')):
+        # master.cf is read only for a freeze to make: how it names the queue manager.
         qmgr = qmgr_entry(parse_entries(instance.runner.run('postconf', ['master'])[1])[0])
         changes.update(plan_freeze(instance.explicit, qmgr))
     elif params['state'] == 'thawed':
@@ -111,8 +112,12 @@ def apply(module, instance, changes, table, result):
         if changes:
             applied = False
             try:
+                # Validated in proportion to the change: the staged main.cf as postconf reads it, and the
+                # type of every value (a thaw's come from the state file), but not postfix check, which judges
+                # the whole installation (hundreds of processes) and nothing of these three settings.
+                # A reload that fails puts main.cf back.
                 apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
-                              before_install=install_table)
+                              before_install=install_table, postfix_check=False)
                 applied = True
             finally:
                 if freezing and not applied:

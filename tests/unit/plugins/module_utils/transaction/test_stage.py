@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import value_type_errors
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import PostfixCommandError
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import StagedConfig, value_type_errors
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import VERSIONS, fixture_text
 
@@ -121,3 +122,31 @@ def test_value_type_errors_accepts_compatibility_level_release(version, value):
 @pytest.mark.parametrize('version', VERSIONS)
 def test_value_type_errors_accepts_symbolic_lmtp_port(version):
     assert value_type_errors(DEFAULTS[version], {'lmtp_tcp_port': 'lmtp'}) == []
+
+
+def staged_on(postfix):
+    """A StagedConfig of the fake Postfix, without the files (validate() reads them through postconf only)."""
+    stage = StagedConfig.__new__(StagedConfig)
+    stage.runner, stage.path = postfix, '/stage'
+    return stage
+
+
+FREEZE_VALUES = {'master_service_disable': 'qmgr/unix', 'in_flow_delay': '0'}
+
+
+def test_validate_asks_for_the_defaults_of_the_names_set_only(postfix):
+    postfix.answers['check'] = (0, '')
+    staged_on(postfix).validate(FREEZE_VALUES, [{'smtpd_helo_required': 'yes'}], set())
+    assert ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable', 'smtpd_helo_required']) in postfix.calls
+    assert ('postfix', ['check']) in postfix.calls
+
+
+def test_validate_without_postfix_check_runs_two_postconf(postfix):
+    assert staged_on(postfix).validate(FREEZE_VALUES, [], set(), postfix_check=False) == []
+    assert postfix.calls == [('postconf', ['non_default'], []),
+                             ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable'])]
+
+
+def test_validate_without_postfix_check_still_refuses_a_value_of_the_wrong_type(postfix):
+    with pytest.raises(PostfixCommandError, match='in_flow_delay = soon: Postfix expects a time'):
+        staged_on(postfix).validate(dict(FREEZE_VALUES, in_flow_delay='soon'), [], set(), postfix_check=False)
