@@ -120,10 +120,17 @@ def virtual_domains(data):
     """The base role's virtual domain data -> {parameters, tables, mailbox_base}: its part of the transaction.
 
     ``data`` holds the role's variables: mailbox_domains, mailboxes,
-    alias_domains, aliases, mailbox_base, uid, gid, config_dir, and for the
+    alias_domains, aliases, sql_tables (refused: not supported yet),
+    mailbox_base, uid, gid, config_dir, and for the
     checks mydestination, myhostname, mydomain and parameters (base_parameters).
     mailbox_base is the directory to create (None without mailbox domains).
     """
+    sql_tables = sorted(name for name, table in (data.get('sql_tables') or {}).items() if table)
+    if sql_tables:
+        raise AnsibleFilterError('base_virtual_sql_tables (%s): virtual tables from SQL are not supported yet; they '
+                                 'come when postfix_map writes sqlite, mysql and pgsql tables. Give the tables as file '
+                                 'data meanwhile: base_virtual_mailbox_domains, base_virtual_mailboxes, '
+                                 'base_virtual_aliases' % ', '.join(sql_tables))
     directory = (data.get('config_dir') or '/etc/postfix').rstrip('/')
     parameters, tables = {}, []
     alias_domains = data.get('alias_domains') or []

@@ -85,9 +85,15 @@ def test_domains_are_lower_case_names_each_once_and_catch_all_mailboxes_count():
     ({'mailbox_base': '/'}, 'base_virtual_mailbox_base must be an absolute directory of its own'),
     ({'mailbox_base': 'vhosts'}, 'base_virtual_mailbox_base must be'),
     ({'mailbox_base': '/var/mail/../../'}, 'base_virtual_mailbox_base must be'),
+    ({'sql_tables': {'mailboxes': {'type': 'sqlite', 'dbpath': '/var/lib/v.sqlite', 'query': 'SELECT 1'}}},
+     'base_virtual_sql_tables (mailboxes): virtual tables from SQL are not supported yet'),
 ])
 def test_refused(changes, message):
     assert message in refused(**changes)
+
+
+def test_sql_tables_left_empty_are_no_tables():
+    assert virtual_domains(data(sql_tables={'mailboxes': None, 'aliases': {}}))['tables'][0]['name'] == 'virtual_mailboxes'
 
 
 def test_unknown_names_in_mydestination_are_compared_as_written():
