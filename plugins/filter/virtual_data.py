@@ -102,6 +102,26 @@ def _mailbox_base(path):
     return posixpath.normpath(path)
 
 
+def _mailbox_limit(data):
+    """virtual_mailbox_limit, checked: 0 (none) or at least message_size_limit, or virtual(8) refuses to start."""
+    parameters = data.get('parameters') or {}
+    limit = data.get('mailbox_limit')
+    message_limit = parameters.get('message_size_limit', data.get('message_size_limit'))
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise AnsibleFilterError('base_virtual_mailbox_limit must be a number of bytes, or 0 for none, not %r'
+                                 % (limit,))
+    try:
+        message_limit = int(message_limit)
+    except (TypeError, ValueError):
+        message_limit = 0  # unknown here ($name or unset): Postfix's own check stands
+    if limit and limit < message_limit:
+        raise AnsibleFilterError('base_virtual_mailbox_limit %d is smaller than message_size_limit %d: virtual(8) '
+                                 'would refuse to start ("virtual_mailbox_limit is smaller than message_size_limit") '
+                                 'and mail to the mailboxes would wait in the queue. Give 0 (no limit) or %d or more'
+                                 % (limit, message_limit, message_limit))
+    return limit
+
+
 def _destinations(data):
     """mydestination as the role's data gives it (base_parameters wins), $myhostname and $mydomain expanded
     where the data gives them."""
@@ -121,8 +141,9 @@ def virtual_domains(data):
 
     ``data`` holds the role's variables: mailbox_domains, mailboxes,
     alias_domains, aliases, sql_tables (refused: not supported yet),
-    mailbox_base, uid, gid, config_dir, and for the
-    checks mydestination, myhostname, mydomain and parameters (base_parameters).
+    mailbox_base, uid, gid, mailbox_limit, config_dir, and for the checks
+    mydestination, myhostname, mydomain, message_size_limit and parameters
+    (base_parameters).
     mailbox_base is the directory to create (None without mailbox domains).
     """
     sql_tables = sorted(name for name, table in (data.get('sql_tables') or {}).items() if table)
@@ -171,7 +192,7 @@ def virtual_domains(data):
     parameters.update(virtual_mailbox_domains=mailbox_domains,
                       virtual_mailbox_maps='%s:%s' % (table['type'], table['path']),
                       virtual_mailbox_base=base, virtual_uid_maps='static:%d' % uid,
-                      virtual_gid_maps='static:%d' % gid)
+                      virtual_gid_maps='static:%d' % gid, virtual_mailbox_limit=_mailbox_limit(data))
     tables.append(table)
     return {'parameters': parameters, 'tables': tables, 'mailbox_base': base}
 

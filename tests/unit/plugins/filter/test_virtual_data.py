@@ -15,7 +15,8 @@ MAILBOXES = {'alice@vmail.example': 'vmail.example/alice/', 'bob@vmail.example':
 
 def data(**changes):
     base = {'mailbox_domains': ['vmail.example'], 'mailboxes': dict(MAILBOXES), 'alias_domains': [], 'aliases': {},
-            'mailbox_base': '/var/mail/vhosts', 'uid': 5000, 'gid': 5001, 'config_dir': '/etc/postfix',
+            'mailbox_base': '/var/mail/vhosts', 'uid': 5000, 'gid': 5001, 'mailbox_limit': 0,
+            'message_size_limit': 52428800, 'config_dir': '/etc/postfix',
             'mydestination': ['$myhostname', 'localhost'], 'myhostname': 'mx.example.org', 'mydomain': None,
             'parameters': {}}
     base.update(changes)
@@ -36,6 +37,7 @@ def test_mailbox_domains_become_settings_and_one_table():
         'virtual_mailbox_base': '/var/mail/vhosts',
         'virtual_uid_maps': 'static:5000',
         'virtual_gid_maps': 'static:5001',
+        'virtual_mailbox_limit': 0,
     }
     assert part['tables'] == [{'name': 'virtual_mailboxes', 'type': 'hash', 'path': '/etc/postfix/virtual_mailboxes',
                                'entries': MAILBOXES}]
@@ -85,11 +87,22 @@ def test_domains_are_lower_case_names_each_once_and_catch_all_mailboxes_count():
     ({'mailbox_base': '/'}, 'base_virtual_mailbox_base must be an absolute directory of its own'),
     ({'mailbox_base': 'vhosts'}, 'base_virtual_mailbox_base must be'),
     ({'mailbox_base': '/var/mail/../../'}, 'base_virtual_mailbox_base must be'),
+    # virtual(8) would not start: "virtual_mailbox_limit is smaller than message_size_limit".
+    ({'mailbox_limit': 51200000}, 'base_virtual_mailbox_limit 51200000 is smaller than message_size_limit 52428800'),
+    ({'mailbox_limit': 2000, 'parameters': {'message_size_limit': '4000'}}, 'smaller than message_size_limit 4000'),
+    ({'mailbox_limit': -1}, 'base_virtual_mailbox_limit must be a number of bytes'),
     ({'sql_tables': {'mailboxes': {'type': 'sqlite', 'dbpath': '/var/lib/v.sqlite', 'query': 'SELECT 1'}}},
      'base_virtual_sql_tables (mailboxes): virtual tables from SQL are not supported yet'),
 ])
 def test_refused(changes, message):
     assert message in refused(**changes)
+
+
+def test_a_mailbox_limit_at_least_the_message_size_limit_is_kept():
+    part = virtual_domains(data(mailbox_limit=104857600))
+    assert part['parameters']['virtual_mailbox_limit'] == 104857600
+    # message_size_limit as a $name: Postfix's own check stands.
+    assert virtual_domains(data(mailbox_limit=10, message_size_limit='$other'))['parameters']['virtual_mailbox_limit'] == 10
 
 
 def test_sql_tables_left_empty_are_no_tables():
