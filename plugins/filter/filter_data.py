@@ -8,6 +8,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
+
 TRAFFIC = ('smtpd', 'non_smtpd', 'both')
 ACTIONS = ('accept', 'reject', 'tempfail', 'quarantine')
 # Postfix 3.x per-milter settings ({ socket, name = value, ... }), in the order they are written.
@@ -115,8 +117,51 @@ def milter_settings(milters, default_action):
             'probes': probes}
 
 
+# A DKIM selector is one or more DNS labels (RFC 6376 3.1); it names the key's TXT record.
+_SELECTOR = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
+
+
+def dkim_plan(signing, keys_dir):
+    """The DKIM signing domains and selectors -> OpenDKIM's KeyTable and SigningTable, and the keys.
+
+    ``signing`` is a list of {domain, selector}; each domain is signed with one key, kept at
+    ``keys_dir``/DOMAIN/SELECTOR.private. Returns ``key_table`` and ``signing_table`` (the files' text, the
+    SigningTable in refile form, where OpenDKIM reads "*" as any text and
+    "." as a dot: every sender address of the domain, not of its subdomains) and ``signing_keys`` (domain, selector, path,
+    record: the name of the TXT record to publish).
+    """
+    if not isinstance(signing, list):
+        raise AnsibleFilterError('filter: filter_dkim_domains is not a list of {domain, selector}')
+    keys, seen = [], set()
+    for index, entry in enumerate(signing):
+        if not isinstance(entry, dict) or set(entry) - {'domain', 'selector'}:
+            raise AnsibleFilterError('filter: filter_dkim_domains[%d] is not a mapping of domain and selector: %r'
+                                     % (index, entry))
+        domain = domain_name(entry.get('domain'))
+        if domain is None or '_' in domain:
+            raise AnsibleFilterError('filter: filter_dkim_domains[%d] has the domain %r, which is not a domain name'
+                                     % (index, entry.get('domain')))
+        selector = entry.get('selector')
+        if not isinstance(selector, str) or not _SELECTOR.match(selector):
+            raise AnsibleFilterError('filter: filter_dkim_domains[%d] (%s) has the selector %r: one or more DNS '
+                                     'labels of letters, digits and "-", such as mail2026' % (index, domain, selector))
+        if domain in seen:
+            raise AnsibleFilterError('filter: filter_dkim_domains[%d] signs %s a second time: give each domain once, '
+                                     'with the selector of the key in use' % (index, domain))
+        seen.add(domain)
+        record = '%s._domainkey.%s' % (selector, domain)
+        keys.append({'domain': domain, 'selector': selector, 'record': record,
+                     'path': '%s/%s/%s.private' % (keys_dir.rstrip('/'), domain, selector)})
+    return {
+        'key_table': ''.join('%s %s:%s:%s\n' % (key['record'], key['domain'], key['selector'], key['path'])
+                             for key in keys),
+        'signing_table': ''.join('*@%s %s\n' % (key['domain'], key['record']) for key in keys),
+        'signing_keys': keys,
+    }
+
+
 class FilterModule:
     """Role data filters of mailops.postfix's filter role."""
 
     def filters(self):
-        return {'milter_settings': milter_settings}
+        return {'dkim_plan': dkim_plan, 'milter_settings': milter_settings}

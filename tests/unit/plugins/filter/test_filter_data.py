@@ -8,7 +8,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.filter.filter_data import milter_settings, milter_socket
+from ansible_collections.mailops.postfix.plugins.filter.filter_data import dkim_plan, milter_settings, milter_socket
 
 DKIM = {'name': 'opendkim', 'socket': 'inet:127.0.0.1:8891'}
 SPAM = {'name': 'spamassassin', 'socket': 'unix:/spamass/spamass.sock', 'traffic': 'smtpd'}
@@ -98,3 +98,41 @@ def test_bad_milters_are_refused_naming_the_milter(milters, problem):
 def test_bad_default_action_is_refused():
     with pytest.raises(AnsibleFilterError, match="filter_default_action 'bounce': one of accept, reject, tempfail"):
         milter_settings([], 'bounce')
+
+
+def test_dkim_plan_tables_and_keys():
+    plan = dkim_plan([{'domain': 'Example.COM', 'selector': 'mail2026'}, {'domain': 'example.net.', 'selector': 's1'}],
+                     '/etc/opendkim/keys/')
+    assert plan['key_table'] == (
+        'mail2026._domainkey.example.com example.com:mail2026:/etc/opendkim/keys/example.com/mail2026.private\n'
+        's1._domainkey.example.net example.net:s1:/etc/opendkim/keys/example.net/s1.private\n')
+    # refile: OpenDKIM reads "*" as any text and "." as a dot; every address of the domain, not of its subdomains.
+    assert plan['signing_table'] == ('*@example.com mail2026._domainkey.example.com\n'
+                                     '*@example.net s1._domainkey.example.net\n')
+    assert plan['signing_keys'][0] == {'domain': 'example.com', 'selector': 'mail2026',
+                                       'record': 'mail2026._domainkey.example.com',
+                                       'path': '/etc/opendkim/keys/example.com/mail2026.private'}
+
+
+def test_dkim_plan_without_domains_is_empty():
+    assert dkim_plan([], '/k') == {'key_table': '', 'signing_table': '', 'signing_keys': []}
+
+
+@pytest.mark.parametrize('signing, problem', [
+    ({'domain': 'example.com'}, 'filter_dkim_domains is not a list'),
+    (['example.com'], "filter_dkim_domains[0] is not a mapping of domain and selector: 'example.com'"),
+    ([{'domain': 'example.com', 'selector': 's', 'bits': 1024}], 'filter_dkim_domains[0] is not a mapping'),
+    ([{'domain': 'exa mple.com', 'selector': 's'}], "filter_dkim_domains[0] has the domain 'exa mple.com', which is "
+                                                    "not a domain name"),
+    ([{'domain': '_dmarc.example.com', 'selector': 's'}], "has the domain '_dmarc.example.com'"),
+    ([{'domain': 'example.com', 'selector': 'a_b'}], "filter_dkim_domains[0] (example.com) has the selector 'a_b': one "
+                                                     "or more DNS labels"),
+    ([{'domain': 'example.com', 'selector': '-a'}], "has the selector '-a'"),
+    ([{'domain': 'example.com'}], 'has the selector None'),
+    ([{'domain': 'example.com', 'selector': 'a'}, {'domain': 'EXAMPLE.com', 'selector': 'b'}],
+     'filter_dkim_domains[1] signs example.com a second time'),
+])
+def test_dkim_plan_refuses_bad_data(signing, problem):
+    with pytest.raises(AnsibleFilterError) as error:
+        dkim_plan(signing, '/etc/opendkim/keys')
+    assert problem in str(error.value)
