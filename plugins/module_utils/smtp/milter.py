@@ -37,12 +37,12 @@ def address(spec, queue_directory=None):
     Postfix daemons that run chrooted (master.cf) open a unix socket inside their chroot, the queue directory:
     a path that does not exist as given is looked for there.
     """
-    kind, _, rest = spec.partition(':')
+    kind, rest = spec.split(':', 1)
     if kind == 'unix':
         if not os.path.exists(rest) and queue_directory and os.path.exists(queue_directory + rest):
             rest = queue_directory + rest
         return socket.AF_UNIX, rest
-    host, _, port = rest.rpartition(':')
+    host, port = rest.rsplit(':', 1)
     host = host.strip('[]')
     return (socket.AF_INET6 if ':' in host else socket.AF_INET), (host, int(port))
 

@@ -21,7 +21,7 @@ def serve(path, answer):
     seen = []
 
     def run():
-        connection, _ = server.accept()
+        connection = server.accept()[0]
         with connection:
             connection.settimeout(2)
             request = connection.recv(4096)
