@@ -74,7 +74,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Does OpenDKIM answer? (ad hoc - ansible mail -m mailops.postfix.milter_probe -a ...)
+- name: Does OpenDKIM answer?
   mailops.postfix.milter_probe:
     milters:
       - {name: opendkim, socket: "inet:127.0.0.1:8891"}
