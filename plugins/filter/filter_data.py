@@ -12,7 +12,7 @@ from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names impor
 
 TRAFFIC = ('smtpd', 'non_smtpd', 'both')
 ACTIONS = ('accept', 'reject', 'tempfail', 'quarantine')
-# Postfix 3.x per-milter settings ({ socket, name = value, ... }), in the order they are written.
+# Postfix 3.x per-milter settings ({ socket, name=value, ... }), in the order they are written.
 TIMEOUTS = ('connect_timeout', 'command_timeout', 'content_timeout')
 PROTOCOLS = (2, 3, 4, 6)
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
@@ -76,10 +76,10 @@ def _checked(index, milter):
 
 
 def milter_entry(milter):
-    """One milter as an element of smtpd_milters: its socket, or { socket, name = value, ... } with its settings."""
+    """One milter as an element of smtpd_milters: its socket, or { socket, name=value, ... } with its settings."""
     settings = [('default_action', milter.get('default_action')), ('protocol', milter.get('protocol'))]
     settings += [(timeout, milter.get(timeout)) for timeout in TIMEOUTS]
-    given = ['%s = %s' % (name, value) for name, value in settings if value is not None]
+    given = ['%s=%s' % (name, value) for name, value in settings if value is not None]
     return '{ %s }' % ', '.join([milter['socket']] + given) if given else milter['socket']
 
 

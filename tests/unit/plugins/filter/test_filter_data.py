@@ -30,12 +30,13 @@ def test_order_is_kept_and_traffic_decides_the_list():
 
 
 def test_per_milter_settings_use_the_postfix_3_braces_in_a_fixed_order():
+    # name=value without spaces: smtpd dies on "default_action = accept" (missing '=' after attribute name).
     milter = dict(DKIM, command_timeout='5s', default_action='accept', connect_timeout=10, protocol=6,
                   content_timeout='2m', may_be_down=True)
     settings = milter_settings([milter], 'reject')
     assert settings['parameters']['smtpd_milters'] == (
-        '{ inet:127.0.0.1:8891, default_action = accept, protocol = 6, connect_timeout = 10, '
-        'command_timeout = 5s, content_timeout = 2m }')
+        '{ inet:127.0.0.1:8891, default_action=accept, protocol=6, connect_timeout=10, command_timeout=5s, '
+        'content_timeout=2m }')
     assert settings['parameters']['non_smtpd_milters'] == settings['parameters']['smtpd_milters']
     assert settings['parameters']['milter_default_action'] == 'reject'
     assert settings['probes'][0]['may_be_down'] is True
