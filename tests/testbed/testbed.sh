@@ -26,7 +26,7 @@ DEMO_HOSTS=("mailops-demo-mx1 bookworm 127.0.0.1" "mailops-demo-mx2 trixie [::1]
 # YAML examples run against it.
 README_NAME=mailops-postfix-demo
 README_SUITE=bookworm
-PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,ca-certificates,sasl2-bin,libsasl2-modules,python3-aiosmtpd
+PACKAGES=postfix,postfix-pcre,postfix-lmdb,postfix-cdb,python3,python3-apt,procps,sudo,ssl-cert,ca-certificates,sasl2-bin,libsasl2-modules,python3-aiosmtpd,spamassassin,spamd,spamc,spamass-milter,opendkim,opendkim-tools,python3-dkim,perl-openssl-defaults,python3-cffi-backend
 # The SQL variant of each image (molecule/sql): the same image plus Postfix's SQL
 # clients and the database servers, which the scenario starts inside the Postfix
 # container (no pod: the servers listen on its loopback and sockets, with no network).
@@ -71,6 +71,7 @@ build_image() {  # $1: suite
     fi
     log "building $tag (debootstrap $suite, about a minute)"
     rootfs=$(mktemp -d "$BUILD/rootfs-$suite.XXXXXX")
+    chmod 0755 "$rootfs"  # the chroot's /: maintainer scripts run commands as other users (spamassassin's)
     if ! debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$rootfs" "$(mirror)" > "$BUILD/debootstrap-$suite.log" 2>&1; then
         tail -n 20 "$BUILD/debootstrap-$suite.log" >&2
         rm -rf "$rootfs"
