@@ -9,6 +9,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import split_list
 from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 # virtual(8) refuses to deliver as a uid below virtual_minimum_uid (main.cf; Postfix's default 100).
@@ -22,7 +23,7 @@ def _names(value):
     if value is None:
         return []
     if isinstance(value, str):
-        value = re.split(r'[\s,]+', value)
+        value = split_list(value)
     return [str(item).lower().rstrip('.') for item in value if str(item).strip()]
 
 
