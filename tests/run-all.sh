@@ -5,11 +5,19 @@
 #                                    molecule (every scenario), molecule:SCENARIO
 # A failed stage does not stop the others. Ends with one summary line per stage
 # and "stages: N passed, N failed"; the exit status is 0 only when all passed.
+#
+# Several stages run in TEST_LANES lanes at once (default 2): most of a Molecule
+# scenario's time is spent waiting on containers, SMTP sessions and Ansible's
+# forks, so two lanes on the 2-core machine finish the whole run far sooner than
+# one. Each stage's output then goes to .build/test-logs/STAGE.log and is printed
+# whole when the stage ends. One stage, or TEST_LANES=1, runs in the foreground.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 scenarios() {  # every Molecule scenario: a folder of molecule/ with a molecule.yml
-    for file in molecule/*/molecule.yml; do basename "$(dirname "$file")"; done | sort
+    # site first: the longest, so that the lanes end close together.
+    echo site
+    for file in molecule/*/molecule.yml; do basename "$(dirname "$file")"; done | sort | grep -vx site
 }
 
 stage_command() {  # $1: stage name -> the command that runs it
@@ -35,24 +43,72 @@ for name in "${@:-lint sanity units collection-build docs readme molecule}"; do
         fi
     done
 done
-
-results=()
-passed=0
-failed=0
 for stage in "${stages[@]}"; do
-    if ! command=$(stage_command "$stage"); then
+    if ! stage_command "$stage" >/dev/null; then
         echo "unknown stage: $stage (stages: lint sanity units collection-build docs readme molecule molecule:SCENARIO)" >&2
         exit 2
     fi
-    echo "===== $stage: $command"
-    start=$SECONDS
-    $command
-    rc=$?
-    if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-    results+=("$(printf '%-28s %-4s %4ds' "$stage" "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" $((SECONDS - start)))")
 done
 
+logs=.build/test-logs
+state=$(mktemp -d)  # this run's results, job counter and locks
+trap 'rm -rf "$state"' EXIT
+mkdir -p "$logs"
+
+run_stage() {  # $1: stage; $2: its log file, or - for the terminal. Appends its result to $state/results.
+    local stage=$1 log=$2 command start rc
+    command=$(stage_command "$stage")
+    start=$SECONDS
+    if [ "$log" = - ]; then
+        echo "===== $stage: $command"
+        $command
+        rc=$?
+    else
+        $command > "$log" 2>&1 < /dev/null
+        rc=$?
+        # Printed whole, one stage at a time, so that the lanes' output does not mix.
+        { flock 9; echo "===== $stage: $command"; cat "$log"; } 9> "$state/print.lock"
+    fi
+    printf '%s %s %d\n' "$stage" "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" $((SECONDS - start)) >> "$state/results"
+}
+
+# The jobs the lanes take in turn. The stages that run ansible-test share one copy
+# of the tree (tests/ansible-test.sh), so the stages before readme form one job.
+jobs=()
+static=""
+for stage in "${stages[@]}"; do
+    case $stage in
+        lint | sanity | units | collection-build | docs) static="$static $stage" ;;
+        *) jobs+=("$stage") ;;
+    esac
+done
+[ -n "$static" ] && jobs=("$static" "${jobs[@]}")
+
+lanes=${TEST_LANES:-2}
+if [ "${#jobs[@]}" -eq 1 ] || [ "$lanes" -le 1 ]; then
+    for stage in "${stages[@]}"; do run_stage "$stage" -; done
+else
+    echo "===== ${#stages[@]} stages in $lanes lanes; each stage's output is printed when it ends ($logs/)"
+    echo 0 > "$state/next"
+    lane() {  # takes the next job until none is left
+        local index
+        while :; do
+            { flock 9; index=$(cat "$state/next"); echo $((index + 1)) > "$state/next"; } 9> "$state/next.lock"
+            [ "$index" -lt "${#jobs[@]}" ] || return 0
+            for stage in ${jobs[$index]}; do run_stage "$stage" "$logs/${stage//[:\/]/-}.log"; done
+        done
+    }
+    for _ in $(seq "$lanes"); do lane & done
+    wait
+fi
+
 echo "===== summary"
-printf '%s\n' "${results[@]}"
+passed=0
+failed=0
+for stage in "${stages[@]}"; do
+    read -r _ result secs < <(grep "^$stage " "$state/results" || echo "$stage FAIL 0")
+    if [ "$result" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    printf '%-28s %-4s %4ds\n' "$stage" "$result" "$secs"
+done
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
