@@ -326,6 +326,18 @@ def shape(text):
     return text
 
 
+# A token: a word between spaces (or at the end) that normalise() turns into N whatever its characters, and that
+# nothing around it reads: a word character first (normalise's word starts there), a digit, four characters or
+# more (not a reply code), and no enhanced status code at its start (a reply code before it would keep it).
+_TOKEN = re.compile(rb'(?<= )(?=\w)(?!(?:[245]\d\d-)?[245]\.\d{1,3}\.\d{1,3})(?=[\w.:-]*\d)[\w.:-]{4,}(?![^ ])')
+
+
+def tokenless(text):
+    """The text with its tokens (queue IDs, message IDs, the "a640c23a62f3a-ab7f1c4d2e0si12345" of a Gmail reply)
+    made N: normalise() gives the same for both, and texts that differ only in their tokens are normalised once."""
+    return _TOKEN.sub(b'N', text)
+
+
 # smtpd's reply texts -> the restriction that gives it (smtpd_*_restrictions, postconf(5)).
 # Access tables (check_*_access) reply with their own text; those are named by the part of the request.
 RESTRICTIONS = (

@@ -755,15 +755,21 @@ class LogStats:
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
-        only in the host and the address normalise() takes out."""
+        only in the host and the address normalise() takes out. A shape not seen yet is looked up without its
+        tokens (log_lines.tokenless()), and remembered so: a reply with an ID of its own (Gmail's) has a shape
+        of its own, which would be normalised each time, and fill the memory with texts seen once."""
+        texts = self._texts
         shaped = log_lines.shape(raw)
-        text = self._texts.get(shaped)
+        text = texts.get(shaped)
         if text is None:
-            text = log_lines.normalise(shaped).decode('utf-8', 'replace')
-            if len(shaped) <= _CACHED_TEXT:
-                if len(self._texts) >= _NORMALISED_CACHE:
-                    self._texts.clear()
-                self._texts[shaped] = text
+            key = log_lines.tokenless(shaped)
+            text = texts.get(key)
+            if text is None:
+                text = log_lines.normalise(shaped).decode('utf-8', 'replace')
+                if len(key) <= _CACHED_TEXT:
+                    if len(texts) >= _NORMALISED_CACHE:
+                        texts.clear()
+                    texts[key] = text
         return text
 
     def _count_text(self, table, raw):
