@@ -143,10 +143,10 @@ def _first_at(handle, start, high, when, stamps):
 
 
 # ---------------------------------------------------------------------------
-# The lines postfix_log reads: one pattern for all of them, which starts with the literal "]: " after the
-# process ID, so that the regular expression engine finds each line's message in C, and tries the kinds of
-# line in turn (most fail at their first character). One pass over a block finds every line postfix_log counts,
-# in order; the match's lastindex (the last group it set) tells its kind (KINDS).
+# The lines postfix_log reads: one pattern for all of them (but the TLS summaries: TLS_LINE), which starts with
+# the literal "]: " after the process ID, so that the regular expression engine finds each line's message in C,
+# and tries the kinds of line in turn (most fail at their first character). One pass over a block finds every
+# line postfix_log counts, in order; the match's lastindex (the last group it set) tells its kind (KINDS).
 
 _NUMBER_TEXT = rb'(\d+(?:\.\d+)?)'
 # A queue ID (or NOQUEUE, or the first word of a message) is always followed by ": ", so giving back its characters
