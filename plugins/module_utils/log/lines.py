@@ -24,6 +24,7 @@ import calendar
 import io
 import re
 import string
+import sys
 import time
 
 # ---------------------------------------------------------------------------
@@ -142,15 +143,19 @@ def _first_at(handle, start, high, when, stamps):
 
 
 # ---------------------------------------------------------------------------
-# The lines postfix_log reads: one pattern for all of them, which starts with the literal "]: " after the
-# process ID, so that the regular expression engine finds each line's message in C, and tries the kinds of
-# line in turn (most fail at their first character). One pass over a block finds every line postfix_log counts,
-# in order; the match's lastindex (the last group it set) tells its kind (KINDS).
+# The lines postfix_log reads: one pattern for all of them (but the TLS summaries: TLS_LINE), which starts with
+# the literal "]: " after the process ID, so that the regular expression engine finds each line's message in C,
+# and tries the kinds of line in turn (most fail at their first character). One pass over a block finds every
+# line postfix_log counts, in order; the match's lastindex (the last group it set) tells its kind (KINDS).
 
 _NUMBER_TEXT = rb'(\d+(?:\.\d+)?)'
+# A queue ID (or NOQUEUE, or the first word of a message) is always followed by ": ", so giving back its characters
+# never helps a match: from Python 3.11 on the quantifier says so (possessive), which spares the engine trying each
+# shorter word on the lines that are not a queue ID's (a fifth of the time of the pattern).
+_WORD = rb'[0-9A-Za-z]++' if sys.version_info >= (3, 11) else rb'[0-9A-Za-z]+'
 _ACTIONS = rb'(reject|reject_warning|milter-reject|discard|hold|defer|defer_if_permit)'
 LINE = re.compile(
-    rb'\]: (?:([0-9A-Za-z]+): (?:'
+    rb'\]: (?:(%s): (?:'
     # smtp, lmtp, local, virtual, pipe, error, retry, discard: one recipient's delivery attempt: recipient, its
     # domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status, and what follows
     # the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
@@ -171,13 +176,19 @@ LINE = re.compile(
     rb'|%s: ([^\n]*)'
     rb')'
     # smtpd's connections (postscreen's are "CONNECT from"); a daemon's warning, fatal error or panic (not
-    # cleanup's "QID: warning: header ..." of a WARN action); the TLS summary of smtpd_tls_loglevel and
-    # smtp_tls_loglevel 1 and more.
+    # cleanup's "QID: warning: header ..." of a WARN action).
     rb'|(connect) from '
     rb'|(warning|fatal|panic): ([^\n]*)'
-    rb'|(?:(Anonymous|Untrusted|Trusted|Verified) )?TLS connection established (from|to) \S+: (TLSv[\d.]+|SSLv\d) '
-    rb'with cipher (\S+) \(\d+/\d+ bits\)(?: key-exchange (\S+))?'
-    rb')' % ((_NUMBER_TEXT,) * 5 + (_ACTIONS,)), re.M)
+    rb')' % ((_WORD,) + (_NUMBER_TEXT,) * 5 + (_ACTIONS,)), re.M)
+# The TLS summary of smtpd_tls_loglevel and smtp_tls_loglevel 1 and more, right after "]: " and the trust level when
+# there is one, as LINE would read it. Nothing but counts per field comes of it, so a block's are counted in C
+# (TLS_LINE.findall() into a Counter), in a pass of their own: the pattern starts with its literal text, which the
+# engine finds as it finds a substring, and looks behind it for the level (one fixed-width look-behind each).
+_TLS_LEVELS = (b'Anonymous', b'Untrusted', b'Trusted', b'Verified')
+TLS_LINE = re.compile(
+    rb'TLS connection established (?:%s|(?<=\]: TLS connection established ))(from|to) \S+: (TLSv[\d.]+|SSLv\d) '
+    rb'with cipher (\S+) \(\d+/\d+ bits\)(?: key-exchange (\S+))?' % b'|'.join(
+        rb'(?<=\]: (%s) TLS connection established )' % level for level in _TLS_LEVELS))
 # The groups of LINE
 QID = 1
 RECIPIENT, DOMAIN, RELAY, DELAY, BEFORE_QMGR, IN_QMGR, CONN_SETUP, TRANSMISSION, STATUS, REST = range(2, 12)
@@ -187,17 +198,22 @@ PICKUP = 18
 ACTION, ACTION_REST = 19, 20
 CONNECT = 21
 LEVEL, MESSAGE = 22, 23
-TLS_LEVEL, DIRECTION, PROTOCOL, CIPHER, KEY_EXCHANGE = 24, 25, 26, 27, 28
 # The kind of a match, by its lastindex.
 DELIVERY, RECEIVED, QUEUED, EXPIRY, REMOVAL, PICKED_UP, REJECT, CONNECTION, PROBLEM, TLS = range(10)
 KINDS = {STATUS: DELIVERY, REST: DELIVERY, CLIENT_ADDRESS: RECEIVED, SIZE: QUEUED, EXPIRED: EXPIRY,
-         REMOVED: REMOVAL, PICKUP: PICKED_UP, ACTION_REST: REJECT, CONNECT: CONNECTION, MESSAGE: PROBLEM,
-         CIPHER: TLS, KEY_EXCHANGE: TLS}
+         REMOVED: REMOVAL, PICKUP: PICKED_UP, ACTION_REST: REJECT, CONNECT: CONNECTION, MESSAGE: PROBLEM}
 # Every delivery and expiry line has it: the lines that have it and read as neither are skipped.
 SKIPPED_MARK = b', status='
 # How much of a skipped line the report shows, and how many.
 EXAMPLE_LENGTH = 200
 EXAMPLES = 5
+
+
+def tls_fields(groups):
+    """(level, direction, protocol, cipher, key exchange) of TLS_LINE's groups as findall() gives them (b'' for a
+    group without text): the level "other" when the line has none, the key exchange b'' when it has none."""
+    levels, (direction, protocol, cipher, key_exchange) = groups[:len(_TLS_LEVELS)], groups[len(_TLS_LEVELS):]
+    return b''.join(levels) or b'other', direction, protocol, cipher, key_exchange
 
 
 def program_before(data, start):
@@ -308,6 +324,18 @@ def shape(text):
         if end > 0 and _ADDRESS.fullmatch(text, start, end + 1):
             text = text[:start + 1] + text[end:]
     return text
+
+
+# A token: a word between spaces (or at the end) that normalise() turns into N whatever its characters, and that
+# nothing around it reads: a word character first (normalise's word starts there), a digit, four characters or
+# more (not a reply code), and no enhanced status code at its start (a reply code before it would keep it).
+_TOKEN = re.compile(rb'(?<= )(?=\w)(?!(?:[245]\d\d-)?[245]\.\d{1,3}\.\d{1,3})(?=[\w.:-]*\d)[\w.:-]{4,}(?![^ ])')
+
+
+def tokenless(text):
+    """The text with its tokens (queue IDs, message IDs, the "a640c23a62f3a-ab7f1c4d2e0si12345" of a Gmail reply)
+    made N: normalise() gives the same for both, and texts that differ only in their tokens are normalised once."""
+    return _TOKEN.sub(b'N', text)
 
 
 # smtpd's reply texts -> the restriction that gives it (smtpd_*_restrictions, postconf(5)).
@@ -448,6 +476,9 @@ def parse_line(line, reference=None):
               'pid': int(prefix.group(_HOST + 2)) if prefix and prefix.group(_HOST + 2) else None}
     found = LINE.search(raw)
     kind = KINDS.get(found.lastindex) if found else None
+    if kind is None:
+        found = TLS_LINE.search(raw)
+        kind = TLS if found else None
     if kind == DELIVERY:
         recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = found.group(*range(
             RECIPIENT, REST + 1))
@@ -474,10 +505,9 @@ def parse_line(line, reference=None):
         parsed.update(kind='reject', action=text(found.group(ACTION)), stage=text(stage), reply=text(reply),
                       client=text(client), sender=text(sender))
     elif kind == TLS:
-        parsed.update(kind='tls', level=text(found.group(TLS_LEVEL) or b'other'),
-                      **{name: text(found.group(group)) for name, group in (
-                          ('direction', DIRECTION), ('protocol', PROTOCOL), ('cipher', CIPHER),
-                          ('key_exchange', KEY_EXCHANGE))})
+        level, direction, protocol, cipher, key_exchange = tls_fields(found.groups(b''))
+        parsed.update(kind='tls', level=text(level), direction=text(direction), protocol=text(protocol),
+                      cipher=text(cipher), key_exchange=text(key_exchange or None))
     elif kind == RECEIVED:
         parsed.update(kind='received', qid=text(found.group(QID)),
                       client=text(b'%s[%s]' % found.group(CLIENT_NAME, CLIENT_ADDRESS)))

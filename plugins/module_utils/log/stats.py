@@ -315,8 +315,9 @@ def keep_largest(counts, capacity):
     if len(counts) <= capacity:
         return counts, 0, []
     cut = sorted(counts.values(), reverse=True)[capacity]
-    kept = {name: count for name, count in counts.items() if count > cut}
-    ties = [name for name, count in counts.items() if count == cut]
+    # (The passes over the names run in C: a table of recipients is reduced every few MB of log.)
+    kept = dict(itertools.compress(counts.items(), map(cut.__lt__, counts.values())))
+    ties = list(itertools.compress(counts, map(cut.__eq__, counts.values())))
     room = capacity - len(kept)  # (0 or more: at most ``capacity`` counts are above the cut)
     kept.update(dict.fromkeys(ties[len(ties) - room:], cut))
     return kept, cut, ties[:len(ties) - room]
@@ -535,8 +536,8 @@ class LogStats:
         (local names, defaultdicts, no calls for the frequent lines): this is where the time goes."""
         L = log_lines  # pylint: disable=invalid-name
         kinds = L.KINDS
-        delivery, received_kind, queued, removal, tls_kind, connection = (
-            L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.TLS, L.CONNECTION)
+        delivery, received_kind, queued, removal, connection = (
+            L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.CONNECTION)
         arrived, sizes, deferred_ids, tops = self.arrived, self.sizes, self.deferred_ids, self.tops
         # What only the piece before can complete (see stitch()), while there is room: the first qmgr line of a
         # message that did not arrive here (at the start of a piece: it may have arrived at the end of the one
@@ -555,7 +556,7 @@ class LogStats:
         senders, sender_bytes = tops['senders'].counts, tops['sender_bytes'].counts
         domains, domain_bytes = tops['sending_domains'].counts, tops['sending_domain_bytes'].counts
         recipients, recipient_bytes = tops['recipients'].counts, tops['recipient_bytes'].counts
-        tls = collections.defaultdict(int)
+        tls = collections.Counter(L.TLS_LINE.findall(data))
         rfind = data.rfind
         received = read = connects = sent = deferred = bounced = forwarded = rejected = 0
         bytes_received = bytes_delivered = 0
@@ -648,8 +649,6 @@ class LogStats:
                 arrived[qid] = client
                 hosts[client] += 1
                 received += 1
-            elif kind == tls_kind:
-                tls[found.group(L.TLS_LEVEL, L.DIRECTION, L.PROTOCOL, L.CIPHER, L.KEY_EXCHANGE)] += 1
             elif kind == connection:
                 connects += 1
             elif kind == removal:
@@ -672,9 +671,10 @@ class LogStats:
             count, examples = L.unreadable(data)
             self.skipped += count
             self.examples.extend(examples[:L.EXAMPLES - len(self.examples)])
-        for (level, direction, protocol, cipher, key_exchange), count in tls.items():
+        for groups, count in tls.items():
+            level, direction, protocol, cipher, key_exchange = L.tls_fields(groups)
             table = self.tls.setdefault('inbound' if direction == b'from' else 'outbound', {})
-            for field, value in (('level', level or b'other'), ('protocol', protocol), ('cipher', cipher),
+            for field, value in (('level', level), ('protocol', protocol), ('cipher', cipher),
                                  ('key_exchange', (key_exchange or b'(not logged)').lower())):
                 counts = table.setdefault(field, {})
                 name = value.decode('utf-8', 'replace')
@@ -755,15 +755,21 @@ class LogStats:
 
     def _text(self, raw):
         """The normalised text, remembered by its shape (log_lines.shape()): most reasons and replies differ
-        only in the host and the address normalise() takes out."""
+        only in the host and the address normalise() takes out. A shape not seen yet is looked up without its
+        tokens (log_lines.tokenless()), and remembered so: a reply with an ID of its own (Gmail's) has a shape
+        of its own, which would be normalised each time, and fill the memory with texts seen once."""
+        texts = self._texts
         shaped = log_lines.shape(raw)
-        text = self._texts.get(shaped)
+        text = texts.get(shaped)
         if text is None:
-            text = log_lines.normalise(shaped).decode('utf-8', 'replace')
-            if len(shaped) <= _CACHED_TEXT:
-                if len(self._texts) >= _NORMALISED_CACHE:
-                    self._texts.clear()
-                self._texts[shaped] = text
+            key = log_lines.tokenless(shaped)
+            text = texts.get(key)
+            if text is None:
+                text = log_lines.normalise(shaped).decode('utf-8', 'replace')
+                if len(key) <= _CACHED_TEXT:
+                    if len(texts) >= _NORMALISED_CACHE:
+                        texts.clear()
+                    texts[key] = text
         return text
 
     def _count_text(self, table, raw):

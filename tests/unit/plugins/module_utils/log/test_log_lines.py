@@ -259,6 +259,23 @@ def test_tls_1_2_without_key_exchange():
 ])
 def test_normalised_reasons(text, normalised):
     assert log_lines.normalise(text) == normalised
+    # The key postfix_log remembers a normalised text by gives the same.
+    assert log_lines.normalise(log_lines.tokenless(text)) == normalised
+
+
+@pytest.mark.parametrize('text, tokenless', [
+    # Gmail's IDs and queue IDs are tokens; reply codes, enhanced status codes and what follows a reply code are not.
+    (b'host h[0] said: 550-5.1.1 The email account does not exist. a640c23a62f3a-ab7f1c4d2e0si12345 - gsmtp',
+     b'host h[0] said: 550-5.1.1 The email account does not exist. N - gsmtp'),
+    (b'host h[0] said: 421 4.7.0 Try again later, closing connection. (EHLO) 969bf839c2 - gsmtp',
+     b'host h[0] said: 421 4.7.0 Try again later, closing connection. (EHLO) N - gsmtp'),
+    (b'host h[0] said: 250 2.0.0 Ok: queued as 4Zx1yQ2abc', b'host h[0] said: 250 2.0.0 Ok: queued as N'),
+    (b'said: 450 4.2.1xyz9 later', b'said: 450 4.2.1xyz9 later'),
+    (b'error 12 at -ab12 and x1, 1234', b'error 12 at -ab12 and x1, N'),
+])
+def test_tokenless(text, tokenless):
+    assert log_lines.tokenless(text) == tokenless
+    assert log_lines.normalise(tokenless) == log_lines.normalise(text)
 
 
 # ---------------------------------------------------------------------------
