@@ -24,10 +24,12 @@ description:
     longer matches the suspended domains, other runs warn and leave it alone.
   - Works when Postfix is stopped; it then starts frozen. Changes to main.cf are made on a staged copy and validated
     before they go live, as M(mailops.postfix.postconf) does, in proportion to the change - C(postconf) reads the
-    staged main.cf, and each value set must have the type of its parameter (a time for C(in_flow_delay)) - but
-    without C(postfix check), which judges the whole installation (directories, ownership, the chroot's copies of
-    system files) and none of the settings this module writes. A refused change leaves main.cf as it was and Postfix
-    running; a reload that fails puts main.cf back.
+    staged main.cf, each value set must have the type of its parameter (a time for C(in_flow_delay)), and Postfix's
+    commands must be able to read the whole staged main.cf (a value of the wrong type set by hand anywhere in it is
+    refused by name) - but without C(postfix check), which judges the whole installation (directories, ownership,
+    the chroot's copies of system files) and none of the settings this module writes. The reload is then a C(SIGHUP)
+    to master, which is what C(postfix reload) sends after its checks. A refused change leaves main.cf as it was and
+    Postfix running; a reload that fails puts main.cf back.
 author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:

@@ -56,8 +56,9 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 for n in $SIZES; do
     for forks in $FORKS; do
         start_fleet "$n"
+        # sed -u: each step's line shows as soon as it is measured (fleet.py flushes it), not at the end.
         python3 tests/benchmark/fleet.py measure "$work/inventory.yml" "$work" "$n" "$forks" "$RUNS" \
-            | tee -a "$work/results.jsonl" | sed 's/^/  /'
+            | tee -a "$work/results.jsonl" | sed -u 's/^/  /'
     done
     [ "${FLEET_TARGETS:-}" = 1 ] || python3 tests/benchmark/fleet.py count "$work/inventory.yml" "$work" "$n" >> "$work/results.jsonl"
 done

@@ -120,6 +120,7 @@ class FakePostfix(PostfixRunner):
         """The module makes its runner: it gets this Postfix (so a test sees its state and calls)."""
         self.module = module
         self.config_dir = config_dir
+        self._parameters = {}  # a new run reads them again, as a new PostfixRunner would
         return self
 
     def fail(self, tool, rc, message, after=0):
@@ -272,6 +273,8 @@ class FakePostfix(PostfixRunner):
 
     def _postmap(self, flags, overrides, args, data):
         table = args[-1]
+        if table.startswith('static:'):  # postmap -q KEY static:VALUE: the built-in table's one value
+            return 0, table.split(':', 1)[1] + '\n', ''
         if flags == ['query'] and args[0] == '-':
             self.queries.append((table, data.split()))
         if table not in self.tables:
@@ -379,6 +382,12 @@ def note_directory(monkeypatch, tmp_path):
     directory = tmp_path / 'notes'
     monkeypatch.setattr(postfix_control, 'NOTE_DIRECTORY', str(directory))
     return directory
+
+
+@pytest.fixture(autouse=True)
+def no_master_lock(monkeypatch, tmp_path):
+    """No master's lock is seen in the host's /proc/locks: whether the fake Postfix runs is its postfix status."""
+    monkeypatch.setattr(postfix_control, 'PROC_LOCKS', str(tmp_path / 'no-proc-locks'))
 
 
 @pytest.fixture

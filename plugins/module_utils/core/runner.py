@@ -80,6 +80,7 @@ class PostfixRunner:
         self.module = module
         self.config_dir = config_dir
         self._paths = {}
+        self._parameters = {}
 
     def _tool_path(self, tool):
         if tool not in self._paths:
@@ -212,6 +213,19 @@ class PostfixRunner:
         rc = proc.wait()
         output = b''.join(chunks).decode('utf-8', 'replace').replace('\r\n', '\n')
         return rc, output
+
+    def parameters(self, names):
+        """Parameters as Postfix uses them (``postconf -x -h``), name -> text; one postconf for those not read yet.
+
+        Each is read once per run and kept: only for parameters that no run changes and then reads again
+        (queue_directory, default_database_type, the queue's lifetimes), so that a module can read all of
+        them in one process first.
+        """
+        missing = [name for name in names if name not in self._parameters]
+        if missing:
+            values = [line.strip() for line in self.run('postconf', ['expand', 'hide_names'], missing)[1].split('\n')]
+            self._parameters.update(zip(missing, values))
+        return {name: self._parameters[name] for name in names}
 
     def version(self):
         """The Postfix version (mail_version) as a string, e.g. '3.7.11'."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
@@ -22,13 +23,15 @@ _NOT_RUNNING = 'the Postfix mail system is not running'
 
 
 def is_running(runner):
-    """Whether the instance's master process runs (``postfix status``).
+    """Whether the instance's master process runs: master_pid(), and when that cannot show it, ``postfix status``.
 
     Raise PostfixCommandError when postfix status cannot tell: it fails the
     same way (exit code 1) for a configuration directory without main.cf,
     a main.cf it cannot read, or a user who is not root, and none of them
     means that Postfix is stopped.
     """
+    if master_pid(runner) is not None:
+        return True
     rc, output = runner.run_with_terminal('postfix', ['status'])
     if rc == 0:
         return True
@@ -38,6 +41,48 @@ def is_running(runner):
     raise PostfixCommandError('postfix status failed (rc=%d), so whether Postfix runs is unknown: %s%s'
                               % (rc, output.strip() or 'no message', hint), cmd=['postfix', 'status'], rc=rc,
                               stderr=output)
+
+
+# The kernel's list of file locks (one line per lock: "1: FLOCK  ADVISORY  WRITE 308 00:13f:3809639 0 EOF").
+PROC_LOCKS = '/proc/locks'
+
+
+def master_pid(runner):
+    """The pid of the instance's running master, or None when this cannot show that it runs.
+
+    What postfix status asks ``master -t``, read without starting a process
+    (postfix status is a shell script: 8 processes): a running master holds
+    an flock on $queue_directory/pid/master.pid, the file that names it.
+    Running is shown only by /proc/locks listing a lock on that file (its
+    inode) held by that pid. None for anything else - no file, a stale one,
+    a file only root reads, no /proc/locks, a pid namespace apart - and
+    callers then ask postfix status, which decides as before.
+    """
+    path = os.path.join(runner.parameters(['queue_directory'])['queue_directory'], 'pid', 'master.pid')
+    try:
+        with open(path, 'rb') as handle:
+            pid = int(handle.read().split()[0])
+            inode = os.fstat(handle.fileno()).st_ino
+        with open(PROC_LOCKS, 'rb') as handle:
+            locks = handle.read().decode('ascii', 'replace')
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if holds_lock(locks, pid, inode) else None
+
+
+def holds_lock(locks, pid, inode):
+    """Whether ``locks`` (/proc/locks's text) show ``pid`` holding an flock on the file with ``inode``.
+
+    The device is not compared: /proc/locks names the file system's device,
+    which stat() does not always give (overlayfs, btrfs subvolumes). A
+    waiting lock's line has "->" after its number and does not count.
+    """
+    for line in locks.splitlines():
+        fields = line.split()
+        if (len(fields) >= 6 and fields[1] == 'FLOCK' and fields[4] == str(pid)
+                and fields[5].rsplit(':', 1)[-1] == str(inode)):
+            return True
+    return False
 
 
 def instances(runner):
@@ -105,19 +150,19 @@ def reload_plan(runner, allowed, restart_parameters=(), needed=True):
             'pending_reload': pending is not None}
 
 
-def carry_out(runner, plan):
+def carry_out(runner, plan, signal_master=False):
     """Reload or restart as reload_plan() decided, or note on the host that the reload is still to come.
 
     The note (in /run/mailops-postfix) is what lets the next run reload when
     this one stops between its change and its handler (Ctrl-C, a lost
     connection, a CI job's timeout): reload_plan() reads it, and reload(),
     restart() and start() remove it. /run is emptied at boot, when Postfix
-    starts with the new files anyway.
+    starts with the new files anyway. ``signal_master``: see reload().
     """
     if plan['restarted']:
         restart(runner)
     elif plan['reloaded']:
-        reload(runner)
+        reload(runner, signal_master)
     elif plan['reload_needed']:
         _note_pending(runner, plan['restart_required'])
 
@@ -161,7 +206,7 @@ def _reloaded_since(runner, when):
     False when that cannot be told (no pid file; a frozen host has no queue
     manager): the reload is then done once more.
     """
-    queue_directory = runner.run('postconf', ['hide_names'], ['queue_directory'])[1].strip()
+    queue_directory = runner.parameters(['queue_directory'])['queue_directory']
     try:
         with open(os.path.join(queue_directory, 'pid', 'master.pid'), 'rb') as handle:
             master = int(handle.read().split()[0])
@@ -205,9 +250,23 @@ def _forget_pending(runner):
     atomic_file.remove_quietly(_pending_path(runner))
 
 
-def reload(runner):
-    """Make a running master re-read main.cf and master.cf."""
-    _postfix(runner, 'reload')
+def reload(runner, signal_master=False):
+    """Make a running master re-read main.cf and master.cf.
+
+    ``postfix reload``, or with ``signal_master`` SIGHUP to the master that
+    master_pid() found, which is what postfix reload does after its checks.
+    Only for a run whose own checks already read the live main.cf as
+    postfix(1) reads it before it signals (StagedConfig.validate(): every
+    global parameter's type; master reads them again on SIGHUP and exits on
+    a bad one). This leaves out postfix reload's shell script (10 processes)
+    and its queue maintenance (postsuper's structure check of the active
+    queue, then of every queue), which every postfix start and reload does.
+    """
+    pid = master_pid(runner) if signal_master else None
+    if pid is None:
+        _postfix(runner, 'reload')
+    else:
+        os.kill(pid, signal.SIGHUP)
     _forget_pending(runner)
 
 

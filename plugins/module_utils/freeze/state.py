@@ -34,7 +34,7 @@ class FreezeState:
         self.text = read_bytes(self.path)
         self.saved, self.problem = saved_state(
             None if self.text is None else self.text.decode('utf-8', 'replace'), explicit)
-        self.table_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
+        self.table_type = runner.parameters(['default_database_type'])['default_database_type']
         self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
         self.table = table_build.table_name(self.table_type, self.table_path)
         check_table_path(self.table_path, follow=False, directories=())

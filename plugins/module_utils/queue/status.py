@@ -45,11 +45,11 @@ def queue_status(runner, domains=()):
     With ``domains`` (as postqueue -s names sites: example.com, or .example.com for its subdomains), the same
     for the mail still queued for each of them, under ``domains``: how long a suspended domain can wait.
     """
-    # -x: either may be written as $name of another parameter.
-    lifetimes = runner.run('postconf', ['expand', 'hide_names'], LIFETIMES)[1].split()
+    # -x: either may be written as $name of another parameter (runner.parameters() expands).
+    lifetimes = runner.parameters(LIFETIMES)
     # A bare number is days for these parameters (postconf(5)).
     maximal, bounce = (parse_duration(value + 'd' if value.isdigit() else value, name)
-                       for name, value in zip(LIFETIMES, lifetimes))
+                       for name, value in lifetimes.items())
     return status_of(read_queue(runner), time.time(), maximal, bounce,
                      domains)
 

@@ -30,7 +30,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import requeue_deferred
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import check_site
-from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import queue_status
+from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import LIFETIMES, queue_status
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import change_needs_reload
@@ -42,6 +42,9 @@ class Instance:
 
     def __init__(self, runner):
         self.runner = runner
+        # What the run reads of main.cf besides its explicit settings, in one postconf: the table type,
+        # where master's pid file is (whether Postfix runs) and the queue's lifetimes (the report).
+        runner.parameters(('default_database_type', 'queue_directory') + LIFETIMES)
         self.explicit = parse_parameters(runner.run('postconf', ['non_default'])[1])
         self.state = FreezeState(runner, self.explicit)
 
@@ -112,12 +115,13 @@ def apply(module, instance, changes, table, result):
         if changes:
             applied = False
             try:
-                # Validated in proportion to the change: the staged main.cf as postconf reads it, and the
-                # type of every value (a thaw's come from the state file), but not postfix check, which judges
-                # the whole installation (hundreds of processes) and nothing of these three settings.
-                # A reload that fails puts main.cf back.
+                # Validated in proportion to the change: the staged main.cf as postconf reads it, the
+                # type of every value (a thaw's come from the state file) and the file as every Postfix
+                # command reads it, but not postfix check, which judges the whole installation (hundreds of
+                # processes) and nothing of these three settings. So the reload is master's SIGHUP, without
+                # postfix reload's script. A reload that fails puts main.cf back.
                 apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
-                              before_install=install_table, postfix_check=False)
+                              before_install=install_table, postfix_check=False, signal_master=True)
                 applied = True
             finally:
                 if freezing and not applied:

@@ -154,12 +154,28 @@ class StagedConfig:
         if errors:
             raise PostfixCommandError('invalid value(s): %s' % '; '.join(errors))
         if not postfix_check:
+            self.read_as_postfix()
             return []
         rc, output = self.runner.run_with_terminal('postfix', ['check'], config_dir=self.path)
         if rc != 0:
             raise PostfixCommandError('postfix check rejected the new configuration (live files unchanged): %s'
                                       % output.strip(), rc=rc, stderr=output)
         return [line for line in output.splitlines() if 'warning' in line]
+
+    def read_as_postfix(self):
+        """Raise PostfixCommandError unless Postfix's commands can read the staged main.cf.
+
+        Every Postfix command reads main.cf's global parameters when it starts
+        and stops on a value of the wrong type, anywhere in the file: postfix(1)
+        does before postfix reload signals master, and master, rereading them
+        on the signal, exits. postfix check does this too (it is postfix(1));
+        without it, postmap does it here, asked for a key of a built-in table.
+        """
+        rc, dummy, err = self.runner.run('postmap', [('query', 'mailops')], ['static:read'], config_dir=self.path,
+                                         check_rc=False)
+        if rc != 0:
+            raise PostfixCommandError('Postfix cannot read the new main.cf (live files unchanged): %s'
+                                      % (err.strip() or 'postmap failed with rc=%d' % rc), rc=rc, stderr=err)
 
     def staged_content(self, name):
         return read_bytes(os.path.join(self.path, name))
@@ -177,7 +193,8 @@ class StagedConfig:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def go_live(module, runner, result, install, reload, needed=True, restart_parameters=(), catch_up=False):
+def go_live(module, runner, result, install, reload, needed=True, restart_parameters=(), catch_up=False,
+            signal_master=False):
     """The one path from a run's planned files to the reload, for every module that changes configuration.
 
     Decides what follows the change (service.reload_plan(): a reload, a
@@ -193,7 +210,8 @@ def go_live(module, runner, result, install, reload, needed=True, restart_parame
     installed so far is put back, tables and their compiled files included,
     and the error says so. Nothing of a failed run stays live; where a file
     cannot be put back, the error names it. A restart whose start failed
-    starts Postfix again with the previous files. Returns the decision.
+    starts Postfix again with the previous files. ``signal_master``: see
+    service.reload(). Returns the decision.
     """
     if needed or catch_up:
         plan = postfix_control.reload_plan(runner, reload, restart_parameters, needed)
@@ -205,7 +223,7 @@ def go_live(module, runner, result, install, reload, needed=True, restart_parame
     installation = atomic_file.Installation()
     try:
         install(installation)
-        postfix_control.carry_out(runner, plan)
+        postfix_control.carry_out(runner, plan, signal_master)
     except (MailopsError, OSError) as error:
         raise _rolled_back(runner, result, plan, installation, error)
     except BaseException:
@@ -243,7 +261,8 @@ def _rolled_back(runner, result, plan, installation, error):
 
 
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True):
+                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True,
+                  signal_master=False):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
@@ -256,6 +275,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
     restart_required, running, reloaded, restarted, reload_needed and the
     backup files. A failure while the files go live, or of the reload (or
     restart), puts every previous file back (go_live()). ``postfix_check``: see StagedConfig.validate().
+    ``signal_master``: reload by SIGHUP to master (service.reload()); the checks above have read main.cf as
+    postfix(1) reads it, with postfix check or without (read_as_postfix()).
     """
     if os.geteuid() != 0:
         # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
@@ -288,6 +309,6 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             stage.install(files, installation)
 
         go_live(module, runner, result, install, reload,
-                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes))
+                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes), signal_master=signal_master)
     finally:
         stage.cleanup()

@@ -347,4 +347,96 @@ def test_a_reload_by_other_means_is_seen_in_the_processes(tmp_path, monkeypatch,
     # A queue directory with master's pid file. The note was written 150 s after boot.
     runner.main_cf['queue_directory'] = str(tmp_path)
     assert postfix_control._reloaded_since(runner, 1700000150) is reloaded
-    assert runner.calls == [('postconf', ['hide_names'], ['queue_directory'])]
+    assert runner.calls == [('postconf', ['expand', 'hide_names'], ['queue_directory'])]
+
+
+# ---------------------------------------------------------------------------
+# master_pid: whether master runs, from its pid file's lock in /proc/locks, without postfix status
+
+def lock_line(number, pid, inode, waiting=False):
+    return '%d: %sFLOCK  ADVISORY  WRITE %d 00:13f:%d 0 EOF\n' % (number, '-> ' if waiting else '', pid, inode)
+
+
+@pytest.fixture
+def master_files(tmp_path, monkeypatch, runner):
+    """A queue directory with master's pid file (pid 308), and a /proc/locks to write: returns (pid file, locks)."""
+    (tmp_path / 'pid').mkdir()
+    pid_file = tmp_path / 'pid' / 'master.pid'
+    pid_file.write_text('%11d\n' % 308)
+    runner.main_cf['queue_directory'] = str(tmp_path)
+    locks = tmp_path / 'locks'
+    monkeypatch.setattr(postfix_control, 'PROC_LOCKS', str(locks))
+    return pid_file, locks
+
+
+@pytest.mark.parametrize('lines, held', [
+    pytest.param(lambda inode: lock_line(5, 308, inode + 1) + lock_line(6, 308, inode), True, id='held-by-master'),
+    pytest.param(lambda inode: lock_line(6, 309, inode), False, id='held-by-another-pid'),
+    pytest.param(lambda inode: lock_line(6, 308, inode + 1), False, id='another-file'),
+    pytest.param(lambda inode: lock_line(6, 308, inode, waiting=True), False, id='only-waiting'),
+    pytest.param(lambda inode: '', False, id='no-locks'),
+])
+def test_master_runs_when_its_pid_file_is_locked_by_it(master_files, runner, lines, held):
+    pid_file, locks = master_files
+    locks.write_text(lines(os.stat(pid_file).st_ino))
+    runner.running = False  # what postfix status would say: only asked when the lock does not show master
+    assert postfix_control.master_pid(runner) == (308 if held else None)
+    assert postfix_control.is_running(runner) is held
+    assert runner.commands == ([] if held else ['status'])
+
+
+def test_without_a_pid_file_or_proc_locks_postfix_status_decides(master_files, runner):
+    pid_file, locks = master_files
+    pid_file.unlink()
+    assert postfix_control.is_running(runner) is True and runner.commands == ['status']
+    pid_file.write_text('308\n')  # the file again, but no /proc/locks to read
+    runner.running = False
+    assert postfix_control.is_running(runner) is False and runner.commands == ['status', 'status']
+
+
+def test_reload_signals_master_only_when_asked_and_master_is_found(master_files, monkeypatch, runner):
+    pid_file, locks = master_files
+    locks.write_text(lock_line(1, 308, os.stat(pid_file).st_ino))
+    signals = []
+    monkeypatch.setattr(postfix_control.os, 'kill', lambda pid, number: signals.append((pid, number)))
+    postfix_control.reload(runner)
+    assert runner.commands == ['reload'] and signals == []
+    postfix_control.reload(runner, signal_master=True)
+    assert runner.commands == ['reload'] and signals == [(308, postfix_control.signal.SIGHUP)]
+    locks.write_text('')  # master not shown: postfix reload, which says whether Postfix runs
+    postfix_control.reload(runner, signal_master=True)
+    assert runner.commands == ['reload', 'reload'] and len(signals) == 1
+
+
+class RecordedInstallation:
+    """atomic_file.Installation that records what was installed and whether it was undone."""
+
+    def __init__(self):
+        self.names = []
+        self.undone = False
+
+    def installed(self):
+        return list(self.names)
+
+    def undo(self):
+        self.undone = True
+        return []
+
+    def done(self):
+        pass
+
+
+def test_a_signal_that_fails_puts_the_files_back(master_files, monkeypatch, runner):
+    pid_file, locks = master_files
+    locks.write_text(lock_line(1, 308, os.stat(pid_file).st_ino))
+
+    def gone(pid, number):
+        raise ProcessLookupError(3, 'No such process')
+    monkeypatch.setattr(postfix_control.os, 'kill', gone)
+    installation = RecordedInstallation()
+    monkeypatch.setattr(atomic_file, 'Installation', lambda: installation)
+    result = {}
+    with pytest.raises(MailopsError, match='No such process.*nothing of this run is live'):
+        config_stage.go_live(runner.module, runner, result, lambda inst: inst.names.append('/etc/postfix/main.cf'),
+                             True, signal_master=True)
+    assert installation.undone and result['changed'] is False and result['reloaded'] is True

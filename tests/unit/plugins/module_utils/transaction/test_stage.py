@@ -141,10 +141,19 @@ def test_validate_asks_for_the_defaults_of_the_names_set_only(postfix):
     assert ('postfix', ['check']) in postfix.calls
 
 
-def test_validate_without_postfix_check_runs_two_postconf(postfix):
+def test_validate_without_postfix_check_runs_two_postconf_and_reads_main_cf_as_postfix(postfix):
     assert staged_on(postfix).validate(FREEZE_VALUES, [], set(), postfix_check=False) == []
     assert postfix.calls == [('postconf', ['non_default'], []),
-                             ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable'])]
+                             ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable']),
+                             ('postmap', [('query', 'mailops')], ['static:read'])]
+
+
+def test_validate_without_postfix_check_refuses_a_main_cf_postfix_cannot_read(postfix):
+    # A value set by hand, not by this change: postfix(1) and master stop on it when they read main.cf.
+    postfix.fail('postmap', 1, 'postmap: fatal: bad numerical configuration: default_process_limit = many\n')
+    with pytest.raises(PostfixCommandError, match=r'Postfix cannot read the new main.cf \(live files unchanged\): '
+                                                  'postmap: fatal: bad numerical configuration: default_process_limit'):
+        staged_on(postfix).validate(FREEZE_VALUES, [], set(), postfix_check=False)
 
 
 def test_validate_without_postfix_check_still_refuses_a_value_of_the_wrong_type(postfix):
