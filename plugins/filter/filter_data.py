@@ -8,16 +8,16 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
+    MILTER_ACTIONS as ACTIONS,
+    MILTER_TIMEOUTS as TIMEOUTS,
+    TIME_VALUE,
+)
 from ansible_collections.mailops.postfix.plugins.plugin_utils.domain_names import domain_name
 
 TRAFFIC = ('smtpd', 'non_smtpd', 'both')
-ACTIONS = ('accept', 'reject', 'tempfail', 'quarantine')
-# Postfix 3.x per-milter settings ({ socket, name=value, ... }), in the order they are written.
-TIMEOUTS = ('connect_timeout', 'command_timeout', 'content_timeout')
 PROTOCOLS = (2, 3, 4, 6)
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
-# A Postfix time value: a number and an optional unit (s, m, h, d, w).
-_TIME = re.compile(r'^[0-9]+[smhdw]?$')
 _HOST = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)$')
 _KNOWN = {'name', 'socket', 'traffic', 'default_action', 'protocol', 'may_be_down'} | set(TIMEOUTS)
 
@@ -69,8 +69,8 @@ def _checked(index, milter):
                 % (protocol, ', '.join(str(p) for p in PROTOCOLS)))
     for timeout in TIMEOUTS:
         value = milter.get(timeout)
-        if value is not None and not _TIME.match(str(value)):
-            _refuse(index, milter, 'has %s %r, which is not a Postfix time value such as 30s or 5m'
+        if value is not None and not (TIME_VALUE.fullmatch(str(value)) and int(str(value).rstrip('smhdw')) > 0):
+            _refuse(index, milter, 'has %s %r, which is not a Postfix time value of at least 1 such as 30s or 5m'
                     % (timeout, value))
     return traffic
 

@@ -222,6 +222,112 @@ def split_list(text):
     return tokenize(text, commas=True)
 
 
+# The milter lists: smtpd reads smtpd_milters, cleanup non_smtpd_milters, both with one parser (milter.c).
+MILTER_PARAMETERS = ('smtpd_milters', 'non_smtpd_milters')
+# Postfix 3.x per-milter settings, inside { socket, name=value, ... } (attr_override(): a setting is one word,
+# name=value, or a { name = value } group of its own). A name Postfix does not know is fatal.
+MILTER_ACTIONS = ('accept', 'reject', 'tempfail', 'quarantine')
+MILTER_TIMEOUTS = ('connect_timeout', 'command_timeout', 'content_timeout')
+MILTER_PROTOCOLS = ('2', '3', '4', '6')
+MILTER_SETTINGS = ('default_action', 'protocol') + MILTER_TIMEOUTS
+# A Postfix time value (conv_time()): a number and an optional unit; the milter timeouts are at least 1.
+TIME_VALUE = re.compile(r'[0-9]+[smhdw]?')
+
+
+def _milter_setting_problem(name, value, daemon):
+    """What is wrong with one per-milter setting, or None."""
+    if name not in MILTER_SETTINGS:
+        return ('"%s" is not a per-milter setting (%s stops with "fatal: unknown option"); Postfix knows %s'
+                % (name, daemon, ', '.join(MILTER_SETTINGS)))
+    if not value:
+        return '%s has no value (%s stops with "fatal: bad string length 0 < 1")' % (name, daemon)
+    if name in MILTER_TIMEOUTS and not (TIME_VALUE.fullmatch(value) and int(value.rstrip('smhdw')) > 0):
+        return ('%s=%s is not a time of at least 1 such as 30s or 5m (%s stops with "fatal: %s: bad time value '
+                'or unit")' % (name, value, daemon, name))
+    if name == 'default_action' and value not in MILTER_ACTIONS:
+        return ('default_action=%s is not one of %s (Postfix warns "unrecognized default action" and tempfails '
+                'the mail)' % (value, ', '.join(MILTER_ACTIONS)))
+    words = value.split()
+    if name == 'protocol' and (words[0] not in MILTER_PROTOCOLS or any(w != 'no_header_reply' for w in words[1:])):
+        return ('protocol=%s is not a milter protocol version (%s, optionally followed by no_header_reply): Postfix '
+                'warns "bad protocol information" and skips the milter, so mail passes unfiltered'
+                % (value, ', '.join(MILTER_PROTOCOLS)))
+    return None
+
+
+def _split_setting(words, index):
+    """The setting that starts at words[index]: (name, value, spaced, words used).
+
+    spaced is the setting as written with white space around "=" (which
+    Postfix reads as several words, one of them without "="), else None; name
+    is None when the words are no name=value setting.
+    """
+    word = words[index]
+    if word.startswith('{'):
+        # { name = value }: white space allowed around "=" and in the value.
+        name, sep, value = word[1:-1 if word.endswith('}') else None].partition('=')
+        return (name.strip() or None) if sep else None, value.strip(), None, 1
+    name, sep, value = word.partition('=')
+    following = words[index + 1:index + 3]
+    if sep and name and not value and following and '=' not in following[0]:
+        return name, following[0], '%s %s' % (word, following[0]), 2
+    if not sep and following[:1] == ['='] and len(following) == 2:
+        return name, following[1], '%s = %s' % (name, following[1]), 3
+    if not sep and following and following[0].startswith('=') and len(following[0]) > 1:
+        return name, following[0][1:], '%s %s' % (name, following[0]), 2
+    return (name or None) if sep else None, value, None, 1
+
+
+def milter_problems(name, text):
+    """Messages for the elements of a smtpd_milters or non_smtpd_milters value that Postfix cannot use.
+
+    postfix check and postconf accept any text here; smtpd (and cleanup, for
+    non_smtpd_milters) parses it only when it starts, and stops with a fatal
+    error at every connection, or skips the milter so that mail passes
+    unfiltered. An element is a socket (transport:endpoint) or
+    { socket, name=value, ... }, whose settings are split at commas and
+    white space like the list itself: "default_action = tempfail" is three
+    words, two of them without "=".
+    """
+    # smtpd reads smtpd_milters; cleanup reads non_smtpd_milters, for mail submitted with sendmail.
+    daemon = 'cleanup' if name.startswith('non_smtpd') else 'smtpd'
+    problems = []
+    for element in split_list(text):
+        grouped = element.startswith('{') and element.endswith('}')
+        words = tokenize(element[1:-1], commas=True) if grouped else [element]
+        where = '%s = %s: the milter %s' % (name, text, element)
+        if not words:
+            problems.append('%s is empty (%s stops with "fatal: empty milter definition"); give its socket, '
+                            'as in { inet:127.0.0.1:8891, default_action=tempfail }' % (where, daemon))
+            continue
+        if ':' not in words[0] or words[0].startswith('{') or '=' in words[0]:
+            problems.append('%s does not start with its socket, transport:endpoint such as inet:127.0.0.1:8891 or '
+                            'unix:/run/milter.sock (Postfix warns "Milter service needs transport:endpoint" and '
+                            'skips it, so mail passes unfiltered)' % where)
+            continue
+        index = 1
+        while index < len(words):
+            setting, value, spaced, used = _split_setting(words, index)
+            if spaced:
+                problems.append(
+                    '%s has the setting "%s", with white space around "=": Postfix splits a milter\'s settings at '
+                    'commas and white space, so %s stops with "fatal: malformed option: missing \'=\' after '
+                    'attribute name". Write %s=%s, or put the setting in braces of its own: { %s = %s }'
+                    % (where, spaced, daemon, setting, value, setting, value))
+                break
+            if setting is None:
+                problems.append('%s has "%s", which is not a name=value setting (%s stops with "fatal: malformed '
+                                'option"); write name=value, for example default_action=tempfail'
+                                % (where, words[index], daemon))
+                break
+            index += used
+            problem = _milter_setting_problem(setting, value, daemon)
+            if problem:
+                problems.append('%s: %s' % (where, problem))
+                break
+    return problems
+
+
 def values_equal(current, desired):
     """Whether the current main.cf text already means the desired value.
 

@@ -25,7 +25,9 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.core.atomic_file import read_bytes, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import (
+    MILTER_PARAMETERS,
     RESTART_PARAMETERS,
+    milter_problems,
     parse_parameters,
     parse_unused_warnings,
 )
@@ -151,6 +153,7 @@ class StagedConfig:
         errors = value_type_errors(defaults, parameter_values)
         for options in option_values:
             errors += ['-o %s' % error for error in value_type_errors(defaults, options)]
+        errors += self._milter_errors(parameter_values, option_values)
         if errors:
             raise PostfixCommandError('invalid value(s): %s' % '; '.join(errors))
         if not postfix_check:
@@ -176,6 +179,19 @@ class StagedConfig:
         if rc != 0:
             raise PostfixCommandError('Postfix cannot read the new main.cf (live files unchanged): %s'
                                       % (err.strip() or 'postmap failed with rc=%d' % rc), rc=rc, stderr=err)
+
+    def _milter_errors(self, parameter_values, option_values):
+        """milter_problems() of the milter lists being set; a value with $name is judged as Postfix expands it
+        (one postconf -x for main.cf's)."""
+        settings = [(name, parameter_values[name]) for name in MILTER_PARAMETERS if name in parameter_values]
+        if any('$' in value for dummy, value in settings):
+            expanded = parse_parameters(self.postconf(['expand'], [name for name, dummy in settings])[1])
+            settings = [(name, expanded.get(name, value)) for name, value in settings]
+        errors = [problem for name, value in settings for problem in milter_problems(name, value)]
+        for options in option_values:
+            errors += ['-o %s' % problem for name in MILTER_PARAMETERS if name in options
+                       for problem in milter_problems(name, options[name])]
+        return errors
 
     def staged_content(self, name):
         return read_bytes(os.path.join(self.path, name))

@@ -85,6 +85,7 @@ def test_sockets_postfix_takes(socket, parsed):
     ([dict(DKIM, protocol=True)], '(opendkim) has protocol True'),
     ([dict(DKIM, connect_timeout='ten')], "(opendkim) has connect_timeout 'ten', which is not a Postfix time value"),
     ([dict(DKIM, command_timeout='5 s')], "(opendkim) has command_timeout '5 s'"),
+    ([dict(DKIM, connect_timeout=0)], "(opendkim) has connect_timeout 0, which is not a Postfix time value of at least 1"),
     ([DKIM, dict(DKIM, socket='inet:127.0.0.1:2')], 'filter_milters[1] (opendkim) has a name that an earlier '
                                                     'milter has'),
     ([DKIM, dict(DKIM, name='other')], 'filter_milters[1] (other) has the socket of opendkim: give one milter per '

@@ -159,3 +159,29 @@ def test_validate_without_postfix_check_refuses_a_main_cf_postfix_cannot_read(po
 def test_validate_without_postfix_check_still_refuses_a_value_of_the_wrong_type(postfix):
     with pytest.raises(PostfixCommandError, match='in_flow_delay = soon: Postfix expects a time'):
         staged_on(postfix).validate(dict(FREEZE_VALUES, in_flow_delay='soon'), [], set(), postfix_check=False)
+
+
+def test_validate_refuses_a_milter_setting_with_spaces_around_equals(postfix):
+    value = '{ inet:127.0.0.1:8891, default_action = tempfail }'
+    with pytest.raises(PostfixCommandError, match=r'invalid value\(s\): smtpd_milters = .*Write default_action=tempfail'):
+        staged_on(postfix).validate({'smtpd_milters': value}, [], set(), postfix_check=False)
+
+
+def test_validate_refuses_a_bad_milter_in_a_master_cf_override(postfix):
+    with pytest.raises(PostfixCommandError, match=r'-o non_smtpd_milters = \{ unix:/x, bogus=1 \}'):
+        staged_on(postfix).validate({}, [{'non_smtpd_milters': '{ unix:/x, bogus=1 }'}], set(), postfix_check=False)
+
+
+def test_validate_judges_a_milter_list_as_postfix_expands_it(postfix):
+    postfix.main_cf.update({'my_milter': '{ inet:127.0.0.1:8891, connect_timeout = 5s }',
+                            'smtpd_milters': '$my_milter'})
+    with pytest.raises(PostfixCommandError, match='smtpd_milters = .*connect_timeout = 5s'):
+        staged_on(postfix).validate({'smtpd_milters': '$my_milter'}, [], {'my_milter'}, postfix_check=False)
+    assert ('postconf', ['expand'], ['smtpd_milters']) in postfix.calls
+
+
+def test_validate_accepts_per_milter_settings_as_postfix_reads_them(postfix):
+    values = {'smtpd_milters': '{ inet:127.0.0.1:8891, default_action=tempfail }, { unix:/x, { protocol = 6 no_header_reply } }',
+              'non_smtpd_milters': 'inet:127.0.0.1:8891'}
+    assert staged_on(postfix).validate(values, [], set(), postfix_check=False) == []
+    assert not any(call[1] == ['expand'] for call in postfix.calls)
