@@ -211,6 +211,13 @@ def install(module, table_type, params, plan, staged, backup=False, installation
     return backup_file
 
 
+def staged_sql_tables(jobs, staged):
+    """The run's staged SQL tables: "type:path" -> "type:staged path", for the restriction checks' lookups through
+    the settings the run leaves, before they go live."""
+    return {job.result['table']: table_build.table_name(job.table_type, table.files.source)
+            for job, table in zip(jobs, staged) if job.plan.settings is not None and table.files}
+
+
 def discard(staged):
     """Remove a staged table that is not going live."""
     if staged.files:
