@@ -95,7 +95,7 @@ rows:
   type: dict
   sample: {"domains": 1, "mailboxes": 2, "aliases": 3}
 diff:
-  description: The rows removed (before) and added (after), one line each, C(table: value | value).
+  description: "The rows removed (before) and added (after), one line each: C(table: value | value)."
   returned: when diff mode is on and the rows change
   type: dict
 '''
