@@ -26,15 +26,23 @@ author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.postfix.common.attributes
-  - mailops.postfix.common.file_attributes
 options:
   path:
-    description:
-      - The database file. Its directory is created (mode V(0755)) when it does not exist.
-      - Owner, group and mode default to V(root), V(postfix) and V(0640) - Postfix's proxymap reads it as the
-        postfix user.
+    description: The database file. Its directory is created (mode V(0755)) when it does not exist.
     type: path
     required: true
+  owner:
+    description: Owner of the database file.
+    type: str
+    default: root
+  group:
+    description: Group of the database file; Postfix's proxymap reads it as the postfix user.
+    type: str
+    default: postfix
+  mode:
+    description: Octal mode of the database file, as a quoted string (V("0640")).
+    type: raw
+    default: "0640"
   domains:
     description: The rows of C(domains), the virtual mailbox domains.
     type: list
@@ -105,18 +113,16 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
-from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import file_attributes_argument_spec
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqlite_db
 
-DEFAULT_GROUP = 'postfix'
-DEFAULT_MODE = '0640'
-
 
 def main():
-    argument_spec = file_attributes_argument_spec()
-    argument_spec.update(
+    argument_spec = dict(
         path={'type': 'path', 'required': True},
+        owner={'type': 'str', 'default': 'root'},
+        group={'type': 'str', 'default': 'postfix'},
+        mode={'type': 'raw', 'default': '0640'},
         domains={'type': 'list', 'elements': 'str', 'default': []},
         mailboxes={'type': 'dict', 'default': {}},
         aliases={'type': 'dict', 'default': {}},
@@ -131,8 +137,7 @@ def main():
         current = sqlite_db.read(path)
         # plan
         db_plan = sqlite_db.plan(current, wanted)
-        attributes = file_attributes.resolve(params['owner'] or 'root', params['group'] or DEFAULT_GROUP,
-                                             params['mode'] or DEFAULT_MODE, None, 0o640)
+        attributes = file_attributes.resolve(params['owner'], params['group'], params['mode'], None, 0o640)
         fix = current is not None and file_attributes.differs(os.stat(path), attributes)
         directory = os.path.dirname(os.path.abspath(path))
         # apply
