@@ -191,10 +191,10 @@ def _proxy_read_maps(parameters, proxied):
     listed = _names(parameters['proxy_read_maps'])
     for parameter, table in sorted(proxied.items()):
         if '$' + parameter not in listed and '${%s}' % parameter not in listed and table.lower() not in listed:
-            raise AnsibleFilterError('base_parameters.proxy_read_maps does not name $%s (or %s): proxymap would refuse '
-                                     'the lookups of %s, and mail to the virtual domains would wait. Add $%s to it, '
-                                     'or leave proxy_read_maps to Postfix\'s default' % (parameter, table, parameter,
-                                                                                       parameter))
+            raise AnsibleFilterError(
+                'base_parameters.proxy_read_maps does not name $%s (or %s): proxymap would refuse the lookups of %s, '
+                'and mail to the virtual domains would wait. Add $%s to it, or leave proxy_read_maps to Postfix\'s '
+                'default' % (parameter, table, parameter, parameter))
 
 
 def virtual_domains(data):

@@ -55,7 +55,7 @@ def test_a_new_database_then_exactly_the_changed_rows(tmp_path):
     sqlite_db.apply(module(), path, first, attributes())
     assert sqlite_db.read(path) == WANTED
     assert os.stat(path).st_mode & 0o777 == 0o640
-    assert [name for name in os.listdir(str(tmp_path))] == ['virtual.sqlite']
+    assert os.listdir(str(tmp_path)) == ['virtual.sqlite']
     # Equal rows: nothing to do.
     assert not sqlite_db.changed(sqlite_db.plan(sqlite_db.read(path), WANTED))
     wanted = sqlite_db.wanted_rows(['vmail.example'], {'alice@vmail.example': 'vmail.example/alice/'},
