@@ -6,7 +6,9 @@
 #   databases.sh stop    stop both servers (a database that is down)
 #   databases.sh insert ADDRESS GOTO   a row of every database's aliases table (while Postfix runs)
 # Each database holds the domain of its own type (sqlite.example, mysql.example,
-# pgsql.example) and its aliases, so that one lookup says which table answered.
+# pgsql.example) and its aliases, so that one lookup says which table answered;
+# and the base role's application tables on trixie (vars/main.yml): PostgreSQL's
+# mailbox_domains and users, MariaDB's forwards, for box.example.
 set -eu
 pg_version=$(ls /usr/lib/postgresql)
 
@@ -33,13 +35,19 @@ CREATE USER 'postfix'@'localhost' IDENTIFIED BY '$SQL_TEST_PASSWORD';
 GRANT SELECT, INSERT ON mail.* TO 'postfix'@'localhost';
 USE mail;
 $(sql_rows mysql.example)
+CREATE TABLE forwards (source VARCHAR(255), destination VARCHAR(255));
+INSERT INTO forwards VALUES ('hello@box.example', 'ann@box.example');
 SQL
     su postgres -c 'psql -q -v ON_ERROR_STOP=1' <<SQL
 CREATE USER postfix PASSWORD '$SQL_TEST_PASSWORD';
 CREATE DATABASE mail;
 \\c mail
 $(sql_rows pgsql.example)
-GRANT SELECT ON domains, aliases TO postfix;
+CREATE TABLE mailbox_domains (name VARCHAR(255) PRIMARY KEY);
+CREATE TABLE users (email VARCHAR(255) PRIMARY KEY, maildir VARCHAR(255));
+INSERT INTO mailbox_domains VALUES ('box.example');
+INSERT INTO users VALUES ('ann@box.example', 'box.example/ann/');
+GRANT SELECT ON domains, aliases, mailbox_domains, users TO postfix;
 SQL
     mkdir -m 0755 /var/lib/mailops-test
     sql_rows sqlite.example | sqlite3 /var/lib/mailops-test/mail.sqlite

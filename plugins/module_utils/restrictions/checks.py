@@ -48,6 +48,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.lists
     check_restrictions,
     is_restriction_parameter,
 )
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import sql
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.build import query
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import entries_of, parse_source, syntax_of
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES, compiled_paths
@@ -86,6 +87,9 @@ class RestrictionChecks:
         self.access_tables = access_tables or {}
         self.written_tables = {**(written_tables or {}), **self.access_tables}
         self.allow_open_relay = allow_open_relay
+        # "type:path" of an SQL table the run writes -> its staged file, "type:staged path": the guard asks the
+        # database through the settings the run leaves (tables.job.staged_sql_tables()).
+        self.staged_sql = {}
         self.warnings = []
 
     def check(self, config_dir, parameter_changes, service_changes):
@@ -148,8 +152,13 @@ class RestrictionChecks:
             return ('this run writes it, and its new contents cannot be looked up before they go live; '
                     'Postfix can answer only for the table as it is now')
         found = dict(earlier) if isinstance(earlier, dict) else {}
+        asked = self.staged_sql.get(table, table)
+        missing = sql.missing_sqlite_database(asked)
+        if missing:
+            # Postfix would create it, empty, at the lookup.
+            return 'its database %s does not exist' % missing
         try:
-            found.update(query(self.runner, table, [key for key in keys if key not in found]))
+            found.update(query(self.runner, asked, [key for key in keys if key not in found]))
         except MailopsError as error:
             return str(error)
         return found

@@ -10,10 +10,13 @@ settings as results and diffs show them (the password as secrets.MASK).
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 
-Pure functions over data; nothing here touches a file or runs a command.
+Pure functions over data, but for missing_sqlite_database(), which reads a settings file; nothing here runs a
+command.
 """
 
 from __future__ import annotations
+
+import os
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import MASK, shown_value
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import Changes, Entry, TableSourceError
@@ -182,3 +185,18 @@ def probe_key(params):
         return params['probe_key']
     domains = params.get('domain') or ['example.com']
     return 'mailops-probe@%s' % domains[0]
+
+
+def missing_sqlite_database(table):
+    """The dbpath of the sqlite table ``table`` ("sqlite:settings file") when that database file does not exist
+    (a lookup would create it, empty); None otherwise, and for other tables."""
+    table_type, dummy, path = table.partition(':')
+    if table_type != 'sqlite' or not path.startswith('/'):
+        return None
+    try:
+        with open(path, 'rb') as handle:
+            text = handle.read().decode('utf-8', 'surrogateescape')
+    except OSError:
+        return None  # postmap says why it cannot open the table
+    dbpath = dict((name, value) for name, value, dummy in parse(text)).get('dbpath')
+    return dbpath if dbpath and not os.path.exists(dbpath) else None

@@ -35,6 +35,7 @@ def apply(module, runner, result, checks, freeze_state, thaw_saved, jobs):
         for job in jobs:
             staged.append(table_job.stage(module, runner, job.table_type, job.params, job.plan))
             job.result['removed_leftovers'] = staged[-1].removed_leftovers
+        checks.staged_sql = table_job.staged_sql_tables(jobs, staged)
 
         def install_tables(installation):
             for job, table in zip(jobs, staged):

@@ -10,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.postfix.plugins.filter.virtual_data import virtual_domains
 
+PGSQL = {'type': 'pgsql', 'hosts': ['localhost'], 'user': 'postfix', 'password': 'secret', 'dbname': 'mail'}
 MAILBOXES = {'alice@vmail.example': 'vmail.example/alice/', 'bob@vmail.example': 'vmail.example/bob'}
 
 
@@ -46,6 +47,7 @@ def test_mailbox_domains_become_settings_and_one_table():
 
 def test_without_virtual_data_nothing_is_set():
     assert virtual_domains(data(mailbox_domains=[], mailboxes={})) == {'parameters': {}, 'tables': [],
+                                                                       'secret_tables': [], 'database': None,
                                                                        'mailbox_base': None}
 
 
@@ -92,10 +94,55 @@ def test_domains_are_lower_case_names_each_once_and_catch_all_mailboxes_count():
     ({'mailbox_limit': 2000, 'parameters': {'message_size_limit': '4000'}}, 'smaller than message_size_limit 4000'),
     ({'mailbox_limit': -1}, 'base_virtual_mailbox_limit must be a number of bytes'),
     ({'sql_tables': {'mailboxes': {'type': 'sqlite', 'dbpath': '/var/lib/v.sqlite', 'query': 'SELECT 1'}}},
-     'base_virtual_sql_tables (mailboxes): virtual tables from SQL are not supported yet'),
+     'base_virtual_mailboxes and base_virtual_sql_tables.mailboxes are both given'),
+    ({'sql_tables': {'mailbox': PGSQL}}, 'base_virtual_sql_tables: mailbox is not a virtual table'),
+    ({'mailboxes': {}, 'sql_tables': {'mailboxes': {'hosts': ['db']}}}, 'needs a type, one of mysql, pgsql, sqlite'),
+    ({'sqlite_database': 'virtual.sqlite'}, 'base_virtual_sqlite_database must be an absolute path'),
+    ({'sqlite_database': '/var/lib/v.sqlite', 'parameters': {'proxy_read_maps': '$virtual_alias_maps'}},
+     'proxy_read_maps does not name $virtual_mailbox_domains'),
+    ({'mailbox_domains': [], 'mailboxes': {}, 'sql_tables': {'mailboxes': PGSQL}},
+     'base_virtual_mailboxes is given without base_virtual_mailbox_domains'),
+    ({'mailboxes': {}, 'sql_tables': {'aliases': PGSQL}}, 'given without base_virtual_mailboxes'),
 ])
 def test_refused(changes, message):
     assert message in refused(**changes)
+
+
+def test_the_embedded_sqlite_database_holds_the_data_and_postfix_reads_it_through_proxy():
+    part = virtual_domains(data(sqlite_database='/var/lib/mailops-postfix/virtual.sqlite',
+                                aliases={'info@vmail.example': 'alice@vmail.example'}))
+    assert part['database'] == {'path': '/var/lib/mailops-postfix/virtual.sqlite', 'domains': ['vmail.example'],
+                                'mailboxes': MAILBOXES, 'aliases': {'info@vmail.example': 'alice@vmail.example'}}
+    assert part['parameters']['virtual_mailbox_domains'] == 'proxy:sqlite:/etc/postfix/virtual_mailbox_domains.cf'
+    assert part['parameters']['virtual_mailbox_maps'] == 'proxy:sqlite:/etc/postfix/virtual_mailboxes.cf'
+    assert part['parameters']['virtual_alias_maps'] == 'proxy:sqlite:/etc/postfix/virtual_aliases.cf'
+    assert part['parameters']['virtual_uid_maps'] == 'static:5000'
+    assert [(table['name'], table['type'], table['dbpath'], table['query']) for table in part['tables']] == [
+        ('virtual_mailbox_domains', 'sqlite', '/var/lib/mailops-postfix/virtual.sqlite',
+         "SELECT domain FROM domains WHERE domain = '%s'"),
+        ('virtual_mailboxes', 'sqlite', '/var/lib/mailops-postfix/virtual.sqlite',
+         "SELECT mailbox FROM mailboxes WHERE address = '%s'"),
+        ('virtual_aliases', 'sqlite', '/var/lib/mailops-postfix/virtual.sqlite',
+         "SELECT goto FROM aliases WHERE address = '%s' ORDER BY goto")]
+    assert part['secret_tables'] == []
+
+
+def test_an_application_table_with_a_password_is_a_secret_table_and_the_rest_stays_data():
+    part = virtual_domains(data(mailboxes={}, sql_tables={'mailboxes': dict(PGSQL, query="SELECT m FROM u WHERE a='%s'")},
+                                parameters={'proxy_read_maps': '$virtual_mailbox_maps $virtual_alias_maps'}))
+    assert part['tables'] == []
+    assert part['secret_tables'] == [dict(PGSQL, query="SELECT m FROM u WHERE a='%s'", name='virtual_mailboxes',
+                                          path='/etc/postfix/virtual_mailboxes.cf')]
+    assert part['parameters']['virtual_mailbox_maps'] == 'proxy:pgsql:/etc/postfix/virtual_mailboxes.cf'
+    assert part['parameters']['virtual_mailbox_domains'] == ['vmail.example']
+    assert part['database'] is None
+
+
+def test_sql_domains_leave_the_mailboxes_unchecked_against_them():
+    part = virtual_domains(data(mailbox_domains=[], sql_tables={'mailbox_domains': dict(PGSQL, path='/etc/postfix/d.cf')},
+                                mailboxes={'carol@anywhere.example': 'anywhere.example/carol/'}))
+    assert part['parameters']['virtual_mailbox_domains'] == 'proxy:pgsql:/etc/postfix/d.cf'
+    assert part['tables'][0]['entries'] == {'carol@anywhere.example': 'anywhere.example/carol/'}
 
 
 def test_a_mailbox_limit_at_least_the_message_size_limit_is_kept():

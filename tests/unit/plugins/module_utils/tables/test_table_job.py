@@ -128,3 +128,38 @@ def test_tables_take_entries_or_rules_or_secret_entries():
     validated = ArgumentSpecValidator({'tables': table_job.TABLES_SPEC}).validate({'tables': [
         {'path': '/etc/postfix/sasl_passwd', 'entries': {}, 'secret_entries': {}}]})
     assert any('mutually exclusive' in message for message in validated.error_messages)
+
+
+class _Module:
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+def test_an_sqlite_table_without_its_database_is_refused_and_not_looked_up_in_check_mode(tmp_path):
+    params = {'path': '/etc/postfix/domains.cf', 'dbpath': str(tmp_path / 'virtual.sqlite')}
+    with pytest.raises(TableSourceError, match='virtual.sqlite \\(dbpath\\) does not exist; Postfix would create it'):
+        table_job.sqlite_database_exists(_Module(False), 'sqlite', params)
+    check = _Module(True)
+    assert table_job.sqlite_database_exists(check, 'sqlite', params) is False
+    assert 'check mode did not look the table up' in check.warnings[0]
+    (tmp_path / 'virtual.sqlite').write_bytes(b'')
+    assert table_job.sqlite_database_exists(_Module(False), 'sqlite', params) is True
+    assert table_job.sqlite_database_exists(_Module(False), 'mysql', {'path': '/etc/postfix/x.cf'}) is True
+
+
+def test_the_staged_sql_tables_are_named_for_the_checks_lookups():
+    class Staged:
+        def __init__(self, source):
+            self.files = None if source is None else type('Files', (), {'source': source})()
+
+    def job(table_type, path, settings):
+        return table_job.Job({'path': path}, table_type, table_job.Plan(None, None, [], None, None, None, [], False,
+                                                                        False, settings), {'table': table_type + ':' + path})
+    jobs = [job('pgsql', '/etc/postfix/d.cf', [('hosts', 'db')]), job('hash', '/etc/postfix/a', None),
+            job('sqlite', '/etc/postfix/m.cf', [('dbpath', '/x')])]
+    staged = [Staged('/etc/postfix/.d.cf.x.tmp'), Staged('/etc/postfix/.a.y.tmp'), Staged(None)]
+    assert table_job.staged_sql_tables(jobs, staged) == {'pgsql:/etc/postfix/d.cf': 'pgsql:/etc/postfix/.d.cf.x.tmp'}

@@ -221,3 +221,14 @@ def test_warnings_about_main_cf_do_not_fail_a_probe(tmp_path, postfix, ansible_m
     assert staged.other_warnings == ['postmap: warning: /etc/postfix/main.cf, line 9: overriding earlier entry: a=b']
     assert oct(os.stat(staged.source).st_mode & 0o777) == '0o640'
     table_build.discard(staged)
+
+
+def test_a_missing_sqlite_database_is_named_and_others_are_not(tmp_path):
+    database = tmp_path / 'virtual.sqlite'
+    settings = tmp_path / 'domains.cf'
+    settings.write_text('# x\ndbpath = %s\nquery = SELECT 1\n' % database)
+    assert sql.missing_sqlite_database('sqlite:%s' % settings) == str(database)
+    database.write_bytes(b'')
+    assert sql.missing_sqlite_database('sqlite:%s' % settings) is None
+    assert sql.missing_sqlite_database('mysql:%s' % settings) is None
+    assert sql.missing_sqlite_database('sqlite:%s' % (tmp_path / 'none.cf')) is None

@@ -1,0 +1,193 @@
+# Copyright: mailops.postfix contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The virtual domains' own SQLite database: its schema, its rows read, planned and written in one transaction.
+
+For small sites the base role keeps the virtual mailbox domains, the mailboxes
+and the virtual aliases in an SQLite file that Postfix reads through sqlite
+tables (sqlite_table(5)), with the queries below. postfix_sqlite writes exactly
+the rows it is given: a new file is built next to the path and renamed into
+place; an existing one is changed in one SQLite transaction, so that a reader
+(proxymap) sees the old rows or the new ones, never half of them.
+
+Private to this collection: roles and playbooks use the modules, never module_utils.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections import namedtuple
+
+from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
+from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
+from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
+
+# The schema: table -> its columns (each TEXT NOT NULL; the whole row is the primary key).
+SCHEMA = (
+    ('domains', ('domain',)),
+    ('mailboxes', ('address', 'mailbox')),
+    ('aliases', ('address', 'goto')),
+)
+TABLES = tuple(name for name, dummy in SCHEMA)
+
+# What Postfix asks of each table, by the base role's name for it (the main.cf parameter in brackets):
+# mailbox_domains (virtual_mailbox_domains), mailboxes (virtual_mailbox_maps), aliases (virtual_alias_maps).
+# An alias with several rows answers them joined by commas, in order.
+QUERIES = {
+    'mailbox_domains': "SELECT domain FROM domains WHERE domain = '%s'",
+    'mailboxes': "SELECT mailbox FROM mailboxes WHERE address = '%s'",
+    'aliases': "SELECT goto FROM aliases WHERE address = '%s' ORDER BY goto",
+}
+
+# ``create``: the file does not exist; ``tables``: table -> (added rows, removed rows), sorted; ``missing``: the
+# tables of the schema the file lacks.
+Plan = namedtuple('Plan', 'create tables missing')
+
+
+class DatabaseError(MailopsError):
+    """Rows that cannot be written, or a file that is not a database of this schema."""
+
+
+def create_statement(table, columns):
+    return 'CREATE TABLE %s (%s, PRIMARY KEY (%s))' % (
+        table, ', '.join('%s TEXT NOT NULL' % column for column in columns), ', '.join(columns))
+
+
+def wanted_rows(domains, mailboxes, aliases):
+    """The rows of the three tables, from the module's options: table -> set of tuples.
+
+    An alias target given as a list, or as text with commas, is one row per target.
+    """
+    rows = {'domains': set(), 'mailboxes': set(), 'aliases': set()}
+    for domain in domains or []:
+        rows['domains'].add((_text('domains', domain).lower(),))
+    for address, mailbox in (mailboxes or {}).items():
+        rows['mailboxes'].add((_text('mailboxes', address).lower(), _text('mailboxes', mailbox)))
+    for address, targets in (aliases or {}).items():
+        if isinstance(targets, str):
+            targets = targets.split(',')
+        if not isinstance(targets, list):
+            raise DatabaseError('aliases: the target of %s must be an address or a list of them, not %r'
+                                % (address, targets))
+        targets = [str(target).strip() for target in targets if str(target).strip()]
+        if not targets:
+            raise DatabaseError('aliases: %s has no target' % address)
+        for target in targets:
+            rows['aliases'].add((_text('aliases', address).lower(), _text('aliases', target)))
+    return rows
+
+
+def _text(table, value):
+    text = str(value).strip() if value is not None else ''
+    if not text or '\x00' in text or '\n' in text:
+        raise DatabaseError('%s: %r is empty or holds a line break or a NUL character' % (table, value))
+    return text
+
+
+def read(path):
+    """The rows of the database at ``path`` (table -> set of tuples; a table the file lacks is absent), or None
+    when there is no file. A file that has a table of these names with other columns is refused."""
+    if not os.path.exists(path):
+        return None
+    uri = 'file:%s?mode=ro' % path.replace('?', '%3f').replace('#', '%23')
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            rows = {}
+            for table, columns in SCHEMA:
+                found = tuple(row[1] for row in connection.execute('PRAGMA table_info(%s)' % table))
+                if not found:
+                    continue
+                if found != columns:
+                    raise DatabaseError('%s: its table %s has the columns %s, not %s: it is not a database of this '
+                                        'schema (give another path)' % (path, table, ', '.join(found),
+                                                                        ', '.join(columns)))
+                rows[table] = set(connection.execute('SELECT %s FROM %s' % (', '.join(columns), table)))
+            return rows
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError('%s cannot be read as an SQLite database: %s' % (path, error))
+
+
+def plan(current, wanted):
+    """What a run changes: a Plan."""
+    if current is None:
+        return Plan(True, {table: (sorted(wanted[table]), []) for table in TABLES if wanted[table]}, list(TABLES))
+    changes = {}
+    for table in TABLES:
+        before = current.get(table, set())
+        added, removed = sorted(wanted[table] - before), sorted(before - wanted[table])
+        if added or removed:
+            changes[table] = (added, removed)
+    return Plan(False, changes, [table for table in TABLES if table not in current])
+
+
+def changed(db_plan):
+    return db_plan.create or bool(db_plan.tables) or bool(db_plan.missing)
+
+
+def _write(connection, db_plan):
+    """The plan's statements, in the caller's transaction."""
+    columns = dict(SCHEMA)
+    for table in db_plan.missing:
+        connection.execute(create_statement(table, columns[table]))
+    for table, (added, removed) in sorted(db_plan.tables.items()):
+        condition = ' AND '.join('%s = ?' % column for column in columns[table])
+        connection.executemany('DELETE FROM %s WHERE %s' % (table, condition), removed)
+        connection.executemany('INSERT INTO %s VALUES (%s)' % (table, ', '.join('?' * len(columns[table]))), added)
+
+
+def apply(module, path, db_plan, attributes):
+    """Carry the plan out: a new file built next to ``path`` and renamed into place, or one transaction."""
+    if db_plan.create:
+        directory, name = os.path.split(os.path.abspath(path))
+        fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
+        os.close(fd)
+        try:
+            connection = sqlite3.connect(temp_path, isolation_level=None)
+            try:
+                connection.execute('BEGIN')
+                _write(connection, db_plan)
+                connection.execute('COMMIT')
+            finally:
+                connection.close()
+            with open(temp_path, 'rb') as handle:
+                os.fsync(handle.fileno())
+            atomic_file.set_attributes(module, temp_path, path, attributes)
+            atomic_file.install(temp_path, path)
+        except BaseException:
+            atomic_file.remove_quietly(temp_path)
+            raise
+        return
+    if db_plan.tables or db_plan.missing:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            # IMMEDIATE: the write lock first, so that the rows read and planned are the rows changed.
+            connection.execute('BEGIN IMMEDIATE')
+            try:
+                _write(connection, db_plan)
+            except BaseException:
+                connection.execute('ROLLBACK')
+                raise
+            connection.execute('COMMIT')
+        except sqlite3.DatabaseError as error:
+            raise DatabaseError('%s could not be changed (nothing was): %s' % (path, error))
+        finally:
+            connection.close()
+    if file_attributes.differs(os.stat(path), attributes):
+        file_attributes.apply(path, attributes)
+
+
+def diff_lines(rows):
+    """Rows as diff lines: "table: value | value"."""
+    return ''.join('%s: %s\n' % (table, ' | '.join(row)) for table, row in rows)
+
+
+def diff(path, db_plan):
+    """The changed rows, removed before and added after."""
+    before = [(table, row) for table, (dummy, removed) in sorted(db_plan.tables.items()) for row in removed]
+    after = [(table, row) for table, (added, dummy) in sorted(db_plan.tables.items()) for row in added]
+    return {'before_header': '%s (changed rows)' % path, 'after_header': '%s (changed rows)' % path,
+            'before': diff_lines(before), 'after': diff_lines(after)}
