@@ -332,9 +332,10 @@ def file_parts(path, since, until, warnings):
 # Reading: pieces of files in processes, and the journal
 
 def plan_work(parts, processes):
-    """Split big uncompressed parts, then deal the parts out to the processes, largest first. A piece is (path,
-    start, end, reference, order), order being where it is in the log (the file's place among the files, oldest
-    first, and the start)."""
+    """Split big uncompressed parts, then cut the log into one share per process, each a run of pieces that
+    follow one another in the log (so a process hands over what crosses the ends of its share only, whatever the
+    number of files and pieces). A piece is (path, start, end, reference, order), order being where it is in the
+    log (the file's place among the files, oldest first, and the start)."""
     pieces = []
     for index, (path, start, end, reference) in enumerate(parts):
         if start is None:
@@ -343,21 +344,25 @@ def plan_work(parts, processes):
         count = max(1, min(processes, (end - start) // SPLIT_SIZE))
         bounds = [start + (end - start) * number // count for number in range(count)] + [end]
         pieces.extend((high - low, (path, low, high, reference, (index, low))) for low, high in zip(bounds, bounds[1:]))
-    workers = [[0, []] for dummy in range(max(1, min(processes, len(pieces))))]
-    for size, piece in sorted(pieces, key=lambda item: -item[0]):
-        lightest = min(workers, key=lambda worker: worker[0])
-        lightest[0] += size
-        lightest[1].append(piece)
-    return [pieces for dummy, pieces in workers]
+    total = sum(size for size, dummy in pieces) or 1
+    shares = max(1, min(processes, len(pieces)))
+    workers = [[] for dummy in range(shares)]
+    done = 0
+    for size, piece in pieces:  # a piece goes to the share its middle falls in
+        workers[min(shares - 1, (2 * done + size) * shares // (2 * total))].append(piece)
+        done += size
+    return [share for share in workers if share]
 
 
 def read_pieces(pieces, since, until, new_stats, ends=(None, None)):
-    """(the raw statistics, what each piece leaves to log_stats.stitch(), the warnings of what could not be read)
-    of some pieces of files, in one process. ``ends``: the order of the first and of the last piece of the log."""
+    """(the raw statistics, what the share leaves to log_stats.stitch(), the warnings of what could not be read)
+    of a share of plan_work(): pieces that follow one another in the log, read as one piece, in one process.
+    ``ends``: the order of the first and of the last piece of the log."""
     stats = new_stats()
     warnings = []
-    for path, start, end, reference, order in pieces:
-        stats.begin_piece(order, first=order == ends[0], last=order == ends[1])
+    if pieces:
+        stats.begin_piece(pieces[0][4], first=pieces[0][4] == ends[0], last=pieces[-1][4] == ends[1])
+    for path, start, end, reference, dummy in pieces:
         stamps = log_lines.StampReader(reference)
         try:
             if start is None:

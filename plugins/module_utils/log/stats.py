@@ -914,7 +914,7 @@ def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, internal=False):
     and again in a later one (counted once). ``internal``: as LogStats.to_raw()."""
     stats = LogStats(max_keys)
     tops = stats.tops
-    arrived, sizes, open_deferred = {}, {}, set()
+    arrived, sizes, open_deferred = {}, {}, {}
     for piece in sorted(pieces, key=lambda item: item['order']):
         for qid, (sender, size) in piece['queued'].items():
             client = arrived.pop(qid, None)
@@ -931,8 +931,8 @@ def stitch(pieces, max_keys=DEFAULT_MAX_KEYS, internal=False):
         stats.deferred_messages -= sum(1 for qid in piece['deferred'] if qid in open_deferred)
         arrived.update(piece['arrived'])
         sizes.update(piece['sizes'])
-        open_deferred.update(piece['open_deferred'])
-        for table in (arrived, sizes):
+        open_deferred.update(dict.fromkeys(piece['open_deferred'], True))
+        for table in (arrived, sizes, open_deferred):
             while len(table) > QUEUE_IDS:
                 del table[next(iter(table))]
     if not (stats.bytes_received or stats.bytes_delivered or stats.deferred_messages):

@@ -213,18 +213,22 @@ def test_pieces_of_a_file_read_by_several_processes_add_up(run, tmp_path, monkey
     assert without_source(together) == without_source(alone)
 
 
-def test_plan_work_splits_big_files_and_gives_each_compressed_file_its_own_share(tmp_path, monkeypatch):
+def test_plan_work_splits_big_files_and_cuts_the_log_into_one_run_of_pieces_per_process(tmp_path, monkeypatch):
     monkeypatch.setattr(log_files, 'SPLIT_SIZE', 100)
     old = write(tmp_path / 'old.gz', b'x' * 50)
     parts = [('/big', 0, 1000, NOW), ('/small', 0, 150, NOW), (old, None, None, NOW)]
-    work = postfix_log.plan_work(parts, 2)
-    # Each piece says where it is in the log: the file's place, and its start.
-    assert sorted(piece for pieces in work for piece in pieces) == sorted(
-        [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500)), ('/small', 0, 150, NOW, (1, 0)),
-         (old, None, None, NOW, (2, 0))])
-    assert [pieces[0] for pieces in work] == [('/big', 0, 500, NOW, (0, 0)), ('/big', 500, 1000, NOW, (0, 500))]
+    # Each piece says where it is in the log: the file's place, and its start. A share is a run of pieces that
+    # follow one another, cut where the middle of the work falls (the compressed file counts 5 times its size).
+    assert postfix_log.plan_work(parts, 2) == [
+        [('/big', 0, 500, NOW, (0, 0))],
+        [('/big', 500, 1000, NOW, (0, 500)), ('/small', 0, 150, NOW, (1, 0)), (old, None, None, NOW, (2, 0))]]
     assert postfix_log.plan_work(parts, 1) == [[('/big', 0, 1000, NOW, (0, 0)), ('/small', 0, 150, NOW, (1, 0)),
                                                 (old, None, None, NOW, (2, 0))]]
+    many = [('/log.%d' % number, 0, 1000, NOW) for number in range(8)]
+    work = postfix_log.plan_work(many, 2)
+    assert [[piece[4] for piece in pieces] for pieces in work] == [
+        [(number, start) for number in range(4) for start in (0, 500)],
+        [(number, start) for number in range(4, 8) for start in (0, 500)]]
 
 
 def test_raw_results_of_two_hosts_merge(run, tmp_path):

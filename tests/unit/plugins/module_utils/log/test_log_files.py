@@ -192,6 +192,22 @@ def test_reading_pieces_reports_damage_as_warnings(tmp_path):
     plain.write_bytes(lines(100))
     pieces = [(str(damaged), None, None, REFERENCE, (0, 0)), (str(plain), 0, plain.stat().st_size, REFERENCE, (1, 0))]
     raw, carries, warnings = log_files.read_pieces(pieces, None, None, log_stats.LogStats)
-    assert [piece['order'] for piece in carries] == [(0, 0), (1, 0)]
+    assert [piece['order'] for piece in carries] == [(0, 0)]  # a share of the log is read as one piece
     assert len(warnings) == 1 and warnings[0].startswith('%s is damaged' % damaged)
     assert 100 < raw['lines'] < 5100
+
+
+def test_a_share_of_many_pieces_hands_over_what_one_piece_would(tmp_path):
+    # What a process keeps for the merge does not grow with the number of pieces it reads.
+    path = tmp_path / 'mail.log'
+    path.write_bytes(lines(2000))
+    size = path.stat().st_size
+    bounds = [size * number // 8 for number in range(8)] + [size]
+    pieces = [(str(path), low, high, REFERENCE, (0, low)) for low, high in zip(bounds, bounds[1:])]
+    whole = log_files.read_pieces([(str(path), 0, size, REFERENCE, (0, 0))], None, None,
+                                  log_stats.LogStats, ends=((-1, 0), (1, 0)))
+    many = log_files.read_pieces(pieces, None, None, log_stats.LogStats, ends=((-1, 0), (1, 0)))
+    assert len(many[1]) == 1 and many[1] == whole[1]
+    # (first and last are the stamps at the ends of each block read: the lines here are not in time order)
+    assert {name: value for name, value in many[0].items() if name not in ('first', 'last', 'forgotten')} == {
+        name: value for name, value in whole[0].items() if name not in ('first', 'last', 'forgotten')}

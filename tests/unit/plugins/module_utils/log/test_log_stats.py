@@ -414,3 +414,15 @@ def test_a_name_forgotten_and_seen_again_gets_its_count_back():
     assert raws[1]['tops']['recipients']['counts'][b'rare'] == 1
     merged = log_stats.merge(*raws, max_keys=1)
     assert merged['tops']['recipients']['counts']['rare'] == 7
+
+
+def test_stitch_remembers_at_most_queue_ids_deferred_messages():
+    # The merge links a message deferred in one share and again in a later one through at most QUEUE_IDS
+    # queue IDs, the newest: the oldest is forgotten (its deferral counts as a new message), memory stays flat.
+    count = log_stats.QUEUE_IDS + 10
+    left = [b'ID%d' % number for number in range(count)]
+    first = {'order': (0, 0), 'queued': {}, 'sent': {}, 'deferred': {}, 'arrived': {}, 'sizes': {},
+             'open_deferred': left}
+    second = {'order': (0, 1), 'queued': {}, 'sent': {}, 'deferred': {left[0]: True, left[-1]: True},
+              'arrived': {}, 'sizes': {}, 'open_deferred': []}
+    assert log_stats.stitch([second, first])['deferred_messages'] == -1
