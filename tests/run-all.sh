@@ -15,9 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 scenarios() {  # every Molecule scenario: a folder of molecule/ with a molecule.yml
-    # site first: the longest, so that the lanes end close together.
-    echo site
-    for file in molecule/*/molecule.yml; do basename "$(dirname "$file")"; done | sort | grep -vx site
+    for file in molecule/*/molecule.yml; do basename "$(dirname "$file")"; done | sort
 }
 
 stage_command() {  # $1: stage name -> the command that runs it
@@ -33,13 +31,18 @@ stage_command() {  # $1: stage name -> the command that runs it
     esac
 }
 
+# The default order is the order the lanes take the jobs in: the site scenario, the
+# longest stage, starts as soon as a lane is free, the readme stage next.
 stages=()
-for name in "${@:-lint sanity units collection-build docs readme molecule}"; do
+add_stage() {  # $1: a stage, added once
+    case " ${stages[*]} " in *" $1 "*) ;; *) stages+=("$1") ;; esac
+}
+for name in "${@:-lint sanity units collection-build docs molecule:site readme molecule}"; do
     for stage in $name; do
         if [ "$stage" = molecule ]; then
-            while read -r scenario; do stages+=("molecule:$scenario"); done < <(scenarios)
+            while read -r scenario; do add_stage "molecule:$scenario"; done < <(scenarios)
         else
-            stages+=("$stage")
+            add_stage "$stage"
         fi
     done
 done
