@@ -58,16 +58,26 @@ def master_pid(runner):
     a file only root reads, no /proc/locks, a pid namespace apart - and
     callers then ask postfix status, which decides as before.
     """
+    pid, inode = _pid_file(runner)
+    if pid is None:
+        return None
+    try:
+        with open(PROC_LOCKS, 'rb') as handle:
+            locks = handle.read().decode('ascii', 'replace')
+    except OSError:
+        return None
+    return pid if holds_lock(locks, pid, inode) else None
+
+
+def _pid_file(runner):
+    """(pid, inode) of $queue_directory/pid/master.pid, the file a master writes and locks; (None, None) when it
+    cannot be read."""
     path = os.path.join(runner.parameters(['queue_directory'])['queue_directory'], 'pid', 'master.pid')
     try:
         with open(path, 'rb') as handle:
-            pid = int(handle.read().split()[0])
-            inode = os.fstat(handle.fileno()).st_ino
-        with open(PROC_LOCKS, 'rb') as handle:
-            locks = handle.read().decode('ascii', 'replace')
+            return int(handle.read().split()[0]), os.fstat(handle.fileno()).st_ino
     except (OSError, ValueError, IndexError):
-        return None
-    return pid if holds_lock(locks, pid, inode) else None
+        return None, None
 
 
 def holds_lock(locks, pid, inode):
@@ -206,11 +216,8 @@ def _reloaded_since(runner, when):
     False when that cannot be told (no pid file; a frozen host has no queue
     manager): the reload is then done once more.
     """
-    queue_directory = runner.parameters(['queue_directory'])['queue_directory']
-    try:
-        with open(os.path.join(queue_directory, 'pid', 'master.pid'), 'rb') as handle:
-            master = int(handle.read().split()[0])
-    except (OSError, ValueError, IndexError):
+    master = _pid_file(runner)[0]
+    if master is None:
         return False
     processes = process_starts()
     if master in processes and processes[master][2] > when:
