@@ -309,15 +309,18 @@ class ForgottenNames:
 
 
 def keep_largest(counts, capacity):
-    """(the ``capacity`` largest entries of ``counts`` as a new dict, the largest count left out: 0 if none, the
-    names left out at that count). Of the names tied at the cut, the last inserted are kept: a name forgotten and
-    seen again comes last."""
+    """(the ``capacity`` largest entries of ``counts`` as a new defaultdict(int), the largest count left out: 0 if
+    none, the names left out at that count). Of the names tied at the cut, the last inserted are kept: a name
+    forgotten and seen again comes last."""
     if len(counts) <= capacity:
         return counts, 0, []
-    cut = sorted(counts.values(), reverse=True)[capacity]
-    # (The passes over the names run in C: a table of recipients is reduced every few MB of log.)
-    kept = dict(itertools.compress(counts.items(), map(cut.__lt__, counts.values())))
-    ties = list(itertools.compress(counts, map(cut.__eq__, counts.values())))
+    values = counts.values()
+    cut = sorted(values, reverse=True)[capacity]
+    # (The passes over the names run in C: a table of recipients is reduced every few MB of log. operator.lt with
+    # the cut repeated costs less than the method cut.__lt__; the result is the table reduce() keeps, no copy.)
+    kept = collections.defaultdict(int, itertools.compress(counts.items(), map(
+        operator.lt, itertools.repeat(cut), values)))
+    ties = list(itertools.compress(counts, map(operator.eq, itertools.repeat(cut), values)))
     room = capacity - len(kept)  # (0 or more: at most ``capacity`` counts are above the cut)
     kept.update(dict.fromkeys(ties[len(ties) - room:], cut))
     return kept, cut, ties[:len(ties) - room]
@@ -366,7 +369,7 @@ class TopCounts:
         else:
             self.forgotten.add(itertools.chain(zip(left_out, itertools.repeat(cut)), (
                 (name, count) for name, count in counts.items() if count < cut)), self.salt)
-        self.counts = collections.defaultdict(int, kept)
+        self.counts = kept
         self.kept = len(kept)
 
     def _give_back(self):
@@ -699,18 +702,18 @@ class LogStats:
         elif kind == L.REJECT:
             action = found.group(L.ACTION)
             stage, reply, client, sender = L.reject_fields(found.group(L.ACTION_REST))
-            # The restriction and the normalised reply, remembered by the reply's shape.
+            # The table of the action and restriction, and the normalised reply, remembered by the reply's shape.
             shaped = L.shape(reply)
             replies = self._replies
-            known = replies.get((action, stage, shaped))
+            key = (action, stage, shaped)
+            known = replies.get(key)
             if known is None:
                 if len(replies) >= _NORMALISED_CACHE:
                     replies.clear()
-                known = replies[(action, stage, shaped)] = (
-                    action.decode(), L.restriction_of(reply, stage, action),
+                known = replies[key] = (
+                    self.rejects.setdefault(action.decode(), {}).setdefault(L.restriction_of(reply, stage, action), {}),
                     L.normalise(shaped).decode('utf-8', 'replace'))
-            name, restriction, text = known
-            table = self.rejects.setdefault(name, {}).setdefault(restriction, {})
+            table, text = known
             table[text] = table.get(text, 0) + 1
             if len(table) > 4 * self.max_keys:
                 compact(table, 2 * self.max_keys, _sum_counts, int)
@@ -796,20 +799,40 @@ class LogStats:
         (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
         sum of its relays' (to_raw())."""
         cached, value = self._values, self._value
-        touched = set()
+        touched = {}
+        names = {}  # a relay, domain or transport as logged -> its name in the tables (decoded once a fold)
         for (status, relay, domain, transport), slot in self.combos.items():
-            per_status = self.deliveries.get(status)
+            per_status = touched.get(status)
             if per_status is None:
-                per_status = self.deliveries[status] = {item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
+                per_status = self.deliveries.get(status)
+                if per_status is None:
+                    per_status = self.deliveries[status] = {
+                        item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
+                per_status = touched[status] = [per_status[dimension] for dimension in DIMENSIONS]
             count = sum(slot[0].values())
-            targets = [per_status[dimension].group(name.decode('utf-8', 'replace'), count) for dimension, name in (
-                ('relay', relay or b'none'), ('domain', domain.lower() or b'(none)'), ('transport', transport))]
-            for group in targets:
+            targets = []
+            for keyed, name in zip(per_status, (relay or b'none', domain.lower() or b'(none)', transport)):
+                text = names.get(name)
+                if text is None:
+                    text = names[name] = name.decode('utf-8', 'replace')
+                group = keyed.groups.get(text) or keyed.group(text, count)  # (a kept name: no call)
                 group['count'] += count
+                targets.append(group['stages'])
             for stage, counts in zip(STAGES, slot):
                 if not counts:
                     continue
                 # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
+                if len(counts) == 1:  # (most with many relays and domains: one delivery)
+                    (raw, number), = counts.items()
+                    micros, rounded = cached.get(raw) or value(raw)
+                    for stages in targets:
+                        dist = stages[stage]
+                        values = dist['values']
+                        values[rounded] = values.get(rounded, 0) + number
+                        dist['sum_us'] += micros * number
+                        if micros > dist['max']:
+                            dist['max'] = micros
+                    continue
                 rounded_counts, total, largest = {}, 0, 0
                 for raw, number in counts.items():
                     micros, rounded = cached.get(raw) or value(raw)
@@ -817,19 +840,18 @@ class LogStats:
                     total += micros * number
                     if micros > largest:
                         largest = micros
-                for group in targets:
-                    dist = group['stages'][stage]
+                for stages in targets:
+                    dist = stages[stage]
                     values = dist['values']
                     for rounded, number in rounded_counts.items():
                         values[rounded] = values.get(rounded, 0) + number
                     dist['sum_us'] += total
                     if largest > dist['max']:
                         dist['max'] = largest
-            touched.add(status)
         self.combos.clear()
-        for status in touched:
-            for dimension in DIMENSIONS:
-                self.deliveries[status][dimension].settle()
+        for per_status in touched.values():
+            for keyed in per_status:
+                keyed.settle()
 
     def to_raw(self, internal=False):
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
