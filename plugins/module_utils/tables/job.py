@@ -208,11 +208,12 @@ def install(module, table_type, params, plan, staged, backup=False, installation
 
 
 def staged_sql_tables(jobs, staged):
-    """Every SQL table of the run, for the restriction checks: "type:path" -> "type:staged path" where its new
-    settings were staged (the checks look it up through the settings the run leaves, before they go live), else
-    "type:path" itself (unchanged, or not staged by a check run)."""
+    """The SQL tables the run writes, for the restriction checks: "type:path" -> "type:staged path", to look them up
+    through the settings the run leaves, before they go live; or "type:path" itself where a check run did not stage
+    the table (its sqlite database does not exist yet)."""
     return {job.result['table']: table_build.table_name(job.table_type, table.files.source) if table.files
-            else job.result['table'] for job, table in zip(jobs, staged) if job.plan.settings is not None}
+            else job.result['table'] for job, table in zip(jobs, staged)
+            if job.plan.settings is not None and job.plan.build is not None}
 
 
 def discard(staged):
