@@ -14,9 +14,10 @@ restriction_lists and relay_guard to it:
   and restriction classes) and in master.cf -o overrides, must name
   restrictions this Postfix version knows, classes that exist, and table
   types this host supports;
-- every file table those lists and the ``*_maps`` and ``*_checks`` settings the change sets
-  name must exist: its source, and its compiled file where the type has one,
-  unless the same run writes it;
+- every table those lists and the ``*_maps``, ``*_checks``, domain and
+  network list settings the change sets name must exist, unless the same run
+  writes it: a file table's source, and its compiled file where the type has
+  one; an SQL table's settings file (sqlite, mysql, pgsql);
 - the values of access tables the caller writes must be access(5) results
   or restriction lists;
 - when the change touches what decides relaying, an outside client must not
@@ -24,7 +25,7 @@ restriction_lists and relay_guard to it:
   verdict the guard cannot decide is refused like an open relay. The guard
   reads the tables it needs (as the caller writes them, else from their
   files), and what it cannot read it asks Postfix, with one ``postmap -q``
-  per table.
+  per table and round, for as many rounds as the answers lead to.
 
 relay_verdicts() is the same judgment for postfix_info, so that its report
 and postconf's refusal never disagree.
@@ -51,7 +52,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.lists
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sql
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.build import query
 from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import entries_of, parse_source, syntax_of
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES, compiled_paths
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import MANAGED_TYPES, SQL_TYPES, compiled_paths
 
 # What decides whether an outside client can relay, besides the restriction classes.
 RELAY_SETTINGS = ('smtpd_relay_restrictions', 'smtpd_recipient_restrictions', 'mynetworks',
@@ -59,15 +60,13 @@ RELAY_SETTINGS = ('smtpd_relay_restrictions', 'smtpd_recipient_restrictions', 'm
     + OWN_DOMAIN_LISTS
 # Domain and network lists, whose "/file/name" elements Postfix reads as more elements.
 _LISTS_WITH_FILES = ('mynetworks', 'permit_mx_backup_networks') + OWN_DOMAIN_LISTS
-# Other settings a change to which changes the meaning of the ones above.
 # Settings that name lookup tables besides restriction lists: transport_maps, header_checks, smtp_body_checks...
 _TABLE_SETTINGS = ('_maps', '_checks')
+# Other settings a change to which changes the meaning of the ones above.
 _RELAY_INPUTS = frozenset(RELAY_SETTINGS) | frozenset(['mynetworks_style', 'virtual_alias_maps',
                                                        'virtual_mailbox_maps', 'myhostname', 'mydomain'])
-# A table named in a restriction list: type:path, also inside proxy: and { ... } groups.
+# A table named in a setting: type:path, also inside proxy: and { ... } groups.
 _FILE_TABLE = re.compile(r'\b([a-z]+):(/[^\s,{}]+)')
-# How many rounds of postmap -q the guard may ask for (each round: one process per table).
-_LOOKUP_ROUNDS = 3
 
 
 class RestrictionChecks:
@@ -87,8 +86,9 @@ class RestrictionChecks:
         self.access_tables = access_tables or {}
         self.written_tables = {**(written_tables or {}), **self.access_tables}
         self.allow_open_relay = allow_open_relay
-        # "type:path" of an SQL table the run writes -> its staged file, "type:staged path": the guard asks the
-        # database through the settings the run leaves (tables.job.staged_sql_tables()).
+        # "type:path" of each SQL table the run writes -> the table the guard looks up, its staged settings file
+        # ("type:staged path") where there is one, so that it asks the database through the settings the run
+        # leaves (tables.job.staged_sql_tables()). Each counts as existing.
         self.staged_sql = {}
         self.warnings = []
 
@@ -105,7 +105,7 @@ class RestrictionChecks:
         for name in sorted(changed):
             if is_restriction_parameter(name, classes):
                 self.warnings += check_restrictions(name, values.get(name, ''), self.version, classes, table_types)
-            if is_restriction_parameter(name, classes) or name.endswith(_TABLE_SETTINGS):
+            if is_restriction_parameter(name, classes) or _names_tables(name):
                 named.append((name, values.get(name, '')))
         overrides = self._overrides(config_dir, service_changes)
         for service, options in sorted(overrides.items()):
@@ -113,7 +113,7 @@ class RestrictionChecks:
                 where = '%s -o %s' % (service, name)
                 if is_restriction_parameter(name, classes):
                     self.warnings += check_restrictions(where, value, self.version, classes, table_types)
-                if is_restriction_parameter(name, classes) or name.endswith(_TABLE_SETTINGS):
+                if is_restriction_parameter(name, classes) or _names_tables(name):
                     named.append((where, value))
         self._check_tables_exist(named)
         for table, entries in sorted(self.access_tables.items()):
@@ -135,16 +135,26 @@ class RestrictionChecks:
         return [(where, self._verdict(settings)) for where, settings in judged]
 
     def _verdict(self, settings):
-        """The guard's verdict, with Postfix's answers to what it asked (relay_guard's Verdict.lookups)."""
+        """The guard's verdict, with Postfix's answers to what it asked (relay_guard's Verdict.lookups).
+
+        Each round asks Postfix, with one ``postmap -q`` per table, for every key
+        the verdict still needs, until it needs none: an answer can lead to more
+        lookups (a domain that the first table of a domain list does not find is
+        looked for in the next one), and only those are asked. A round that would
+        ask only what was asked before ends it, undecided. Every key comes from
+        the settings, the tables' entries or the fixed probes, so the rounds end.
+        """
         settings = dict(settings, **{name: _expand_files(settings.get(name, '')) for name in _LISTS_WITH_FILES})
-        tables, answers = self._tables(settings), {}
-        for dummy in range(_LOOKUP_ROUNDS):
+        tables, answers, asked = self._tables(settings), {}, set()
+        while True:
             verdict = relay_verdict(settings, self.version, tables, answers)
-            if not verdict.lookups:
-                break
-            for table, keys in sorted(verdict.lookups.items()):
+            wanted = {table: keys for table, keys in verdict.lookups.items()
+                      if not asked.issuperset((table, key) for key in keys)}
+            if not wanted:
+                return verdict
+            for table, keys in sorted(wanted.items()):
+                asked.update((table, key) for key in keys)
                 answers[table] = self._look_up(table, keys, answers.get(table))
-        return verdict
 
     def _look_up(self, table, keys, earlier):
         """Postfix's answers for ``keys`` in ``table`` (one postmap -q), with ``earlier`` ones; or the error."""
@@ -153,10 +163,10 @@ class RestrictionChecks:
                     'Postfix can answer only for the table as it is now')
         found = dict(earlier) if isinstance(earlier, dict) else {}
         asked = self.staged_sql.get(table, table)
-        missing = sql.missing_sqlite_database(asked)
+        dbpath = sql.sqlite_dbpath(asked)
+        missing = sql.missing_database(dbpath) if dbpath else None
         if missing:
-            # Postfix would create it, empty, at the lookup.
-            return 'its database %s does not exist' % missing
+            return missing
         try:
             found.update(query(self.runner, asked, [key for key in keys if key not in found]))
         except MailopsError as error:
@@ -188,29 +198,42 @@ class RestrictionChecks:
         return overrides
 
     def _check_tables_exist(self, named):
-        """Refuse a file table that Postfix could not open: each of ``named`` (where, value) names only tables
-        that exist, or that this run writes."""
+        """Refuse a table that Postfix could not open: each of ``named`` (where, value) names only tables whose
+        files exist, or that this run writes."""
         for where, value in named:
             for table_type, path in _FILE_TABLE.findall(value):
                 table = '%s:%s' % (table_type, path)
-                if table_type not in MANAGED_TYPES or table in self.written_tables:
-                    continue
-                missing = [name for name in [path] + compiled_paths(table_type, path)
-                           if not (os.path.isfile(name) and os.access(name, os.R_OK))]
-                if not missing:
-                    continue
-                if path in missing:
-                    what = 'its file %s does not exist' % path if not os.path.exists(path) else \
-                        '%s cannot be read' % path
-                    how = ('create the table first: in the same run with postconf\'s tables option, with '
-                           'mailops.postfix.postfix_map, or with the base role\'s base_access_tables')
-                else:
-                    what = '%s, which Postfix reads, does not exist' % ', '.join(missing)
-                    how = 'build it with postmap, or write the table with mailops.postfix.postfix_map'
-                raise ConfigValueError(
-                    '%s names the table %s, but %s: Postfix cannot open it, and smtpd answers "451 4.3.5 Server '
-                    'configuration error" where it is needed (other daemons defer the mail). Nothing was changed. '
-                    'To fix, %s' % (where, table, what, how))
+                missing = self._missing(table_type, path)
+                if missing:
+                    what, how = missing
+                    raise ConfigValueError(
+                        '%s names the table %s, but %s: Postfix cannot open it, and smtpd answers "451 4.3.5 Server '
+                        'configuration error" where it is needed (other daemons defer the mail). Nothing was changed. '
+                        'To fix, %s' % (where, table, what, how))
+
+    def _missing(self, table_type, path):
+        """(what is missing, how to fix it) when Postfix could not open the table ``table_type``:``path``; None when
+        it can, when the run writes it, and for types without a file (inline:, static:...)."""
+        table = '%s:%s' % (table_type, path)
+        if table_type in SQL_TYPES:
+            if table in self.staged_sql or _readable(path):
+                return None
+            return ('its settings file %s (%s_table(5)) %s' % (
+                path, table_type, 'does not exist' if not os.path.exists(path) else 'cannot be read'),
+                "write the settings first: in the same run with postconf's tables option (type %s), with "
+                "mailops.postfix.postfix_map, or with the base role's base_virtual_sql_tables; or correct the "
+                'path' % table_type)
+        if table_type not in MANAGED_TYPES or table in self.written_tables:
+            return None
+        missing = [name for name in [path] + compiled_paths(table_type, path) if not _readable(name)]
+        if not missing:
+            return None
+        if path in missing:
+            return ('its file %s does not exist' % path if not os.path.exists(path) else '%s cannot be read' % path,
+                    'create the table first: in the same run with postconf\'s tables option, with '
+                    'mailops.postfix.postfix_map, or with the base role\'s base_access_tables')
+        return ('%s, which Postfix reads, does not exist' % ', '.join(missing),
+                'build it with postmap, or write the table with mailops.postfix.postfix_map')
 
     def _judge(self, where, verdict):
         self.warnings += ['%s: %s' % (where, warning) for warning in verdict.warnings]
@@ -254,6 +277,16 @@ class RestrictionChecks:
                 tables[name] = [(entry.key, entry.value)
                                 for entry in entries_of(parse_source(text, syntax_of(table_type)))]
         return tables
+
+
+def _names_tables(name):
+    """Whether setting ``name`` names lookup tables besides restriction lists: *_maps, *_checks, domain and network
+    lists."""
+    return name.endswith(_TABLE_SETTINGS) or name in _LISTS_WITH_FILES
+
+
+def _readable(path):
+    return os.path.isfile(path) and os.access(path, os.R_OK)
 
 
 def _expand_files(text, depth=0):

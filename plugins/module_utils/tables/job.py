@@ -157,9 +157,7 @@ def stage(module, runner, table_type, params, plan):
     path = params['path']
     removed = [] if module.check_mode else table_build.remove_leftovers(table_type, path)
     files = None
-    if plan.build is not None and not sqlite_database_exists(module, table_type, params):
-        return Staged(None, removed)
-    if plan.build is not None:
+    if plan.build is not None and sqlite_database_exists(module, table_type, params):
         files = table_build.build(module, runner, table_type, path, plan.build, plan.attributes, secret=plan.secret,
                                   aliases=params['format'] == 'postalias',
                                   probe=sql.probe_key(params) if plan.settings is not None else None,
@@ -170,21 +168,19 @@ def stage(module, runner, table_type, params, plan):
 
 
 def sqlite_database_exists(module, table_type, params):
-    """Whether an sqlite table's database file exists (always True for other types).
+    """Whether an sqlite table's database file exists (always True for other types): sql.missing_database().
 
-    Postfix's first lookup creates a missing database file, empty, and every
-    lookup then fails ("no such table"): a real run refuses the table. A check
-    run cannot tell whether an earlier task of the play (postfix_sqlite, as the
-    base role runs it) creates the file first; it does not look the table up
-    (which would create the file) and says so.
+    A real run refuses the table. A check run cannot tell whether an earlier
+    task of the play (postfix_sqlite, as the base role runs it) creates the
+    file first; it does not look the table up (which would create the file)
+    and says so.
     """
-    if table_type != 'sqlite' or os.path.exists(params['dbpath']):
+    missing = sql.missing_database(params['dbpath']) if table_type == 'sqlite' else None
+    if not missing:
         return True
     if not module.check_mode:
-        raise TableSourceError('%s: the database %s (dbpath) does not exist; Postfix would create it empty at the '
-                               'first lookup, and every lookup would fail. Create it first (mailops.postfix.'
-                               'postfix_sqlite, as the base role does) or correct dbpath. Nothing was changed'
-                               % (params['path'], params['dbpath']))
+        raise TableSourceError('%s: %s. Create it first (mailops.postfix.postfix_sqlite, as the base role does) or '
+                               'correct dbpath. Nothing was changed' % (params['path'], missing))
     module.warn('%s: the database %s (dbpath) does not exist yet, so check mode did not look the table up; the real '
                 'run refuses the table unless the file exists by then' % (params['path'], params['dbpath']))
     return False
@@ -212,10 +208,12 @@ def install(module, table_type, params, plan, staged, backup=False, installation
 
 
 def staged_sql_tables(jobs, staged):
-    """The run's staged SQL tables: "type:path" -> "type:staged path", for the restriction checks' lookups through
-    the settings the run leaves, before they go live."""
-    return {job.result['table']: table_build.table_name(job.table_type, table.files.source)
-            for job, table in zip(jobs, staged) if job.plan.settings is not None and table.files}
+    """The SQL tables the run writes, for the restriction checks: "type:path" -> "type:staged path", to look them up
+    through the settings the run leaves, before they go live; or "type:path" itself where a check run did not stage
+    the table (its sqlite database does not exist yet)."""
+    return {job.result['table']: table_build.table_name(job.table_type, table.files.source) if table.files
+            else job.result['table'] for job, table in zip(jobs, staged)
+            if job.plan.settings is not None and job.plan.build is not None}
 
 
 def discard(staged):

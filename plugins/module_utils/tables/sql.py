@@ -10,8 +10,8 @@ settings as results and diffs show them (the password as secrets.MASK).
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 
-Pure functions over data, but for missing_sqlite_database(), which reads a settings file; nothing here runs a
-command.
+Pure functions over data, but for missing_database() and sqlite_dbpath(), which look at files; nothing here
+runs a command.
 """
 
 from __future__ import annotations
@@ -187,9 +187,22 @@ def probe_key(params):
     return 'mailops-probe@%s' % domains[0]
 
 
-def missing_sqlite_database(table):
-    """The dbpath of the sqlite table ``table`` ("sqlite:settings file") when that database file does not exist
-    (a lookup would create it, empty); None otherwise, and for other tables."""
+def missing_database(dbpath):
+    """Why an sqlite table whose database file is ``dbpath`` must not be looked up, or None when the file exists.
+
+    Postfix's first lookup creates a missing database file, empty, and every
+    lookup then fails ("no such table"). The one rule for postfix_map's probe
+    (tables.job) and the open-relay guard's lookups (restrictions.checks).
+    """
+    if os.path.exists(dbpath):
+        return None
+    return ('the database %s (dbpath) does not exist; Postfix would create it empty at the first lookup, and every '
+            'lookup would fail' % dbpath)
+
+
+def sqlite_dbpath(table):
+    """The dbpath that the settings file of the sqlite table ``table`` ("sqlite:/path") names; None for other
+    tables, and when the file cannot be read (postmap says why it cannot open the table) or names none."""
     table_type, dummy, path = table.partition(':')
     if table_type != 'sqlite' or not path.startswith('/'):
         return None
@@ -197,6 +210,5 @@ def missing_sqlite_database(table):
         with open(path, 'rb') as handle:
             text = handle.read().decode('utf-8', 'surrogateescape')
     except OSError:
-        return None  # postmap says why it cannot open the table
-    dbpath = dict((name, value) for name, value, dummy in parse(text)).get('dbpath')
-    return dbpath if dbpath and not os.path.exists(dbpath) else None
+        return None
+    return dict((name, value) for name, value, dummy in parse(text)).get('dbpath') or None

@@ -102,11 +102,13 @@ def test_a_service_override_is_judged_with_main_cf(submission, refused, postfix)
 
 @pytest.fixture
 def tables_dir(tmp_path):
-    """A directory with an access table built (source and .db), one without its .db, and a pcre table."""
+    """A directory with an access table built (source and .db), one without its .db, a pcre table, and an SQL
+    table's settings file."""
     (tmp_path / 'built').write_text('a@example.com REJECT\n')
     (tmp_path / 'built.db').write_text('')
     (tmp_path / 'source_only').write_text('a@example.com REJECT\n')
     (tmp_path / 'rules').write_text('/^x/ REJECT\n')
+    (tmp_path / 'settings.cf').write_text('hosts = db\ndbname = mail\nquery = SELECT 1\n')
     return tmp_path
 
 
@@ -141,7 +143,7 @@ def test_missing_table_message_says_how_to_create_it(tables_dir, postfix):
 @pytest.mark.parametrize('setting', [
     'check_sender_access hash:{dir}/built',
     'check_client_access pcre:{dir}/rules',
-    'check_sender_access mysql:{dir}/missing.cf',   # not a file postmap builds: left to Postfix
+    'check_sender_access mysql:{dir}/settings.cf',
     'check_sender_access inline:{{ a@example.com=REJECT }}',
     'reject_non_fqdn_sender',
 ])
@@ -179,6 +181,59 @@ def test_checks_settings_the_change_sets_must_name_existing_tables(tables_dir, s
     RestrictionChecks(staged(postfix, present), (3, 7)).check('/stage', changes(**present), {})
 
 
+@pytest.mark.parametrize('parameter, value', [
+    ('smtpd_recipient_restrictions', 'check_recipient_access mysql:{dir}/missing.cf, reject_unauth_destination'),
+    ('smtpd_recipient_restrictions', 'check_recipient_access proxy:mysql:{dir}/missing.cf, reject_unauth_destination'),
+    ('virtual_alias_maps', 'hash:{dir}/built, proxy:mysql:{dir}/missing.cf'),
+    ('virtual_mailbox_domains', 'proxy:mysql:{dir}/missing.cf'),
+    ('relay_domains', 'example.com, mysql:{dir}/missing.cf'),
+])
+def test_an_sql_table_without_its_settings_file_is_refused(tables_dir, parameter, value, postfix):
+    # Postfix opens the table when a daemon needs it: "open /etc/postfix/missing.cf: No such file or directory",
+    # and smtpd answers 451 4.3.5 to every RCPT that reaches it (checked on Postfix 3.7).
+    explicit = {parameter: value.format(dir=tables_dir)}
+    with pytest.raises(ConfigValueError) as refused:
+        RestrictionChecks(staged(postfix, explicit), (3, 7)).check('/stage', changes(**explicit), {})
+    assert str(refused.value) == (
+        '{parameter} names the table mysql:{dir}/missing.cf, but its settings file {dir}/missing.cf (mysql_table(5)) '
+        'does not exist: Postfix cannot open it, and smtpd answers "451 4.3.5 Server configuration error" where it '
+        'is needed (other daemons defer the mail). Nothing was changed. To fix, write the settings first: in the '
+        "same run with postconf's tables option (type mysql), with mailops.postfix.postfix_map, or with the base "
+        "role's base_virtual_sql_tables; or correct the path".format(parameter=parameter, dir=tables_dir))
+    assert postfix.queries == []  # refused before the guard asks Postfix anything
+
+
+@pytest.mark.parametrize('table_type', ['sqlite', 'pgsql'])
+def test_every_sql_type_needs_its_settings_file(tables_dir, table_type, postfix):
+    explicit = {'virtual_mailbox_maps': '%s:%s/missing.cf' % (table_type, tables_dir)}
+    with pytest.raises(ConfigValueError, match=r'^virtual_mailbox_maps names the table %s:%s/missing.cf, but its '
+                       r'settings file %s/missing.cf \(%s_table\(5\)\) does not exist'
+                       % (table_type, tables_dir, tables_dir, table_type)):
+        RestrictionChecks(staged(postfix, explicit), (3, 7)).check('/stage', changes(**explicit), {})
+
+
+def test_an_sql_table_the_run_writes_counts_as_existing(tables_dir, postfix):
+    # staged_sql names every SQL table of the run: staged, or not (a check run whose sqlite database is missing).
+    table = 'sqlite:%s/new.cf' % tables_dir
+    explicit = {'virtual_alias_maps': 'proxy:' + table, 'virtual_mailbox_maps': 'mysql:%s/settings.cf' % tables_dir}
+    checks = RestrictionChecks(staged(postfix, explicit), (3, 7))
+    checks.staged_sql = {table: table}
+    checks.check('/stage', changes(**explicit), {})
+    # An unchanged setting is not judged, even when its table is missing.
+    explicit = {'virtual_alias_maps': 'mysql:%s/missing.cf' % tables_dir}
+    RestrictionChecks(staged(postfix, explicit), (3, 7)).check('/stage', changes(message_size_limit='1'), {})
+
+
+def test_a_service_override_naming_a_missing_sql_table_is_refused(tables_dir, postfix):
+    runner = staged(postfix, {}, 'permit_sasl_authenticated,check_recipient_access,pgsql:%s/missing.cf,reject'
+                    % tables_dir)
+    postfix.map_types.append('pgsql')
+    service_changes = {'submission/inet': {'before': None, 'after': 'submission inet ...'}}
+    with pytest.raises(ConfigValueError, match='^submission/inet -o smtpd_relay_restrictions names the table '
+                       'pgsql:%s/missing.cf, but its settings file' % tables_dir):
+        RestrictionChecks(runner, (3, 7)).check('/stage', {}, service_changes)
+
+
 def test_a_restriction_class_naming_a_missing_table_is_refused(tables_dir, postfix):
     # The restriction class example of postconf's documentation, before it created its table.
     explicit = {'smtpd_restriction_classes': 'restricted_recipient',
@@ -199,22 +254,23 @@ def test_a_service_override_naming_a_missing_table_is_refused(tables_dir, postfi
 # ---------------------------------------------------------------------------
 # The relay guard: what it cannot decide is refused; what it cannot read, Postfix answers
 
-def test_an_undecided_relay_is_refused(postfix):
-    explicit = {'relay_domains': 'mysql:/etc/postfix/relay_domains.cf'}
+def test_an_undecided_relay_is_refused(tables_dir, postfix):
+    # Postfix cannot look the table up (the fake has no database behind it).
+    table = 'mysql:%s/settings.cf' % tables_dir
+    explicit = {'relay_domains': table}
     with pytest.raises(ConfigValueError) as refused:
         RestrictionChecks(staged(postfix, explicit), (3, 7)).check('/stage', changes(**explicit), {})
     assert str(refused.value).startswith(
         'main.cf may make an open relay, and the open-relay guard cannot decide, so it refuses: at '
-        '"mysql:/etc/postfix/relay_domains.cf" in relay_domains, the open-relay guard cannot tell whether an outside '
-        'client can relay: relay_domains = mysql:/etc/postfix/relay_domains.cf: cannot see inside '
-        'mysql:/etc/postfix/relay_domains.cf (Postfix could not look it up (postmap -q - '
-        'mysql:/etc/postfix/relay_domains.cf failed: postmap: fatal: open database')
+        '"{0}" in relay_domains, the open-relay guard cannot tell whether an outside client can relay: relay_domains '
+        '= {0}: cannot see inside {0} (Postfix could not look it up (postmap -q - {0} failed: postmap: fatal: open '
+        'database'.format(table))
     assert str(refused.value).endswith('Nothing was changed. Set allow_open_relay: true only if this host must relay '
                                        'for everyone')
 
 
-def test_an_undecided_relay_allowed_on_purpose_warns(postfix):
-    explicit = {'relay_domains': 'mysql:/etc/postfix/relay_domains.cf'}
+def test_an_undecided_relay_allowed_on_purpose_warns(tables_dir, postfix):
+    explicit = {'relay_domains': 'mysql:%s/settings.cf' % tables_dir}
     checks = RestrictionChecks(staged(postfix, explicit), (3, 7), allow_open_relay=True)
     checks.check('/stage', changes(**explicit), {})
     assert [warning for warning in checks.warnings if 'cannot decide' in warning and 'allowed by allow_open_relay'
@@ -286,6 +342,7 @@ def test_postfix_info_closed_verdict_for_the_defaults(postfix):
 def test_own_domain_tables_are_asked_of_postfix_not_read(tmp_path, postfix):
     domains = tmp_path / 'vdomains'
     domains.write_text('# not read: Postfix answers\n')
+    (tmp_path / 'vdomains.db').write_bytes(b'')
     name = 'hash:%s' % domains
     explicit = {'virtual_mailbox_domains': name,
                 'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
@@ -297,3 +354,79 @@ def test_own_domain_tables_are_asked_of_postfix_not_read(tmp_path, postfix):
     with pytest.raises(ConfigValueError, match="x.example is not one of this host's own domains"):
         RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
     assert len(runner.queries) == 1
+
+
+def test_a_domain_in_the_last_of_many_domain_tables_is_decided(tmp_path, postfix):
+    """However many domain tables come before the one that finds a domain, the guard decides: each round asks the
+    next table, with one postmap -q per table, for the keys still unanswered."""
+    names = []
+    for number in range(1, 7):
+        (tmp_path / ('domains%d' % number)).write_text('# not read: Postfix answers\n')
+        (tmp_path / ('domains%d.db' % number)).write_bytes(b'')
+        names.append('hash:%s/domains%d' % (tmp_path, number))
+    explicit = {'mydestination': 'localhost, ' + ', '.join(names[:4]),
+                'virtual_mailbox_domains': ', '.join(names[4:]),
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK, y.example=OK }, '
+                                            'reject_unauth_destination'}
+    # x.example is in the fourth table of mydestination, y.example in the second of virtual_mailbox_domains.
+    found = {name: {} for name in names}
+    found[names[3]] = {'x.example': 'OK'}
+    found[names[5]] = {'y.example': 'OK'}
+    runner = staged(postfix, explicit, found=found)
+    RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    x_keys = ['.example', '.x.example', 'example', 'x.example']
+    both = sorted(x_keys + ['.y.example', 'y.example'])
+    # Round 1: the first table of each list, for both domains; then the next ones, for what is still unanswered
+    # (the parent "example" of both only once per table).
+    assert sorted(runner.queries) == sorted([(names[0], both), (names[1], both), (names[2], both), (names[3], both),
+                                             (names[4], both), (names[5], both)])
+    assert len(runner.queries) == len(names)
+    # Found in none of them: decided, not one of ours, after the same six lookups.
+    runner = staged(postfix, explicit, found={name: {} for name in names})
+    with pytest.raises(ConfigValueError, match="^main.cf makes an open relay: .*x.example is not one of this host's "
+                       "own domains"):
+        RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert len(runner.queries) == len(names)
+
+
+def test_a_lookup_that_fails_leaves_the_guard_undecided_and_it_refuses(tmp_path, postfix):
+    # The third of four domain tables cannot be opened: Postfix cannot say whether x.example is one of ours.
+    names = []
+    for number in range(1, 5):
+        (tmp_path / ('domains%d' % number)).write_text('')
+        (tmp_path / ('domains%d.db' % number)).write_bytes(b'')
+        names.append('hash:%s/domains%d' % (tmp_path, number))
+    explicit = {'mydestination': ', '.join(names),
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
+    runner = staged(postfix, explicit, found={names[0]: {}, names[1]: {}, names[3]: {'x.example': 'OK'}})
+    with pytest.raises(ConfigValueError, match='cannot decide, so it refuses: .*cannot tell whether %s .in '
+                       'mydestination. names x.example: Postfix could not look it up' % names[2]):
+        RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert [table for table, dummy in runner.queries] == names[:3]
+
+
+def test_an_sql_table_the_run_writes_is_asked_through_its_staged_settings(tmp_path, postfix):
+    table, staged_table = 'mysql:%s/domains.cf' % tmp_path, 'mysql:%s/.domains.cf.x.tmp' % tmp_path
+    explicit = {'virtual_mailbox_domains': 'proxy:' + table,
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
+    runner = staged(postfix, explicit, found={staged_table: {'x.example': 'x.example'}})
+    checks = RestrictionChecks(runner, (3, 10))
+    checks.staged_sql = {table: staged_table}
+    checks.check('/stage', changes(**explicit), {})
+    assert [name for name, dummy in runner.queries] == [staged_table]
+
+
+def test_an_sqlite_table_without_its_database_is_not_looked_up(tmp_path, postfix):
+    # A lookup would create the database, empty: the guard takes what it needed from the table as undecided.
+    settings = tmp_path / 'domains.cf'
+    settings.write_text('dbpath = %s/mail.sqlite\nquery = SELECT domain FROM domains WHERE domain = \'%%s\'\n'
+                        % tmp_path)
+    table = 'sqlite:%s' % settings
+    explicit = {'virtual_mailbox_domains': 'proxy:' + table,
+                'smtpd_relay_restrictions': 'check_recipient_access inline:{ x.example=OK }, reject_unauth_destination'}
+    runner = staged(postfix, explicit, found={table: {'x.example': 'x.example'}})
+    with pytest.raises(ConfigValueError, match=r'cannot decide, so it refuses: .*Postfix could not look it up \(the '
+                       r'database %s/mail.sqlite \(dbpath\) does not exist; Postfix would create it empty' % tmp_path):
+        RestrictionChecks(runner, (3, 10)).check('/stage', changes(**explicit), {})
+    assert runner.queries == []
+    assert not (tmp_path / 'mail.sqlite').exists()

@@ -151,15 +151,19 @@ def test_an_sqlite_table_without_its_database_is_refused_and_not_looked_up_in_ch
     assert table_job.sqlite_database_exists(_Module(False), 'mysql', {'path': '/etc/postfix/x.cf'}) is True
 
 
-def test_the_staged_sql_tables_are_named_for_the_checks_lookups():
+def test_the_sql_tables_the_run_writes_are_named_for_the_checks():
     class Staged:
         def __init__(self, source):
             self.files = None if source is None else type('Files', (), {'source': source})()
 
-    def job(table_type, path, settings):
-        return table_job.Job({'path': path}, table_type, table_job.Plan(None, None, [], None, None, None, [], False,
+    def job(table_type, path, settings, build='new settings'):
+        return table_job.Job({'path': path}, table_type, table_job.Plan(None, build, [], None, None, None, [], False,
                                                                         False, settings), {'table': table_type + ':' + path})
     jobs = [job('pgsql', '/etc/postfix/d.cf', [('hosts', 'db')]), job('hash', '/etc/postfix/a', None),
-            job('sqlite', '/etc/postfix/m.cf', [('dbpath', '/x')])]
-    staged = [Staged('/etc/postfix/.d.cf.x.tmp'), Staged('/etc/postfix/.a.y.tmp'), Staged(None)]
-    assert table_job.staged_sql_tables(jobs, staged) == {'pgsql:/etc/postfix/d.cf': 'pgsql:/etc/postfix/.d.cf.x.tmp'}
+            job('sqlite', '/etc/postfix/m.cf', [('dbpath', '/x')]),
+            job('mysql', '/etc/postfix/u.cf', [('hosts', 'db')], build=None)]
+    staged = [Staged('/etc/postfix/.d.cf.x.tmp'), Staged('/etc/postfix/.a.y.tmp'), Staged(None), Staged(None)]
+    # The sqlite table was not staged (a check run without its database): the checks still know the run writes it.
+    # The mysql table is unchanged: its file is live.
+    assert table_job.staged_sql_tables(jobs, staged) == {'pgsql:/etc/postfix/d.cf': 'pgsql:/etc/postfix/.d.cf.x.tmp',
+                                                         'sqlite:/etc/postfix/m.cf': 'sqlite:/etc/postfix/m.cf'}

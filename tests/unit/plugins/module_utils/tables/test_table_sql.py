@@ -223,12 +223,20 @@ def test_warnings_about_main_cf_do_not_fail_a_probe(tmp_path, postfix, ansible_m
     table_build.discard(staged)
 
 
-def test_a_missing_sqlite_database_is_named_and_others_are_not(tmp_path):
+def test_a_missing_sqlite_database_is_the_one_rule(tmp_path):
     database = tmp_path / 'virtual.sqlite'
-    settings = tmp_path / 'domains.cf'
-    settings.write_text('# x\ndbpath = %s\nquery = SELECT 1\n' % database)
-    assert sql.missing_sqlite_database('sqlite:%s' % settings) == str(database)
+    assert sql.missing_database(str(database)) == (
+        'the database %s (dbpath) does not exist; Postfix would create it empty at the first lookup, and every lookup '
+        'would fail' % database)
     database.write_bytes(b'')
-    assert sql.missing_sqlite_database('sqlite:%s' % settings) is None
-    assert sql.missing_sqlite_database('mysql:%s' % settings) is None
-    assert sql.missing_sqlite_database('sqlite:%s' % (tmp_path / 'none.cf')) is None
+    assert sql.missing_database(str(database)) is None
+
+
+def test_the_dbpath_is_read_from_an_sqlite_tables_settings_file(tmp_path):
+    settings = tmp_path / 'domains.cf'
+    settings.write_text('# x\ndbpath = /var/lib/first.sqlite\nquery = SELECT 1\ndbpath = /var/lib/mail.sqlite\n')
+    assert sql.sqlite_dbpath('sqlite:%s' % settings) == '/var/lib/mail.sqlite'  # the last setting wins, as in Postfix
+    assert sql.sqlite_dbpath('mysql:%s' % settings) is None
+    assert sql.sqlite_dbpath('sqlite:%s' % (tmp_path / 'none.cf')) is None  # postmap says why it cannot open it
+    settings.write_text('query = SELECT 1\n')
+    assert sql.sqlite_dbpath('sqlite:%s' % settings) is None
