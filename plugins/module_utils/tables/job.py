@@ -149,21 +149,23 @@ def plan_sql(params, table_type, current):
     return Plan(content, content, [], changes, None, attributes, fixes, False, current.text is None, settings)
 
 
-def stage(module, runner, table_type, params, plan):
+def stage(module, runner, table_type, params, plan, lookup=None):
     """Build the planned table next to the live one and let Postfix judge it, in check mode too.
 
     First removes the staged files that interrupted runs left (not in check mode).
+    ``lookup``: the settings an sqlite table is looked up through, naming the database the run stages
+    (sqlite_db.stage()), which exists.
     """
     path = params['path']
     removed = [] if module.check_mode else table_build.remove_leftovers(table_type, path)
     files = None
-    if plan.build is not None and not sqlite_database_exists(module, table_type, params):
+    if plan.build is not None and lookup is None and not sqlite_database_exists(module, table_type, params):
         return Staged(None, removed)
     if plan.build is not None:
         files = table_build.build(module, runner, table_type, path, plan.build, plan.attributes, secret=plan.secret,
                                   aliases=params['format'] == 'postalias',
                                   probe=sql.probe_key(params) if plan.settings is not None else None,
-                                  hidden=[params['password']] if params.get('password') else [])
+                                  hidden=[params['password']] if params.get('password') else [], lookup=lookup)
         for warning in files.other_warnings:
             module.warn(warning)
     return Staged(files, removed)
