@@ -131,7 +131,7 @@ def merge_configuration(parts, config_dir):
     """The parts of a configuration that roles left pending -> one postconf transaction for ``config_dir``.
 
     Each part names its role and holds ``parameters``, ``remove``, ``services``,
-    ``tables``, ``if_unset``, ``allow_open_relay`` and ``service_state``, all
+    ``tables``, ``sqlite_databases``, ``if_unset``, ``allow_open_relay`` and ``service_state``, all
     optional; which changes need a reload is postconf's to say. Two roles
     may give the same setting only with the same value: a parameter, a service
     or a table that two roles set differently is an error naming both, since a
@@ -140,7 +140,7 @@ def merge_configuration(parts, config_dir):
     """
     if not isinstance(parts, list):
         raise AnsibleFilterError('merge_configuration expects the list of the roles\' parts')
-    merged = {'parameters': {}, 'remove': [], 'services': [], 'tables': [], 'if_unset': [],
+    merged = {'parameters': {}, 'remove': [], 'services': [], 'tables': [], 'sqlite_databases': [], 'if_unset': [],
               'allow_open_relay': False, 'service_state': None,
               'roles': []}
     owners = {}
@@ -173,6 +173,10 @@ def merge_configuration(parts, config_dir):
             claim('table', ('table', table.get('path')), table, role)
             if table not in merged['tables']:
                 merged['tables'].append(table)
+        for database in part.get('sqlite_databases') or []:
+            claim('SQLite database', ('database', database.get('path')), database, role)
+            if database not in merged['sqlite_databases']:
+                merged['sqlite_databases'].append(database)
         state = part.get('service_state')
         if state is not None:
             claim('service state', ('state', 'Postfix'), state, role)

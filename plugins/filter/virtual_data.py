@@ -209,7 +209,7 @@ def virtual_domains(data):
     file table of the data, or from an SQL table: of sql_tables (an
     application's database), or of the role's own SQLite file
     (sqlite_database), whose rows are then the data (``database``, for
-    postfix_sqlite). SQL tables are read through proxy: (one proxymap process
+    postconf's sqlite_databases). SQL tables are read through proxy: (one proxymap process
     holds the connection for every daemon); those with a password are in
     ``secret_tables``, the others in ``tables``.
     mailbox_base is the directory to create (None without mailbox domains).

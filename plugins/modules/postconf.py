@@ -246,6 +246,50 @@ options:
           results or restriction lists, and the open-relay check reads these entries (see O(access_tables)).
         type: bool
         default: false
+  sqlite_databases:
+    description:
+      - SQLite databases of virtual domains, mailboxes and aliases that the O(tables) of type V(sqlite) read (their
+        O(tables[].dbpath)), with exactly these rows, in the same transaction; the schema and the options are
+        M(mailops.postfix.postfix_sqlite)'s. The base role writes its
+        O(mailops.postfix.base#role:main:base_virtual_sqlite_database) this way.
+      - A new or changed database is built next to the live file (a copy with the changes, in one SQLite
+        transaction), read back, and the O(tables) that read it are looked up against the copy (their validation and
+        the open-relay guard, in check mode too); it is renamed into place with the tables, just before main.cf, and
+        only when every check passed. A refused run leaves the live file as it was.
+      - The daemons that hold the old file open (C(proxymap)) read the new one after a reload, so a changed database
+        needs one (RV(reload_needed) with O(reload=false)).
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: The database file. Its directory is created (mode V(0755)) when it does not exist.
+        type: path
+        required: true
+      owner:
+        description: Owner of the database file.
+        type: str
+        default: root
+      group:
+        description: Group of the database file; Postfix's proxymap reads it as the postfix user.
+        type: str
+        default: postfix
+      mode:
+        description: Octal mode of the database file, as a quoted string (V("0640")).
+        type: raw
+        default: "0640"
+      domains:
+        description: The rows of C(domains), the virtual mailbox domains.
+        type: list
+        elements: str
+        default: []
+      mailboxes:
+        description: The rows of C(mailboxes), address to the mailbox path relative to C(virtual_mailbox_base).
+        type: dict
+        default: {}
+      aliases:
+        description: The rows of C(aliases), address to its target, or to a list of targets (one row each).
+        type: dict
+        default: {}
   access_tables:
     description:
       - The contents of access tables that are written in the same run (by M(mailops.postfix.postfix_map)), as a
@@ -402,6 +446,18 @@ tables:
             changes: {added: 1, removed: 0, changed: 0, reordered: false}, changed_keys: [spammer@example.com],
             entry_changes: [{key: spammer@example.com, before: null, after: REJECT}], secret: false, rebuilt: true,
             removed_leftovers: [], reload_needed: false}]
+sqlite_databases:
+  description:
+    - One item per database of O(sqlite_databases) - C(path), C(changed), C(created), C(changes) (per table the rows
+      added and removed) and C(rows) (per table the rows after the run), as M(mailops.postfix.postfix_sqlite) returns
+      them. The diff shows the rows removed and added.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /var/lib/mailops-postfix/virtual.sqlite, changed: true, created: false,
+            changes: {domains: {added: 1, removed: 0}, mailboxes: {added: 1, removed: 0},
+                      aliases: {added: 0, removed: 0}},
+            rows: {domains: 2, mailboxes: 3, aliases: 1}}]
 reloaded:
   description: Whether Postfix was reloaded (in check mode, whether it would be).
   returned: always
@@ -492,6 +548,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import
 from ansible_collections.mailops.postfix.plugins.module_utils.core.secrets import hide_table_values
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import job as table_job
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqlite_db
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.plan import access_table_entries, plan
 from ansible_collections.mailops.postfix.plugins.module_utils.transaction.run import apply, report
 
@@ -512,17 +569,19 @@ def main():
         allow_open_relay={'type': 'bool', 'default': False},
         access_tables={'type': 'raw'},
         tables=table_job.TABLES_SPEC,
+        sqlite_databases={'type': 'list', 'elements': 'dict', 'options': sqlite_db.DATABASE_SPEC},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
         mutually_exclusive=[('parameters', 'name')],
-        required_one_of=[('parameters', 'name', 'services', 'remove', 'tables')],
+        required_one_of=[('parameters', 'name', 'services', 'remove', 'tables', 'sqlite_databases')],
         required_by={'value': 'name'},
         supports_check_mode=True,
     )
     params = module.params
     runner = PostfixRunner(module, params['config_dir'])
-    summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries')
+    summarized = ('access_tables', 'tables.entries', 'tables.rules', 'tables.secret_entries',
+                  'sqlite_databases.domains', 'sqlite_databases.mailboxes', 'sqlite_databases.aliases')
     for table in params['tables'] or []:
         hide_table_values(module, table['secret_entries'])
     result = dict(postfix_control.no_reload(), changed=False, changes={}, service_changes={}, tables=[],
@@ -535,14 +594,16 @@ def main():
         result['invocation'] = invocation(params, summarized)
         result['version'] = runner.version()
         held.enter_context(locks.hold('instance', runner.config_dir))
+        for database in params['sqlite_databases'] or []:
+            held.enter_context(locks.hold('table', database['path']))
         jobs = table_job.plan_jobs(runner, params['tables'],
                                    lambda path: held.enter_context(locks.hold('table', path)))
         access_tables.update(table_job.access_entries(jobs))
         checks = RestrictionChecks(runner, version_tuple(result['version']), access_tables,
                                    params['allow_open_relay'], table_job.planned_entries(jobs))
         freeze_state, thaw_saved = plan(module, runner, result)
-        apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
-        report(module, runner, result, jobs, checks)
+        databases = apply(module, runner, result, checks, freeze_state, thaw_saved, jobs)
+        report(module, runner, result, jobs, checks, databases)
     module.exit_json(**result)
 
 

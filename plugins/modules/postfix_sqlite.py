@@ -11,8 +11,10 @@ version_added: 0.1.0
 description:
   - Creates an SQLite database file with the schema below and makes its rows exactly the ones given, for sites small
     enough to keep their virtual domains in inventory. Postfix reads it through C(sqlite:) tables
-    (M(mailops.postfix.postfix_map) or M(mailops.postfix.postconf)'s C(tables), type V(sqlite)); the base role does
-    both from its variables.
+    (M(mailops.postfix.postfix_map) or M(mailops.postfix.postconf)'s C(tables), type V(sqlite)).
+  - The base role writes its database through M(mailops.postfix.postconf)'s
+    O(mailops.postfix.postconf#module:sqlite_databases) instead, the same options, staged and put live with the rest
+    of its configuration in one transaction.
   - "The schema: C(domains (domain)), C(mailboxes (address, mailbox)), C(aliases (address, goto)), every column
     C(TEXT NOT NULL), the whole row the primary key. The queries that read it:
     C(SELECT domain FROM domains WHERE domain = '%s'), C(SELECT mailbox FROM mailboxes WHERE address = '%s'),
@@ -62,6 +64,7 @@ options:
     default: {}
 seealso:
   - module: mailops.postfix.postfix_map
+  - module: mailops.postfix.postconf
 '''
 
 EXAMPLES = r'''
@@ -118,15 +121,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqli
 
 
 def main():
-    argument_spec = dict(
-        path={'type': 'path', 'required': True},
-        owner={'type': 'str', 'default': 'root'},
-        group={'type': 'str', 'default': 'postfix'},
-        mode={'type': 'raw', 'default': '0640'},
-        domains={'type': 'list', 'elements': 'str', 'default': []},
-        mailboxes={'type': 'dict', 'default': {}},
-        aliases={'type': 'dict', 'default': {}},
-    )
+    argument_spec = dict(sqlite_db.DATABASE_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     path = params['path']
@@ -147,9 +142,7 @@ def main():
             sqlite_db.apply(module, path, db_plan, attributes)
     # report
     result['created'] = db_plan.create
-    result['changes'] = {table: {'added': len(db_plan.tables.get(table, ([], []))[0]),
-                                 'removed': len(db_plan.tables.get(table, ([], []))[1])}
-                         for table in sqlite_db.TABLES}
+    result['changes'] = sqlite_db.change_counts(db_plan)
     result['rows'] = {table: len(wanted[table]) for table in sqlite_db.TABLES}
     result['changed'] = sqlite_db.changed(db_plan) or fix
     if module._diff and db_plan.tables:

@@ -118,7 +118,8 @@ class RestrictionChecks:
         self._check_tables_exist(named)
         for table, entries in sorted(self.access_tables.items()):
             self.warnings += check_access_table_values(table, entries, self.version, classes)
-        relay_changed = (changed & (_RELAY_INPUTS | set(classes)) or self.written_tables
+        # staged_sql: SQL tables whose settings or database the run changes, so that what they answer may change.
+        relay_changed = (changed & (_RELAY_INPUTS | set(classes)) or self.written_tables or self.staged_sql
                          or any(set(options) & _RELAY_INPUTS for options in overrides.values()))
         if relay_changed or self.allow_open_relay:
             for where, verdict in self._verdicts(values, overrides):

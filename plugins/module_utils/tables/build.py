@@ -127,7 +127,8 @@ class CompiledCheck:
             self.listing = None
 
 
-def build(module, runner, table_type, path, content, attributes, secret=False, aliases=False, probe=None, hidden=()):
+def build(module, runner, table_type, path, content, attributes, secret=False, aliases=False, probe=None, hidden=(),
+          lookup=None):
     """Stage ``content`` as the table's source, build or open it with postmap; return Staged.
 
     Raises TableError with Postfix's warnings, mapped to entries, when
@@ -138,6 +139,9 @@ def build(module, runner, table_type, path, content, attributes, secret=False, a
     ``probe`` through the staged settings, against the real database: any
     warning or error (the connection, the login, the query) fails it, in
     Postfix's words without the strings of ``hidden`` (the password).
+    ``lookup``: the settings file the probe reads instead of the staged one
+    (an sqlite table whose database the run stages: the same settings,
+    naming the staged database).
 
     When ``path`` is a symlink (the caller allowed it), the source is staged
     next to the file it points to, and postmap builds through a staged symlink
@@ -154,7 +158,8 @@ def build(module, runner, table_type, path, content, attributes, secret=False, a
         compiled = [(built + suffix, live) for suffix, live in _suffixed(table_type, path)]
         # -o: postmap builds as root, not as the source's owner, who may not write in the directory.
         if probe is not None:
-            return Staged(source, source_path, compiled, link, _probe(runner, table_type, path, built, probe, hidden))
+            other_warnings = _probe(runner, table_type, path, lookup or built, probe, hidden)
+            return Staged(source, source_path, compiled, link, other_warnings)
         if compiled:
             rc, out, err = runner.run(builder(aliases), ['keep_root'], [table_name(table_type, built)])
         else:

@@ -149,19 +149,21 @@ def plan_sql(params, table_type, current):
     return Plan(content, content, [], changes, None, attributes, fixes, False, current.text is None, settings)
 
 
-def stage(module, runner, table_type, params, plan):
+def stage(module, runner, table_type, params, plan, lookup=None):
     """Build the planned table next to the live one and let Postfix judge it, in check mode too.
 
     First removes the staged files that interrupted runs left (not in check mode).
+    ``lookup``: the settings an sqlite table is looked up through, naming the database the run stages
+    (sqlite_db.stage()), which exists.
     """
     path = params['path']
     removed = [] if module.check_mode else table_build.remove_leftovers(table_type, path)
     files = None
-    if plan.build is not None and sqlite_database_exists(module, table_type, params):
+    if plan.build is not None and (lookup is not None or sqlite_database_exists(module, table_type, params)):
         files = table_build.build(module, runner, table_type, path, plan.build, plan.attributes, secret=plan.secret,
                                   aliases=params['format'] == 'postalias',
                                   probe=sql.probe_key(params) if plan.settings is not None else None,
-                                  hidden=[params['password']] if params.get('password') else [])
+                                  hidden=[params['password']] if params.get('password') else [], lookup=lookup)
         for warning in files.other_warnings:
             module.warn(warning)
     return Staged(files, removed)
@@ -171,16 +173,16 @@ def sqlite_database_exists(module, table_type, params):
     """Whether an sqlite table's database file exists (always True for other types): sql.missing_database().
 
     A real run refuses the table. A check run cannot tell whether an earlier
-    task of the play (postfix_sqlite, as the base role runs it) creates the
-    file first; it does not look the table up (which would create the file)
-    and says so.
+    task of the play (postfix_sqlite) creates the file first; it does not look
+    the table up (which would create the file) and says so. A database the same
+    postconf run stages (sqlite_databases) comes as ``lookup`` to stage() instead.
     """
     missing = sql.missing_database(params['dbpath']) if table_type == 'sqlite' else None
     if not missing:
         return True
     if not module.check_mode:
-        raise TableSourceError('%s: %s. Create it first (mailops.postfix.postfix_sqlite, as the base role does) or '
-                               'correct dbpath. Nothing was changed' % (params['path'], missing))
+        raise TableSourceError('%s: %s. Create it first (mailops.postfix.postfix_sqlite, or postconf's sqlite_databases as '
+                               'the base role does) or correct dbpath. Nothing was changed' % (params['path'], missing))
     module.warn('%s: the database %s (dbpath) does not exist yet, so check mode did not look the table up; the real '
                 'run refuses the table unless the file exists by then' % (params['path'], params['dbpath']))
     return False

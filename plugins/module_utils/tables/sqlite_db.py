@@ -4,10 +4,19 @@
 
 For small sites the base role keeps the virtual mailbox domains, the mailboxes
 and the virtual aliases in an SQLite file that Postfix reads through sqlite
-tables (sqlite_table(5)), with the queries below. postfix_sqlite writes exactly
-the rows it is given: a new file is built next to the path and renamed into
-place; an existing one is changed in one SQLite transaction, so that a reader
-(proxymap) sees the old rows or the new ones, never half of them.
+tables (sqlite_table(5)), with the queries below. Two ways write exactly the
+rows given:
+
+- postfix_sqlite (apply()): a new file is built next to the path and renamed
+  into place; an existing one is changed in one SQLite transaction, so that a
+  reader (proxymap) sees the old rows or the new ones, never half of them.
+- postconf's ``sqlite_databases`` (stage(), install()), as the base role does:
+  the new or changed file is built next to the live one (a copy of it with the
+  changes made in one SQLite transaction), read back and looked up through the
+  run's sqlite tables, and renamed into place only when the whole postconf
+  transaction goes live. A refused transaction leaves the live file as it was.
+  Daemons that hold the old file open (proxymap) read the new one after the
+  reload that the run then asks for.
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 """
@@ -22,6 +31,7 @@ from collections import namedtuple
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import MailopsError
+from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 
 # The schema: table -> its columns (each TEXT NOT NULL; the whole row is the primary key).
 SCHEMA = (
@@ -38,6 +48,17 @@ QUERIES = {
     'mailbox_domains': "SELECT domain FROM domains WHERE domain = '%s'",
     'mailboxes': "SELECT mailbox FROM mailboxes WHERE address = '%s'",
     'aliases': "SELECT goto FROM aliases WHERE address = '%s' ORDER BY goto",
+}
+
+# The options of one database (postfix_sqlite's, and the items of postconf's sqlite_databases).
+DATABASE_SPEC = {
+    'path': {'type': 'path', 'required': True},
+    'owner': {'type': 'str', 'default': 'root'},
+    'group': {'type': 'str', 'default': 'postfix'},
+    'mode': {'type': 'raw', 'default': '0640'},
+    'domains': {'type': 'list', 'elements': 'str', 'default': []},
+    'mailboxes': {'type': 'dict', 'default': {}},
+    'aliases': {'type': 'dict', 'default': {}},
 }
 
 # ``create``: the file does not exist; ``tables``: table -> (added rows, removed rows), sorted; ``missing``: the
@@ -178,6 +199,110 @@ def apply(module, path, db_plan, attributes):
             connection.close()
     if file_attributes.differs(os.stat(path), attributes):
         file_attributes.apply(path, attributes)
+
+
+# A database of a postconf run: the live ``path``; ``staged``, the file built to replace it (None: its rows are as
+# wanted); the Plan, the wanted rows (table -> set), its Attributes, and whether the live file's attributes differ.
+Staged = namedtuple('Staged', 'path staged plan wanted attributes attribute_fix')
+
+
+def stage(module, spec):
+    """Read, plan and build the database ``spec`` (DATABASE_SPEC's options) asks for: a Staged.
+
+    The new file is a copy of the live one (SQLite's backup, a consistent
+    snapshot) with the plan's changes made in one SQLite transaction, or a new
+    one, built next to the live file so that install() is one rename; it is
+    read back and must hold exactly the wanted rows. In check mode too, so that
+    the run's sqlite tables are looked up against it; on a host without the
+    file's directory, check mode builds it in the module's temporary directory
+    and a real run creates the directory (mode 0755) first.
+    """
+    path = spec['path']
+    wanted = wanted_rows(spec['domains'], spec['mailboxes'], spec['aliases'])
+    if not module.check_mode:
+        # The files an interrupted run left (the caller holds the database's lock): .NAME.XXXXXXXX.tmp.
+        table_build.remove_leftovers('sqlite', path)
+    current = read(path)
+    db_plan = plan(current, wanted)
+    attributes = file_attributes.resolve(spec['owner'], spec['group'], spec['mode'], None, 0o640)
+    fix = current is not None and file_attributes.differs(os.stat(path), attributes)
+    if not changed(db_plan):
+        return Staged(path, None, db_plan, wanted, attributes, fix)
+    directory, name = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        if module.check_mode:
+            directory = module.tmpdir
+        else:
+            os.makedirs(directory, 0o755)
+    fd, staged = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
+    os.close(fd)
+    try:
+        _build(path if current is not None else None, staged, db_plan)
+        if read(staged) != wanted:
+            raise DatabaseError('%s changed while this run planned its rows (another writer?): nothing was changed; '
+                                'run again' % path)
+        atomic_file.set_attributes(module, staged, path, attributes)
+    except BaseException:
+        atomic_file.remove_quietly(staged)
+        raise
+    return Staged(path, staged, db_plan, wanted, attributes, fix)
+
+
+def _build(live, staged, db_plan):
+    """Make ``staged`` the live database (None: an empty one) with the plan's changes, in one SQLite transaction."""
+    try:
+        connection = sqlite3.connect(staged, isolation_level=None)
+        try:
+            # A private file until it goes live: a crash leaves it to be discarded, so no journal beside it.
+            connection.execute('PRAGMA journal_mode = MEMORY')
+            if live is not None:
+                source = sqlite3.connect('file:%s?mode=ro' % live.replace('?', '%3f').replace('#', '%23'), uri=True)
+                try:
+                    source.backup(connection)
+                finally:
+                    source.close()
+            connection.execute('BEGIN')
+            _write(connection, db_plan)
+            connection.execute('COMMIT')
+        finally:
+            connection.close()
+        with open(staged, 'rb') as handle:
+            os.fsync(handle.fileno())
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError('the new %s could not be built (nothing was changed): %s' % (live or staged, error))
+
+
+def discard(database):
+    """Remove a staged database that did not go live (install() renamed it otherwise)."""
+    if database.staged:
+        atomic_file.remove_quietly(database.staged)
+
+
+def install(database, installation):
+    """Rename the staged database into place through the run's ``installation`` (atomic_file.Installation), which
+    puts the previous file back if a later step fails; or fix the live file's attributes."""
+    if database.staged:
+        installation.install(database.staged, database.path)
+    elif database.attribute_fix:
+        file_attributes.apply(database.path, database.attributes)
+
+
+def report(database, with_diff):
+    """The database's result: path, changed, created, changes and rows (as postfix_sqlite returns them), and
+    ``with_diff`` its diff."""
+    db_plan = database.plan
+    result = {'path': database.path, 'changed': database.staged is not None or database.attribute_fix,
+              'created': db_plan.create, 'changes': change_counts(db_plan),
+              'rows': {table: len(database.wanted[table]) for table in TABLES}}
+    if with_diff and db_plan.tables:
+        result['diff'] = diff(database.path, db_plan)
+    return result
+
+
+def change_counts(db_plan):
+    """Per table, the number of rows added and removed."""
+    return {table: {'added': len(db_plan.tables.get(table, ([], []))[0]),
+                    'removed': len(db_plan.tables.get(table, ([], []))[1])} for table in TABLES}
 
 
 def diff_lines(rows):

@@ -141,8 +141,20 @@ def test_merge_configuration_joins_the_parts_of_one_instance_in_role_order():
     assert merged['service_state'] == 'started'
     assert merged['allow_open_relay'] is False
     # Which changes need a reload is postconf's to say, not the parts'.
-    assert set(merged) == {'roles', 'parameters', 'remove', 'services', 'tables', 'if_unset', 'allow_open_relay',
-                           'service_state'}
+    assert set(merged) == {'roles', 'parameters', 'remove', 'services', 'tables', 'sqlite_databases', 'if_unset',
+                           'allow_open_relay', 'service_state'}
+
+
+def test_merge_configuration_carries_the_sqlite_databases_and_refuses_two_roles_writing_one_differently():
+    database = {'path': '/var/lib/mailops-postfix/virtual.sqlite', 'domains': ['example.net'], 'mailboxes': {},
+                'aliases': {}}
+    merged = merge_configuration([dict(BASE_PART, sqlite_databases=[database]), RELAY_PART], '/etc/postfix')
+    assert merged['sqlite_databases'] == [database]
+    with pytest.raises(AnsibleFilterError, match='SQLite database /var/lib/mailops-postfix/virtual.sqlite: the role '
+                                                 'base sets'):
+        merge_configuration([dict(BASE_PART, sqlite_databases=[database]),
+                             dict(RELAY_PART, sqlite_databases=[dict(database, domains=['example.org'])])],
+                            '/etc/postfix')
 
 
 def test_merge_configuration_of_nothing_pending_is_empty():

@@ -10,6 +10,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
 from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import Attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqlite_db
 
@@ -109,3 +110,85 @@ def test_an_empty_file_gets_the_schema(tmp_path):
     assert not db_plan.create and db_plan.missing == list(sqlite_db.TABLES)
     sqlite_db.apply(module(), str(path), db_plan, attributes())
     assert sqlite_db.read(str(path)) == WANTED
+
+
+def staging_module(tmp_path, check_mode=False):
+    fake = module()
+    fake.check_mode = check_mode
+    fake.tmpdir = str(tmp_path / 'module-tmp')
+    os.makedirs(fake.tmpdir, exist_ok=True)
+    return fake
+
+
+def spec(path, domains=('vmail.example',), aliases=None):
+    return {'path': path, 'owner': None, 'group': None, 'mode': '0640', 'domains': list(domains),
+            'mailboxes': {'alice@vmail.example': 'vmail.example/alice/'}, 'aliases': aliases or {}}
+
+
+def checksum(path):
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
+def test_a_staged_database_leaves_the_live_file_as_it_was_until_installed(tmp_path):
+    path = str(tmp_path / 'virtual.sqlite')
+    old = sqlite_db.wanted_rows(['old.example'], {'alice@vmail.example': 'vmail.example/alice/'}, {})
+    sqlite_db.apply(module(), path, sqlite_db.plan(None, old), attributes())
+    # Another table of the file is kept.
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE TABLE notes (text TEXT)')
+    connection.execute("INSERT INTO notes VALUES ('kept')")
+    connection.commit()
+    connection.close()
+    before = checksum(path)
+    # What an interrupted run left is removed.
+    (tmp_path / '.virtual.sqlite.a1b2c3d4.tmp').write_bytes(b'half')
+    database = sqlite_db.stage(staging_module(tmp_path), spec(path))
+    assert not (tmp_path / '.virtual.sqlite.a1b2c3d4.tmp').exists()
+    assert os.path.dirname(database.staged) == str(tmp_path) and os.path.basename(database.staged).startswith(
+        '.virtual.sqlite.')
+    assert checksum(path) == before
+    assert sqlite_db.read(database.staged)['domains'] == {('vmail.example',)}
+    assert sqlite_db.report(database, True)['changes']['domains'] == {'added': 1, 'removed': 1}
+    # Refused: discarded, nothing left beside the live file.
+    sqlite_db.discard(database)
+    assert checksum(path) == before and sorted(os.listdir(str(tmp_path))) == ['module-tmp', 'virtual.sqlite']
+    # Goes live: one rename, through the run's installation, which can put the old file back.
+    database = sqlite_db.stage(staging_module(tmp_path), spec(path))
+    installation = atomic_file.Installation()
+    sqlite_db.install(database, installation)
+    assert sqlite_db.read(path)['domains'] == {('vmail.example',)}
+    assert list(sqlite3.connect(path).execute('SELECT text FROM notes')) == [('kept',)]
+    installation.undo()
+    assert checksum(path) == before
+    # Equal rows: nothing staged, nothing changed.
+    database = sqlite_db.stage(staging_module(tmp_path), spec(path, domains=['old.example']))
+    assert database.staged is None
+
+
+def test_check_mode_stages_a_new_database_in_the_temporary_directory_when_its_directory_is_missing(tmp_path):
+    path = str(tmp_path / 'missing' / 'virtual.sqlite')
+    database = sqlite_db.stage(staging_module(tmp_path, check_mode=True), spec(path))
+    assert os.path.dirname(database.staged) == str(tmp_path / 'module-tmp')
+    assert not os.path.exists(os.path.dirname(path))
+    assert sqlite_db.read(database.staged)['domains'] == {('vmail.example',)}
+    result = sqlite_db.report(database, True)
+    assert result['changed'] and result['created'] and result['rows'] == {'domains': 1, 'mailboxes': 1, 'aliases': 0}
+    assert result['diff']['after'] == ('domains: vmail.example\n'
+                                       'mailboxes: alice@vmail.example | vmail.example/alice/\n')
+    sqlite_db.discard(database)
+    # A real run creates the directory and stages next to the path.
+    database = sqlite_db.stage(staging_module(tmp_path), spec(path))
+    assert os.path.dirname(database.staged) == os.path.dirname(path)
+    sqlite_db.discard(database)
+
+
+def test_a_database_of_another_schema_is_refused_before_anything_is_staged(tmp_path):
+    path = str(tmp_path / 'app.sqlite')
+    connection = sqlite3.connect(path)
+    connection.execute('CREATE TABLE domains (name TEXT)')
+    connection.commit()
+    connection.close()
+    with pytest.raises(sqlite_db.DatabaseError, match='table domains has the columns name'):
+        sqlite_db.stage(staging_module(tmp_path), spec(path))
+    assert sorted(os.listdir(str(tmp_path))) == ['app.sqlite', 'module-tmp']
