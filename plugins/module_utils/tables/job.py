@@ -181,7 +181,7 @@ def sqlite_database_exists(module, table_type, params):
     if not missing:
         return True
     if not module.check_mode:
-        raise TableSourceError('%s: %s. Create it first (mailops.postfix.postfix_sqlite, or postconf's sqlite_databases as '
+        raise TableSourceError('%s: %s. Create it first (mailops.postfix.postfix_sqlite, or the sqlite_databases option of postconf, as '
                                'the base role does) or correct dbpath. Nothing was changed' % (params['path'], missing))
     module.warn('%s: the database %s (dbpath) does not exist yet, so check mode did not look the table up; the real '
                 'run refuses the table unless the file exists by then' % (params['path'], params['dbpath']))
