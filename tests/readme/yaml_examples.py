@@ -180,16 +180,23 @@ def role_task(entry):
     return task
 
 
+FLUSH_HANDLERS = {'name': 'Flush handlers', 'ansible.builtin.meta': 'flush_handlers'}
+
+
 def plays_for(path, examples, group):
     """The plays that run one file's examples: consecutive task examples share a play."""
     plays = []
     for example in examples:
         if example.kind == 'play':
-            play = {key: value for key, value in example.body.items() if key not in ('hosts', 'roles', 'tasks')}
-            unknown = {'pre_tasks', 'post_tasks', 'import_playbook'} & set(play)
-            if unknown:
-                raise ValueError('%s: a play with %s: the stage does not run those yet' % (example.where, unknown))
-            tasks = [role_task(entry) for entry in example.body.get('roles', [])] + example.body.get('tasks', [])
+            sections = ('hosts', 'pre_tasks', 'roles', 'tasks', 'post_tasks')
+            play = {key: value for key, value in example.body.items() if key not in sections}
+            if 'import_playbook' in play:
+                raise ValueError('%s: a play with import_playbook: the stage does not run those yet' % example.where)
+            # In the order Ansible runs a play's sections, with its handler flushes between them.
+            body = example.body
+            tasks = (body.get('pre_tasks', []) + ([FLUSH_HANDLERS] if body.get('pre_tasks') else [])
+                     + [role_task(entry) for entry in body.get('roles', [])] + body.get('tasks', [])
+                     + ([FLUSH_HANDLERS] + body['post_tasks'] if body.get('post_tasks') else []))
             play.update(hosts=group, tasks=[example_block(example, tasks)])
             play['handlers'] = play.get('handlers', []) + example.spec.get('handlers', [])
             plays.append(play)

@@ -181,16 +181,21 @@ class StagedConfig:
                                       % (err.strip() or 'postmap failed with rc=%d' % rc), rc=rc, stderr=err)
 
     def _milter_errors(self, parameter_values, option_values):
-        """milter_problems() of the milter lists being set; a value with $name is judged as Postfix expands it
-        (one postconf -x for main.cf's)."""
+        """milter_problems() of the milter lists being set; a value with $name is judged as Postfix expands it:
+        one postconf -x for main.cf's, and one per service whose -o milter list has $name, with that service's
+        -o settings as overrides (postconf -o), as its daemon reads them over the staged main.cf."""
         settings = [(name, parameter_values[name]) for name in MILTER_PARAMETERS if name in parameter_values]
         if any('$' in value for dummy, value in settings):
             expanded = parse_parameters(self.postconf(['expand'], [name for name, dummy in settings])[1])
             settings = [(name, expanded.get(name, value)) for name, value in settings]
         errors = [problem for name, value in settings for problem in milter_problems(name, value)]
         for options in option_values:
-            errors += ['-o %s' % problem for name in MILTER_PARAMETERS if name in options
-                       for problem in milter_problems(name, options[name])]
+            names = [name for name in MILTER_PARAMETERS if name in options]
+            values = {name: options[name] for name in names}
+            if any('$' in value for value in values.values()):
+                overrides = [('override', '%s=%s' % item) for item in sorted(options.items())]
+                values.update(parse_parameters(self.postconf(['expand'] + overrides, names)[1]))
+            errors += ['-o %s' % problem for name in names for problem in milter_problems(name, values[name])]
         return errors
 
     def staged_content(self, name):

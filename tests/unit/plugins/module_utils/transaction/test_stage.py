@@ -185,3 +185,21 @@ def test_validate_accepts_per_milter_settings_as_postfix_reads_them(postfix):
               'non_smtpd_milters': 'inet:127.0.0.1:8891'}
     assert staged_on(postfix).validate(values, [], set(), postfix_check=False) == []
     assert not any(call[1] == ['expand'] for call in postfix.calls)
+
+
+def test_validate_judges_a_master_cf_milter_override_as_postfix_expands_it(postfix):
+    # The daemon reads -o smtpd_milters=$mua_milters over main.cf: $mua_milters is main.cf's, $extra the service's own.
+    postfix.main_cf.update({'mua_milters': '{ inet:127.0.0.1:8891, connect_timeout = 5s }'})
+    with pytest.raises(PostfixCommandError, match=r'-o smtpd_milters = \{ inet:127.0.0.1:8891, connect_timeout = 5s \}'
+                                                  r', unix:/x: .*Write connect_timeout=5s'):
+        staged_on(postfix).validate({}, [{'smtpd_milters': '$mua_milters, $extra', 'extra': 'unix:/x'}], set(),
+                                    postfix_check=False)
+    assert ('postconf', ['expand', ('override', 'extra=unix:/x'), ('override', 'smtpd_milters=$mua_milters, $extra')],
+            ['smtpd_milters']) in postfix.calls
+
+
+def test_validate_accepts_a_master_cf_milter_override_that_expands_to_good_milters(postfix):
+    postfix.main_cf.update({'mua_milters': '{ inet:127.0.0.1:8891, connect_timeout=5s }'})
+    assert staged_on(postfix).validate({}, [{'smtpd_milters': '$mua_milters', 'syslog_name': 'postfix/submission'}],
+                                       set(), postfix_check=False) == []
+    assert sum(1 for call in postfix.calls if call[1][:1] == ['expand']) == 1
