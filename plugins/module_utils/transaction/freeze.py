@@ -118,10 +118,9 @@ def apply(module, instance, changes, table, result):
                 # Validated in proportion to the change: the staged main.cf as postconf reads it, the
                 # type of every value (a thaw's come from the state file) and the file as every Postfix
                 # command reads it, but not postfix check, which judges the whole installation (hundreds of
-                # processes) and nothing of these three settings. So the reload is master's SIGHUP, without
-                # postfix reload's script. A reload that fails puts main.cf back.
+                # processes) and nothing of these three settings. A reload that fails puts main.cf back.
                 apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
-                              before_install=install_table, postfix_check=False, signal_master=True)
+                              before_install=install_table, postfix_check=False)
                 applied = True
             finally:
                 if freezing and not applied:

@@ -277,8 +277,7 @@ def _rolled_back(runner, result, plan, installation, error):
 
 
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True,
-                  signal_master=False):
+                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
@@ -291,8 +290,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
     restart_required, running, reloaded, restarted, reload_needed and the
     backup files. A failure while the files go live, or of the reload (or
     restart), puts every previous file back (go_live()). ``postfix_check``: see StagedConfig.validate().
-    ``signal_master``: reload by SIGHUP to master (service.reload()); the checks above have read main.cf as
-    postfix(1) reads it, with postfix check or without (read_as_postfix()).
+    The reload is a SIGHUP to master (service.reload()): the checks above have read the main.cf that goes live
+    as postfix(1) reads it before postfix reload signals, with postfix check or without (read_as_postfix()).
     """
     if os.geteuid() != 0:
         # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
@@ -325,6 +324,6 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             stage.install(files, installation)
 
         go_live(module, runner, result, install, reload,
-                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes), signal_master=signal_master)
+                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes), signal_master=True)
     finally:
         stage.cleanup()
