@@ -67,9 +67,8 @@ class FreezeState:
 def read_suspension_table(path):
     """The suspension table's source text at ``path``, once tables.paths allowed it (not a symlink nor a directory).
 
-    The lookup-table code is imported here and in transaction.freeze only when a host has a suspension table or a
-    run asks for one: most freezes and thaws have none, and on each host of a fleet freeze it was a fifth of the
-    module's Python imports (15 to 20 ms of CPU).
+    The lookup-table code is imported only where a suspension table exists or is asked for (see
+    transaction.freeze.plan()).
     """
     from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path
     check_table_path(path, follow=False, directories=())

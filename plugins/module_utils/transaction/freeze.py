@@ -5,7 +5,8 @@
 The main.cf changes come from freeze.plan and go live through stage.py, the
 same staged, validated path as postconf's; the suspension table is built and
 judged with the lookup-table code and goes live in the same transaction, just
-before the transport_maps that names it.
+before the transport_maps that names it (transaction.suspension, imported only
+by the runs that have such a table or ask for one).
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 """
@@ -29,7 +30,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import check_site
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import LIFETIMES, queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes
 
 
 # The suspension table's plan of a run on a host without one that asks for none: nothing to read or write.
