@@ -30,6 +30,8 @@ HOSTS = ['-e', 'mailops_hosts=bench']
 
 
 TARGET_STEPS = ('one-task playbook', 'ansible -m ping', 'site.yml, idempotent', 'freeze.yml', 'thaw.yml')
+# FLEET_FREEZE=1: the freeze's target only, on the fleet as started (no site.yml): a short hold of the machine.
+FREEZE_STEPS = ('one-task playbook', 'ansible -m ping', 'freeze.yml', 'thaw.yml')
 
 
 def steps(inventory, work):
@@ -84,14 +86,17 @@ def timed(command, expect=None, hosts=0, env=None):
 def measure(inventory, work, hosts, forks, runs):
     env = dict(os.environ, ANSIBLE_FORKS=str(forks))
     load = os.getloadavg()[0]
-    wall, cpu = timed(['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, 'site.yml')] + HOSTS, env=env)
-    print(json.dumps({'hosts': hosts, 'forks': forks, 'step': 'site.yml, first run', 'wall': wall, 'cpu': cpu,
-                      'runs': 1}), flush=True)
+    freeze_only = os.environ.get('FLEET_FREEZE') == '1'
+    if not freeze_only:
+        wall, cpu = timed(['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, 'site.yml')] + HOSTS, env=env)
+        print(json.dumps({'hosts': hosts, 'forks': forks, 'step': 'site.yml, first run', 'wall': wall, 'cpu': cpu,
+                          'runs': 1}), flush=True)
     times = collections.defaultdict(list)
     # FLEET_TARGETS=1: only the two targets' steps and their references.
     targets_only = os.environ.get('FLEET_TARGETS') == '1'
-    chosen = [step for step in steps(inventory, work) if not targets_only or step[0] in TARGET_STEPS]
-    variants = options(inventory) if forks == 5 and not targets_only else []
+    wanted = FREEZE_STEPS if freeze_only else TARGET_STEPS if targets_only else None
+    chosen = [step for step in steps(inventory, work) if wanted is None or step[0] in wanted]
+    variants = options(inventory) if forks == 5 and not (targets_only or freeze_only) else []
     for dummy in range(runs):
         for name, command, expect in chosen:
             times[name].append(timed(command, expect, hosts, env))

@@ -263,9 +263,11 @@ def reload(runner, signal_master=False):
     ``postfix reload``, or with ``signal_master`` SIGHUP to the master that
     master_pid() found, which is what postfix reload does after its checks.
     Only for a run whose own checks already read the live main.cf as
-    postfix(1) reads it before it signals (StagedConfig.validate(): every
-    global parameter's type; master reads them again on SIGHUP and exits on
-    a bad one). This leaves out postfix reload's shell script (10 processes)
+    postfix(1) reads it before it signals (every global parameter's type;
+    master reads them again on SIGHUP and exits on a bad one): a change that
+    went live through stage.apply_changes(), whose StagedConfig.validate()
+    ran postfix check, which is postfix(1), or read_as_postfix(). A run that
+    changed only tables has not read main.cf, and asks postfix reload. This leaves out postfix reload's shell script (10 processes)
     and its queue maintenance (postsuper's structure check of the active
     queue, then of every queue), which every postfix start and reload does.
     """

@@ -15,11 +15,8 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
 from ansible_collections.mailops.postfix.plugins.module_utils.core.atomic_file import read_bytes, remove_quietly, write_atomic
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import saved_state
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import KEY_VALUE, read_entries
 
 STATE_FILE = 'mailops-freeze.json'
 SUSPENSION_TABLE = 'mailops_suspended_domains'
@@ -36,14 +33,15 @@ class FreezeState:
             None if self.text is None else self.text.decode('utf-8', 'replace'), explicit)
         self.table_type = runner.parameters(['default_database_type'])['default_database_type']
         self.table_path = os.path.join(runner.config_dir, SUSPENSION_TABLE)
-        self.table = table_build.table_name(self.table_type, self.table_path)
-        check_table_path(self.table_path, follow=False, directories=())
-        source = read_bytes(self.table_path)
-        self.table_text = None if source is None else source.decode('utf-8', 'surrogateescape')
+        self.table = '%s:%s' % (self.table_type, self.table_path)  # as main.cf names it (tables.build.table_name())
+        self.table_text = read_suspension_table(self.table_path) if os.path.lexists(self.table_path) else None
 
     def suspended_domains(self):
         """The domains the suspension table holds now."""
-        return [entry.key for entry in read_entries(self.table_text or '', KEY_VALUE)]
+        if self.table_text is None:
+            return []
+        from ansible_collections.mailops.postfix.plugins.module_utils.tables.source import KEY_VALUE, read_entries
+        return [entry.key for entry in read_entries(self.table_text, KEY_VALUE)]
 
     def save(self, module, saved):
         """Write the settings a thaw restores (unless in check mode)."""
@@ -64,3 +62,15 @@ class FreezeState:
         """Forget the freeze (after the thaw)."""
         if not module.check_mode:
             remove_quietly(self.path)
+
+
+def read_suspension_table(path):
+    """The suspension table's source text at ``path``, once tables.paths allowed it (not a symlink nor a directory).
+
+    The lookup-table code is imported only where a suspension table exists or is asked for (see
+    transaction.freeze.plan()).
+    """
+    from ansible_collections.mailops.postfix.plugins.module_utils.tables.paths import check_table_path
+    check_table_path(path, follow=False, directories=())
+    source = read_bytes(path)
+    return None if source is None else source.decode('utf-8', 'surrogateescape')

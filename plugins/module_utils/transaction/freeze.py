@@ -5,7 +5,8 @@
 The main.cf changes come from freeze.plan and go live through stage.py, the
 same staged, validated path as postconf's; the suspension table is built and
 judged with the lookup-table code and goes live in the same transaction, just
-before the transport_maps that names it.
+before the transport_maps that names it (transaction.suspension, imported only
+by the runs that have such a table or ask for one).
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 """
@@ -13,10 +14,10 @@ Private to this collection: roles and playbooks use the modules, never module_ut
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
 from ansible_collections.mailops.postfix.plugins.module_utils.core.diff import config_diffs, table_diff
-from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import resolve
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import parse_parameters
 from ansible_collections.mailops.postfix.plugins.module_utils.config.master_cf import parse_entries
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import (
@@ -25,16 +26,15 @@ from ansible_collections.mailops.postfix.plugins.module_utils.freeze.plan import
     plan_thaw,
     plan_transport_maps,
     qmgr_entry,
-    suspension_value,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.freeze.state import FreezeState
-from ansible_collections.mailops.postfix.plugins.module_utils.queue.actions import requeue_deferred
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.records import check_site
 from ansible_collections.mailops.postfix.plugins.module_utils.queue.status import LIFETIMES, queue_status
-from ansible_collections.mailops.postfix.plugins.module_utils.tables import build as table_build
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.plan import make_request, plan_content
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import change_needs_reload
-from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes, go_live
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import apply_changes
+
+
+# The suspension table's plan of a run on a host without one that asks for none: nothing to read or write.
+NO_TABLE = SimpleNamespace(content=None, entries=())
 
 
 class Instance:
@@ -63,9 +63,14 @@ def plan(module, instance):
     suspend = [check_site(domain, 'suspend') for domain in params['suspend']]
     resume = [check_site(domain, 'resume') for domain in params['resume']]
     state = instance.state
-    request = make_request(state.table_type, dict.fromkeys(suspend, suspension_value(params['suspend_text'])),
-                           None, False, resume)
-    table = plan_content(request, state.table_text, state.table_path)
+    if suspend or resume or state.table_text is not None:
+        # The lookup-table code is imported only by the runs that have a suspension table or ask for one: most
+        # freezes and thaws have none, and on each host of a fleet freeze it was a fifth of the module's Python
+        # imports (15 to 20 ms of CPU).
+        from ansible_collections.mailops.postfix.plugins.module_utils.transaction import suspension
+        table = suspension.plan_table(state, suspend, resume, params['suspend_text'])
+    else:
+        table = NO_TABLE
     transport_maps = plan_transport_maps(instance.explicit, state.table, bool(table.entries))
     if suspend or resume:
         changes.update(transport_maps)
@@ -78,23 +83,7 @@ def plan(module, instance):
     return changes, table, warnings
 
 
-def stage_table(module, instance, table):
-    """Build the suspension table's new content next to the live one; Postfix judges it, in check mode too.
-
-    First removes the staged files that interrupted runs left (not in check mode).
-    """
-    state = instance.state
-    if not module.check_mode:
-        table_build.remove_leftovers(state.table_type, state.table_path)
-    staged = table_build.build(module, instance.runner, state.table_type, state.table_path, table.content,
-                               resolve(None, None, None, None, 0o644))
-    for warning in staged.other_warnings:
-        module.warn(warning)
-    return staged
-
-
 def apply(module, instance, changes, table, result):
-    params = module.params
     freezing = 'master_service_disable' in changes and is_frozen(changes['master_service_disable']['after'])
     if freezing:
         # Saved before main.cf changes, so that a thaw can always restore it.
@@ -103,43 +92,31 @@ def apply(module, instance, changes, table, result):
             'in_flow_delay': instance.explicit.get('in_flow_delay'),
             'master_service_disable': instance.explicit.get('master_service_disable'),
             'frozen_with': changes['master_service_disable']['after']})
-    # A new table goes live in the same transaction as main.cf, just before the transport_maps that
-    # names it; a dropped one goes after.
-    staged = stage_table(module, instance, table) if table.content is not None and table.entries else None
-
-    def install_table(installation):
-        if staged:
-            table_build.install(staged, True, installation)
-
-    try:
-        if changes:
-            applied = False
-            try:
-                # Validated in proportion to the change: the staged main.cf as postconf reads it, the
-                # type of every value (a thaw's come from the state file) and the file as every Postfix
-                # command reads it, but not postfix check, which judges the whole installation (hundreds of
-                # processes) and nothing of these three settings. So the reload is master's SIGHUP, without
-                # postfix reload's script. A reload that fails puts main.cf back.
-                apply_changes(module, instance.runner, changes, {}, result, reload=params['reload'],
-                              before_install=install_table, postfix_check=False, signal_master=True)
-                applied = True
-            finally:
-                if freezing and not applied:
-                    instance.state.restore(module)
-        elif table.content is not None:
-            # The suspension table alone changed: a transport table, which trivial-rewrite caches.
-            go_live(module, instance.runner, result, install_table, params['reload'],
-                    needed=change_needs_reload(instance.state.table_type, ['transport_maps']))
-    finally:
-        if staged:
-            table_build.discard(staged)
-    if table.content is not None and not table.entries:
-        table_build.remove(module, instance.state.table_type, instance.state.table_path)
-    resumed = [pair[0].key for pair in table.changes.removed]
-    if resumed:
-        result['requeued'] = requeue_deferred(module, instance.runner, resumed)
+    if table.content is None:
+        apply_main_cf(module, instance, changes, result, freezing)
+    else:
+        # Imported here: see plan().
+        from ansible_collections.mailops.postfix.plugins.module_utils.transaction import suspension
+        suspension.apply_with_table(module, instance, changes, table, result, freezing)
     if 'master_service_disable' in changes and not is_frozen(changes['master_service_disable']['after']):
         instance.state.remove(module)
+
+
+def apply_main_cf(module, instance, changes, result, freezing, install_table=None):
+    """Take main.cf ``changes`` live and reload; ``install_table(installation)`` installs the suspension table first,
+    in the same transaction. A freeze that did not go live puts the state file back."""
+    applied = False
+    try:
+        # Validated in proportion to the change: the staged main.cf as postconf reads it, the
+        # type of every value (a thaw's come from the state file) and the file as every Postfix
+        # command reads it, but not postfix check, which judges the whole installation (hundreds of
+        # processes) and nothing of these three settings. A reload that fails puts main.cf back.
+        apply_changes(module, instance.runner, changes, {}, result, reload=module.params['reload'],
+                      before_install=install_table, postfix_check=False)
+        applied = True
+    finally:
+        if freezing and not applied:
+            instance.state.restore(module)
 
 
 def build_diff(config_dir, changes, table, table_name):

@@ -135,21 +135,12 @@ class StagedConfig:
         master_service_disable, in_flow_delay and transport_maps.
         """
         option_names = set().union(*option_values)
-        err = self.postconf(['non_default'], [])[2]
-        unknown = sorted(set(
-            '%s (%s)' % (name, os.path.basename(path)) for path, name in parse_unused_warnings(err)
-            if name not in user_defined
-            and ((path.endswith('/main.cf') and name in parameter_values)
-                 or (path.endswith('/master.cf') and name in option_names))))
-        if unknown:
-            raise PostfixCommandError(
-                'unknown parameter name(s): %s. postconf reports them as "unused parameter": they are not Postfix '
-                'parameters, and nothing refers to them as $name or as a restriction class. Fix the spelling, or '
-                'list them in user_defined_parameters if they are meant to be user-defined.' % ', '.join(unknown),
-                stderr=err)
-        # Only the defaults of the names being set: each decides its value's type.
-        names = sorted(set(parameter_values).union(*option_values))
+        # Only the defaults of the names being set: each decides its value's type. A name with a default is
+        # Postfix's own, which postconf never reports as unused, so postconf -n is asked only for the others.
+        names = sorted(set(parameter_values) | option_names)
         defaults = parse_parameters(self.postconf(['defaults'], names)[1]) if names else {}
+        if any(name not in defaults for name in names):
+            self._refuse_unused(parameter_values, option_names, user_defined)
         errors = value_type_errors(defaults, parameter_values)
         for options in option_values:
             errors += ['-o %s' % error for error in value_type_errors(defaults, options)]
@@ -164,6 +155,21 @@ class StagedConfig:
             raise PostfixCommandError('postfix check rejected the new configuration (live files unchanged): %s'
                                       % output.strip(), rc=rc, stderr=output)
         return [line for line in output.splitlines() if 'warning' in line]
+
+    def _refuse_unused(self, parameter_values, option_names, user_defined):
+        """Raise PostfixCommandError for the names being set that postconf reports as "unused parameter"."""
+        err = self.postconf(['non_default'], [])[2]
+        unknown = sorted(set(
+            '%s (%s)' % (name, os.path.basename(path)) for path, name in parse_unused_warnings(err)
+            if name not in user_defined
+            and ((path.endswith('/main.cf') and name in parameter_values)
+                 or (path.endswith('/master.cf') and name in option_names))))
+        if unknown:
+            raise PostfixCommandError(
+                'unknown parameter name(s): %s. postconf reports them as "unused parameter": they are not Postfix '
+                'parameters, and nothing refers to them as $name or as a restriction class. Fix the spelling, or '
+                'list them in user_defined_parameters if they are meant to be user-defined.' % ', '.join(unknown),
+                stderr=err)
 
     def read_as_postfix(self):
         """Raise PostfixCommandError unless Postfix's commands can read the staged main.cf.
@@ -282,8 +288,7 @@ def _rolled_back(runner, result, plan, installation, error):
 
 
 def apply_changes(module, runner, parameter_changes, service_changes, result, option_values=(), user_defined=(),
-                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True,
-                  signal_master=False):
+                  reload=True, backup=False, backup_keep=None, checks=None, before_install=None, postfix_check=True):
     """Stage and validate main.cf and master.cf changes; unless in check mode, install them and reload.
 
     parameter_changes and service_changes map a name to {before, after}, after
@@ -296,8 +301,8 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
     restart_required, running, reloaded, restarted, reload_needed and the
     backup files. A failure while the files go live, or of the reload (or
     restart), puts every previous file back (go_live()). ``postfix_check``: see StagedConfig.validate().
-    ``signal_master``: reload by SIGHUP to master (service.reload()); the checks above have read main.cf as
-    postfix(1) reads it, with postfix check or without (read_as_postfix()).
+    The reload is a SIGHUP to master (service.reload()): the checks above have read the main.cf that goes live
+    as postfix(1) reads it before postfix reload signals, with postfix check or without (read_as_postfix()).
     """
     if os.geteuid() != 0:
         # postfix check, which judges the staged files, refuses to run for anyone but the super-user.
@@ -330,6 +335,6 @@ def apply_changes(module, runner, parameter_changes, service_changes, result, op
             stage.install(files, installation)
 
         go_live(module, runner, result, install, reload,
-                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes), signal_master=signal_master)
+                restart_parameters=RESTART_PARAMETERS.intersection(parameter_changes), signal_master=True)
     finally:
         stage.cleanup()

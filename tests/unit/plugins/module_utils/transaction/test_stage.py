@@ -141,11 +141,33 @@ def test_validate_asks_for_the_defaults_of_the_names_set_only(postfix):
     assert ('postfix', ['check']) in postfix.calls
 
 
-def test_validate_without_postfix_check_runs_two_postconf_and_reads_main_cf_as_postfix(postfix):
+def test_validate_without_postfix_check_runs_one_postconf_and_reads_main_cf_as_postfix(postfix):
+    # Both names have a default, so they are Postfix's own: postconf -n's unused-parameter warnings are not asked.
     assert staged_on(postfix).validate(FREEZE_VALUES, [], set(), postfix_check=False) == []
-    assert postfix.calls == [('postconf', ['non_default'], []),
-                             ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable']),
+    assert postfix.calls == [('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable']),
                              ('postmap', [('query', 'mailops')], ['static:read'])]
+
+
+@pytest.mark.parametrize('values, options, file_name', [
+    ({'smtpd_helo_requird': 'yes'}, [], 'main.cf'),
+    ({}, [{'smtpd_tls_securty_level': 'encrypt'}], 'master.cf'),
+])
+def test_validate_asks_postconf_n_of_a_name_without_a_default_and_refuses_it_if_unused(postfix, monkeypatch, values,
+                                                                                       options, file_name):
+    stage = staged_on(postfix)
+    name = list(values or options[0])[0]
+    real_postconf = stage.postconf
+
+    def postconf(options, args):  # what postconf -n says of a name that is not Postfix's and that nothing uses
+        rc, out, err = real_postconf(options, args)
+        if options == ['non_default']:
+            err += 'postconf: warning: /stage/%s: unused parameter: %s=x\n' % (file_name, name)
+        return rc, out, err
+    monkeypatch.setattr(stage, 'postconf', postconf)
+    with pytest.raises(PostfixCommandError, match=r'unknown parameter name\(s\): %s \(%s\)' % (name, file_name)):
+        stage.validate(values, options, set(), postfix_check=False)
+    assert ('postconf', ['non_default'], []) in postfix.calls
+    stage.validate(values, options, {name}, postfix_check=False)  # declared user-defined: accepted
 
 
 def test_validate_without_postfix_check_refuses_a_main_cf_postfix_cannot_read(postfix):

@@ -84,3 +84,15 @@ def test_a_successful_reload_keeps_the_new_files(live, postfix):
     apply_content_filter(postfix)
     assert (live / 'master.cf').read_bytes() == OLD['master.cf'] + b'scan unix - - n - 10 smtp\n'
     assert [command for command in postfix.commands if command != 'status'] == ['reload']
+
+
+def test_the_reload_is_master_s_sighup_once_the_checks_have_read_main_cf(live, monkeypatch, postfix):
+    # StagedConfig.validate() read the staged main.cf as postfix(1) reads it (postfix check, or for the
+    # freeze read_as_postfix()), which is what postfix reload checks before its kill -HUP.
+    signals = []
+    monkeypatch.setattr(config_stage.postfix_control, 'master_pid', lambda runner: 308)
+    monkeypatch.setattr(config_stage.postfix_control.os, 'kill', lambda pid, number: signals.append((pid, number)))
+    apply_content_filter(postfix)
+    assert signals == [(308, config_stage.postfix_control.signal.SIGHUP)]
+    assert 'reload' not in postfix.commands
+    assert (live / 'main.cf').read_bytes().endswith(b'content_filter = scan:[127.0.0.1]:10025\n')
