@@ -15,7 +15,9 @@
 # freeze.yml <= 1.5x ansible -m ping.
 # Usage: make bench-fleet   (or tests/benchmark/fleet.sh after `make images`);
 #   SIZES="5" FORKS="5" RUNS=1 tests/benchmark/fleet.sh for a quick look;
-#   FLEET_TARGETS=1 for the targets' steps only (site.yml, freeze, thaw, and their references).
+#   FLEET_TARGETS=1 for the targets' steps only (site.yml, freeze, thaw, and their references);
+#   FLEET_SITE=1 for the site target's only (site.yml and the one-task playbook), with FLEET_OPTIONS="free
+#   pipelining cached" (or some of them) for the site.yml variants too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 export PATH=$PWD/.venv/bin:$PATH
@@ -60,7 +62,7 @@ for n in $SIZES; do
         python3 tests/benchmark/fleet.py measure "$work/inventory.yml" "$work" "$n" "$forks" "$RUNS" \
             | tee -a "$work/results.jsonl" | sed -u 's/^/  /'
     done
-    [ "${FLEET_TARGETS:-}" = 1 ] || python3 tests/benchmark/fleet.py count "$work/inventory.yml" "$work" "$n" >> "$work/results.jsonl"
+    [ "${FLEET_TARGETS:-}" = 1 ] || [ "${FLEET_SITE:-}" = 1 ] || python3 tests/benchmark/fleet.py count "$work/inventory.yml" "$work" "$n" >> "$work/results.jsonl"
 done
 python3 tests/benchmark/fleet.py summary "$work/results.jsonl"
 cp "$work/results.jsonl" "${FLEET_RESULTS:-/dev/null}"
