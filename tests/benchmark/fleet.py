@@ -61,12 +61,17 @@ CACHED_PACKAGES = ['-e', '{"__base_queried_packages": ["postfix", "postfix-pcre"
 
 def options(inventory):
     """Name, command, check, and environment of the site.yml variants; FLEET_OPTIONS (words: free, pipelining,
-    cached) chooses some."""
+    cached, baseline) chooses some. baseline: site.yml of another copy of the collection, in the same rounds
+    (FLEET_BASELINE: the directory that holds its ansible_collections/mailops/postfix, e.g. from git archive)."""
     site = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, 'site.yml')] + HOSTS
+    baseline = os.environ.get('FLEET_BASELINE', '')
     variants = [
         ('free', 'site.yml, strategy free', site, 'changed=0 ', {'ANSIBLE_STRATEGY': 'free'}),
         ('pipelining', 'site.yml, no pipelining', site + ['-e', 'ansible_pipelining=false'], 'changed=0 ', {}),
         ('cached', 'site.yml, packages cached', site + CACHED_PACKAGES, 'changed=0 ', {}),
+        ('baseline', 'site.yml, baseline', ['ansible-playbook', '-i', inventory, os.path.join(
+            baseline, 'ansible_collections', 'mailops', 'postfix', 'playbooks', 'site.yml')] + HOSTS, 'changed=0 ',
+         {'ANSIBLE_COLLECTIONS_PATH': baseline}),
     ]
     chosen = os.environ.get('FLEET_OPTIONS', 'free pipelining cached').split()
     return [variant[1:] for variant in variants if variant[0] in chosen]
@@ -143,6 +148,7 @@ RATIOS = [
     ('site.yml, strategy free', 'one-task playbook', None),
     ('site.yml, no pipelining', 'one-task playbook', None),
     ('site.yml, packages cached', 'one-task playbook', None),
+    ('site.yml, baseline', 'one-task playbook', None),
     ('freeze.yml', 'ansible -m ping', 1.5),
     ('thaw.yml', 'ansible -m ping', None),
 ]

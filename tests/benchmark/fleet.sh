@@ -17,7 +17,9 @@
 #   SIZES="5" FORKS="5" RUNS=1 tests/benchmark/fleet.sh for a quick look;
 #   FLEET_TARGETS=1 for the targets' steps only (site.yml, freeze, thaw, and their references);
 #   FLEET_SITE=1 for the site target's only (site.yml and the one-task playbook), with FLEET_OPTIONS="free
-#   pipelining cached" (or some of them) for the site.yml variants too.
+#   pipelining cached" (or some of them) for the site.yml variants too; "baseline" with FLEET_BASELINE=DIR times
+#   site.yml of another copy of the collection in the same rounds (DIR/ansible_collections/mailops/postfix:
+#   `git archive COMMIT | tar -x -C DIR/ansible_collections/mailops/postfix`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 export PATH=$PWD/.venv/bin:$PATH
