@@ -32,6 +32,8 @@ HOSTS = ['-e', 'mailops_hosts=bench']
 TARGET_STEPS = ('one-task playbook', 'ansible -m ping', 'site.yml, idempotent', 'freeze.yml', 'thaw.yml')
 # FLEET_FREEZE=1: the freeze's target only, on the fleet as started (no site.yml): a short hold of the machine.
 FREEZE_STEPS = ('one-task playbook', 'ansible -m ping', 'freeze.yml', 'thaw.yml')
+# FLEET_SITE=1: the site target's steps only.
+SITE_STEPS = ('one-task playbook', 'site.yml, idempotent')
 
 
 def steps(inventory, work):
@@ -60,13 +62,21 @@ CACHED_PACKAGES = ['-e', '{"__base_queried_packages": ["postfix", "postfix-pcre"
 
 
 def options(inventory):
-    """Name, command, check, and environment of the site.yml variants."""
+    """Name, command, check, and environment of the site.yml variants; FLEET_OPTIONS (words: free, pipelining,
+    cached, baseline) chooses some. baseline: site.yml of another copy of the collection, in the same rounds
+    (FLEET_BASELINE: the directory that holds its ansible_collections/mailops/postfix, e.g. from git archive)."""
     site = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, 'site.yml')] + HOSTS
-    return [
-        ('site.yml, strategy free', site, 'changed=0 ', {'ANSIBLE_STRATEGY': 'free'}),
-        ('site.yml, no pipelining', site + ['-e', 'ansible_pipelining=false'], 'changed=0 ', {}),
-        ('site.yml, packages cached', site + CACHED_PACKAGES, 'changed=0 ', {}),
+    baseline = os.environ.get('FLEET_BASELINE', '')
+    variants = [
+        ('free', 'site.yml, strategy free', site, 'changed=0 ', {'ANSIBLE_STRATEGY': 'free'}),
+        ('pipelining', 'site.yml, no pipelining', site + ['-e', 'ansible_pipelining=false'], 'changed=0 ', {}),
+        ('cached', 'site.yml, packages cached', site + CACHED_PACKAGES, 'changed=0 ', {}),
+        ('baseline', 'site.yml, baseline', ['ansible-playbook', '-i', inventory, os.path.join(
+            baseline, 'ansible_collections', 'mailops', 'postfix', 'playbooks', 'site.yml')] + HOSTS, 'changed=0 ',
+         {'ANSIBLE_COLLECTIONS_PATH': baseline}),
     ]
+    chosen = os.environ.get('FLEET_OPTIONS', 'free pipelining cached').split()
+    return [variant[1:] for variant in variants if variant[0] in chosen]
 
 
 def timed(command, expect=None, hosts=0, env=None):
@@ -92,11 +102,12 @@ def measure(inventory, work, hosts, forks, runs):
         print(json.dumps({'hosts': hosts, 'forks': forks, 'step': 'site.yml, first run', 'wall': wall, 'cpu': cpu,
                           'runs': 1}), flush=True)
     times = collections.defaultdict(list)
-    # FLEET_TARGETS=1: only the two targets' steps and their references.
-    targets_only = os.environ.get('FLEET_TARGETS') == '1'
-    wanted = FREEZE_STEPS if freeze_only else TARGET_STEPS if targets_only else None
-    chosen = [step for step in steps(inventory, work) if wanted is None or step[0] in wanted]
-    variants = options(inventory) if forks == 5 and not (targets_only or freeze_only) else []
+    # FLEET_TARGETS=1: only the two targets' steps and their references; FLEET_SITE=1: the site's (and,
+    # with FLEET_OPTIONS set, the site.yml variants it names).
+    only = FREEZE_STEPS if freeze_only else SITE_STEPS if os.environ.get('FLEET_SITE') == '1' else (
+        TARGET_STEPS if os.environ.get('FLEET_TARGETS') == '1' else None)
+    chosen = [step for step in steps(inventory, work) if only is None or step[0] in only]
+    variants = options(inventory) if forks == 5 and not freeze_only and (only is None or 'FLEET_OPTIONS' in os.environ) else []
     for dummy in range(runs):
         for name, command, expect in chosen:
             times[name].append(timed(command, expect, hosts, env))
@@ -141,6 +152,7 @@ RATIOS = [
     ('site.yml, strategy free', 'one-task playbook', None),
     ('site.yml, no pipelining', 'one-task playbook', None),
     ('site.yml, packages cached', 'one-task playbook', None),
+    ('site.yml, baseline', 'one-task playbook', None),
     ('freeze.yml', 'ansible -m ping', 1.5),
     ('thaw.yml', 'ansible -m ping', None),
 ]

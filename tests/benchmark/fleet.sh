@@ -17,6 +17,10 @@
 #   SIZES="5" FORKS="5" RUNS=1 tests/benchmark/fleet.sh for a quick look;
 #   FLEET_TARGETS=1 for the targets' steps only (site.yml, freeze, thaw, and their references);
 #   FLEET_FREEZE=1 for the freeze's only (freeze, thaw and the references, on the fleet as started, no site.yml).
+#   FLEET_SITE=1 for the site target's only (site.yml and the one-task playbook), with FLEET_OPTIONS="free
+#   pipelining cached" (or some of them) for the site.yml variants too; "baseline" with FLEET_BASELINE=DIR times
+#   site.yml of another copy of the collection in the same rounds (DIR/ansible_collections/mailops/postfix:
+#   `git archive COMMIT | tar -x -C DIR/ansible_collections/mailops/postfix`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 export PATH=$PWD/.venv/bin:$PATH
@@ -61,7 +65,7 @@ for n in $SIZES; do
         python3 tests/benchmark/fleet.py measure "$work/inventory.yml" "$work" "$n" "$forks" "$RUNS" \
             | tee -a "$work/results.jsonl" | sed -u 's/^/  /'
     done
-    [ "${FLEET_TARGETS:-}${FLEET_FREEZE:-}" ] || python3 tests/benchmark/fleet.py count "$work/inventory.yml" "$work" "$n" >> "$work/results.jsonl"
+    [ "${FLEET_TARGETS:-}${FLEET_FREEZE:-}${FLEET_SITE:-}" ] || python3 tests/benchmark/fleet.py count "$work/inventory.yml" "$work" "$n" >> "$work/results.jsonl"
 done
 python3 tests/benchmark/fleet.py summary "$work/results.jsonl"
 cp "$work/results.jsonl" "${FLEET_RESULTS:-/dev/null}"
