@@ -167,15 +167,7 @@ def apply(module, path, db_plan, attributes):
         fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
         os.close(fd)
         try:
-            connection = sqlite3.connect(temp_path, isolation_level=None)
-            try:
-                connection.execute('BEGIN')
-                _write(connection, db_plan)
-                connection.execute('COMMIT')
-            finally:
-                connection.close()
-            with open(temp_path, 'rb') as handle:
-                os.fsync(handle.fileno())
+            _build(None, temp_path, db_plan)
             atomic_file.set_attributes(module, temp_path, path, attributes)
             atomic_file.install(temp_path, path)
         except BaseException:
