@@ -25,7 +25,7 @@ demo: images collection-link
 	playbooks/demo/run.sh
 
 ## test: every test stage (tests/run-all.sh, the one list of them), with a summary
-test: images collection-link
+test: bootstrap collection-link
 	tests/run-all.sh
 
 ## lint: ansible-lint, production profile
@@ -41,7 +41,7 @@ units: bootstrap
 	tests/run-all.sh units
 
 ## molecule: every Molecule scenario on every platform; S=NAME for one scenario
-molecule: images collection-link
+molecule: bootstrap collection-link
 	tests/run-all.sh $(if $(S),molecule:$(S),molecule)
 
 ## bench: every benchmark; each prints its result next to a floor measured in the same run

@@ -2,7 +2,7 @@
 # The test stages: the one list of them, in the order `make test` runs them.
 #   tests/run-all.sh                 every stage
 #   tests/run-all.sh STAGE...        only these: lint, sanity, units, collection-build, docs, readme,
-#                                    molecule (every scenario), molecule:SCENARIO
+#                                    molecule (every scenario), molecule:SCENARIO, images
 # A failed stage does not stop the others. Ends with one summary line per stage
 # and "stages: N passed, N failed"; the exit status is 0 only when all passed.
 #
@@ -11,6 +11,11 @@
 # forks, so two lanes on the 2-core machine finish the whole run far sooner than
 # one. Each stage's output then goes to .build/test-logs/STAGE.log and is printed
 # whole when the stage ends. One stage, or TEST_LANES=1, runs in the foreground.
+#
+# The test-bed images are built (tests/testbed/testbed.sh images, about a second when
+# they are cached) by the first stage that needs them, the readme stage or a scenario,
+# while the other lane runs the stages that do not: on a fresh machine the build then
+# overlaps lint, sanity and the unit tests. It is reported as the stage "images".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -27,6 +32,7 @@ stage_command() {  # $1: stage name -> the command that runs it
         docs) echo tests/docs.sh ;;
         readme) echo tests/readme/run.sh ;;
         molecule:*) echo molecule test -s "${1#molecule:}" ;;
+        images) echo tests/testbed/testbed.sh images ;;
         *) return 1 ;;
     esac
 }
@@ -48,7 +54,7 @@ for name in "${@:-lint sanity units collection-build docs molecule:site readme m
 done
 for stage in "${stages[@]}"; do
     if ! stage_command "$stage" >/dev/null; then
-        echo "unknown stage: $stage (stages: lint sanity units collection-build docs readme molecule molecule:SCENARIO)" >&2
+        echo "unknown stage: $stage (stages: lint sanity units collection-build docs readme molecule molecule:SCENARIO images)" >&2
         exit 2
     fi
 done
@@ -75,6 +81,20 @@ run_stage() {  # $1: stage; $2: its log file, or - for the terminal. Appends its
     printf '%s %s %d\n' "$stage" "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" $((SECONDS - start)) >> "$state/results"
 }
 
+run_stage_with_images() {  # run_stage, after the images stage for a stage that starts containers
+    case $1 in
+        readme | molecule:*)
+            {
+                flock 9
+                if [ ! -e "$state/images.done" ]; then
+                    run_stage images "$([ "$2" = - ] && echo - || echo "$logs/images.log")"
+                    touch "$state/images.done"
+                fi
+            } 9> "$state/images.lock" ;;
+    esac
+    run_stage "$@"
+}
+
 # The jobs the lanes take in turn. The stages that run ansible-test share one copy
 # of the tree (tests/ansible-test.sh), so the stages before readme form one job.
 jobs=()
@@ -89,7 +109,7 @@ done
 
 lanes=${TEST_LANES:-2}
 if [ "${#jobs[@]}" -eq 1 ] || [ "$lanes" -le 1 ]; then
-    for stage in "${stages[@]}"; do run_stage "$stage" -; done
+    for stage in "${stages[@]}"; do run_stage_with_images "$stage" -; done
 else
     echo "===== ${#stages[@]} stages in $lanes lanes; each stage's output is printed when it ends ($logs/)"
     echo 0 > "$state/next"
@@ -98,7 +118,7 @@ else
         while :; do
             { flock 9; index=$(cat "$state/next"); echo $((index + 1)) > "$state/next"; } 9> "$state/next.lock"
             [ "$index" -lt "${#jobs[@]}" ] || return 0
-            for stage in ${jobs[$index]}; do run_stage "$stage" "$logs/${stage//[:\/]/-}.log"; done
+            for stage in ${jobs[$index]}; do run_stage_with_images "$stage" "$logs/${stage//[:\/]/-}.log"; done
         done
     }
     for _ in $(seq "$lanes"); do lane & done
@@ -108,7 +128,9 @@ fi
 echo "===== summary"
 passed=0
 failed=0
-for stage in "${stages[@]}"; do
+reported=("${stages[@]}")
+grep -q '^images ' "$state/results" 2>/dev/null && reported=(images "${reported[@]}")
+for stage in "${reported[@]}"; do
     read -r _ result secs < <(grep "^$stage " "$state/results" || echo "$stage FAIL 0")
     if [ "$result" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     printf '%-28s %-4s %4ds\n' "$stage" "$result" "$secs"
