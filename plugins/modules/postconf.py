@@ -485,7 +485,9 @@ pending_reload:
   returned: always
   type: bool
 postfix_warnings:
-  description: Warnings from C(postfix check) on the new configuration.
+  description:
+    - Warnings from C(postfix check) on the new configuration, each distinct warning once, in the order Postfix first
+      printed it (C(postfix check) runs C(postconf) many times, and each run repeats the same warnings).
   returned: when something changed
   type: list
   elements: str
