@@ -16,9 +16,11 @@ description:
   - Changes are first made to a staged copy of main.cf and master.cf and checked there. Parameter names
     that postconf reports as unused are refused, values of the wrong type (yes/no, number, time) are refused,
     restriction lists, C(*_maps), C(*_checks), domain and network list settings that name a table Postfix could not open
-    (a file table that does not exist, an SQL table whose settings file does not exist) and that O(tables) does not
-    write are refused, and C(postfix check) must pass. Only then are the files renamed into place,
-    atomically. A change that fails these checks leaves the live files untouched.
+    are refused. That is a table of a type C(postconf -m) does not list (also inside C(proxy:); the message names the
+    Debian package that adds it, such as postfix-mysql, postfix-pgsql or postfix-sqlite), and a file table that does
+    not exist or an SQL table whose settings file does not exist, unless O(tables) writes it. C(postfix check) must
+    pass. Only then are the files renamed into place, atomically. A change that fails these checks leaves the live
+    files untouched.
   - After a change a running Postfix is reloaded, or restarted when a changed parameter needs it
     (O(reload)).
 author:
@@ -485,7 +487,9 @@ pending_reload:
   returned: always
   type: bool
 postfix_warnings:
-  description: Warnings from C(postfix check) on the new configuration.
+  description:
+    - Warnings from C(postfix check) on the new configuration, each distinct warning once, in the order Postfix first
+      printed it (C(postfix check) runs C(postconf) many times, and each run repeats the same warnings).
   returned: when something changed
   type: list
   elements: str

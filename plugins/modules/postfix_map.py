@@ -448,7 +448,7 @@ def main():
         held.enter_context(locks.hold('table', params['path']))
         table_type = table_job.table_type_of(
             params['type'], runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip(),
-            runner.run('postconf', ['map_types'])[1].split())
+            runner.table_types())
         result['type'] = table_type
         result['table'] = table_build.table_name(table_type, params['path'])
         if params['state'] == 'present':

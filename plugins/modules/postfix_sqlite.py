@@ -19,14 +19,24 @@ description:
     C(TEXT NOT NULL), the whole row the primary key. The queries that read it:
     C(SELECT domain FROM domains WHERE domain = '%s'), C(SELECT mailbox FROM mailboxes WHERE address = '%s'),
     C(SELECT goto FROM aliases WHERE address = '%s' ORDER BY goto)."
-  - A new file is built next to O(path) and renamed into place; an existing one is changed in one SQLite transaction,
-    so that Postfix sees the old rows or the new ones. Only rows that differ are deleted or inserted.
+  - The new file is built next to O(path), as M(mailops.postfix.postconf)'s
+    O(mailops.postfix.postconf#module:sqlite_databases) builds it (one builder for both). It is a copy of the live file
+    (SQLite's backup, a consistent snapshot) with only the rows that differ deleted or inserted in one SQLite
+    transaction, or a new file. The copy is read back and must hold exactly the rows given; only then is it renamed
+    into place, atomically, so that Postfix sees the old file or the new one, never half of it. A run that fails
+    before the rename leaves the live file as it was.
+  - Daemons that hold the old file open (C(proxymap)) read the new one after a reload, so a change reloads a running
+    Postfix (O(reload)); a reload that fails puts the previous file back.
+  - Runs that change the same file take turns (O(lock_timeout)), also with M(mailops.postfix.postconf)'s
+    O(mailops.postfix.postconf#module:sqlite_databases).
   - A file whose tables of these names have other columns is refused. Tables of other names are left alone.
   - Domains and addresses are written in lower case (Postfix folds the keys it looks up).
   - Needs the Python C(sqlite3) module on the host (part of Python 3 on Debian, Ubuntu and EL).
 author:
   - mailops.postfix maintainers (@mailops)
 extends_documentation_fragment:
+  - mailops.postfix.common
+  - mailops.postfix.common.changes
   - mailops.postfix.common.attributes
 options:
   path:
@@ -90,6 +100,10 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+path:
+  description: The database file (O(path)).
+  returned: always
+  type: str
 created:
   description: Whether the file was created (in check mode, would be).
   returned: always
@@ -109,44 +123,83 @@ diff:
   description: "The rows removed (before) and added (after), one line each: C(table: value | value)."
   returned: when diff mode is on and the rows change
   type: dict
+running:
+  description: Whether Postfix runs.
+  returned: always
+  type: bool
+reloaded:
+  description: Whether Postfix was reloaded (in check mode, would be), for a changed file that the running daemons hold
+    open.
+  returned: always
+  type: bool
+restarted:
+  description: Always false; a changed database needs a reload, not a restart.
+  returned: always
+  type: bool
+reload_needed:
+  description: The file changed and a running Postfix has not picked it up yet, because this run left that to a handler
+    (O(reload=false)).
+  returned: always
+  type: bool
+restart_required:
+  description: Always empty.
+  returned: always
+  type: list
+  elements: str
+pending_reload:
+  description:
+    - An earlier run's change went live and the reload it needed never came (that run stopped between its change and
+      the handler); this run reloads for it, or with O(reload=false) reports RV(reload_needed), and counts as changed.
+    - Checked when this run changes the file.
+  returned: always
+  type: bool
+lock_wait:
+  description: Seconds this run waited for another run to finish changing the same file (O(lock_timeout)).
+  returned: always
+  type: float
+  sample: 0.0
+lock_waited_for:
+  description: What this run waited for, and who held it.
+  returned: when the run waited
+  type: list
+  elements: str
 '''
-
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.postfix.plugins.module_utils.core import file_attributes
+from ansible_collections.mailops.postfix.plugins.module_utils.core import service as postfix_control
+from ansible_collections.mailops.postfix.plugins.module_utils.core.arguments import (
+    changes_argument_spec,
+    common_argument_spec,
+)
 from ansible_collections.mailops.postfix.plugins.module_utils.core.errors import reported_failures
+from ansible_collections.mailops.postfix.plugins.module_utils.core.locking import Locks
+from ansible_collections.mailops.postfix.plugins.module_utils.core.runner import PostfixRunner
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqlite_db
+from ansible_collections.mailops.postfix.plugins.module_utils.transaction.stage import go_live
 
 
 def main():
-    argument_spec = dict(sqlite_db.DATABASE_SPEC)
+    argument_spec = common_argument_spec()
+    argument_spec.update(changes_argument_spec())
+    argument_spec.update(sqlite_db.DATABASE_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    path = params['path']
-    result = {'changed': False, 'created': False, 'changes': {}, 'rows': {}}
-    with reported_failures(module, result):
-        # read
-        wanted = sqlite_db.wanted_rows(params['domains'], params['mailboxes'], params['aliases'])
-        current = sqlite_db.read(path)
-        # plan
-        db_plan = sqlite_db.plan(current, wanted)
-        attributes = file_attributes.resolve(params['owner'], params['group'], params['mode'], None, 0o640)
-        fix = current is not None and file_attributes.differs(os.stat(path), attributes)
-        directory = os.path.dirname(os.path.abspath(path))
-        # apply
-        if not module.check_mode:
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
-            sqlite_db.apply(module, path, db_plan, attributes)
-    # report
-    result['created'] = db_plan.create
-    result['changes'] = sqlite_db.change_counts(db_plan)
-    result['rows'] = {table: len(wanted[table]) for table in sqlite_db.TABLES}
-    result['changed'] = sqlite_db.changed(db_plan) or fix
-    if module._diff and db_plan.tables:
-        result['diff'] = sqlite_db.diff(path, db_plan)
+    runner = PostfixRunner(module, params['config_dir'])
+    result = dict(postfix_control.no_reload(), changed=False, path=params['path'], created=False, changes={}, rows={})
+    locks = Locks(module, result)
+    with reported_failures(module, result), locks.hold('table', params['path']):
+        # read, plan, and build the new file next to the live one, read back (in check mode too)
+        database = sqlite_db.stage(module, params)
+        try:
+            # apply: one rename (not in check mode), then the reload the daemons that hold the old file need
+            go_live(module, runner, result, lambda installation: sqlite_db.install(database, installation),
+                    params['reload'], needed=database.staged is not None)
+        finally:
+            sqlite_db.discard(database)
+        # report
+        result.update(sqlite_db.report(database, module._diff))
+        result['changed'] = result['changed'] or result['pending_reload']
     module.exit_json(**result)
 
 

@@ -121,6 +121,7 @@ class FakePostfix(PostfixRunner):
         self.module = module
         self.config_dir = config_dir
         self._parameters = {}  # a new run reads them again, as a new PostfixRunner would
+        self._table_types = None
         return self
 
     def fail(self, tool, rc, message, after=0):

@@ -81,6 +81,7 @@ class PostfixRunner:
         self.config_dir = config_dir
         self._paths = {}
         self._parameters = {}
+        self._table_types = None
 
     def _tool_path(self, tool):
         if tool not in self._paths:
@@ -226,6 +227,17 @@ class PostfixRunner:
             values = [line.strip() for line in self.run('postconf', ['expand', 'hide_names'], missing)[1].split('\n')]
             self._parameters.update(zip(missing, values))
         return {name: self._parameters[name] for name in names}
+
+    def table_types(self):
+        """The lookup table types this host supports (``postconf -m``), read once per run, when first asked.
+
+        postconf -m lists Postfix's built-in types and the plugins of dynamicmaps.cf in meta_directory (Debian's
+        postfix-mysql, postfix-pcre...), which no run changes: the table jobs and the restriction checks of one
+        run share one read.
+        """
+        if self._table_types is None:
+            self._table_types = frozenset(self.run('postconf', ['map_types'])[1].split())
+        return self._table_types
 
     def version(self):
         """The Postfix version (mail_version) as a string, e.g. '3.7.11'."""

@@ -12,12 +12,14 @@ restriction_lists and relay_guard to it:
 
 - every restriction list the change sets, in main.cf (smtpd_*_restrictions
   and restriction classes) and in master.cf -o overrides, must name
-  restrictions this Postfix version knows, classes that exist, and table
-  types this host supports;
+  restrictions this Postfix version knows and classes that exist;
 - every table those lists and the ``*_maps``, ``*_checks``, domain and
-  network list settings the change sets name must exist, unless the same run
-  writes it: a file table's source, and its compiled file where the type has
-  one; an SQL table's settings file (sqlite, mysql, pgsql);
+  network list settings the change sets name must be of a type this host
+  supports (``postconf -m``, also inside proxy: and unionmap:/pipemap:
+  groups; one check, restriction_lists.check_table(), with the package
+  that adds the type), and then exist, unless the same run writes it: a
+  file table's source, and its compiled file where the type has one; an
+  SQL table's settings file (sqlite, mysql, pgsql);
 - the values of access tables the caller writes must be access(5) results
   or restriction lists;
 - when the change touches what decides relaying, an outside client must not
@@ -47,6 +49,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.relay
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.lists import (
     check_access_table_values,
     check_restrictions,
+    check_table,
     is_restriction_parameter,
 )
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sql
@@ -67,6 +70,9 @@ _RELAY_INPUTS = frozenset(RELAY_SETTINGS) | frozenset(['mynetworks_style', 'virt
                                                        'virtual_mailbox_maps', 'myhostname', 'mydomain'])
 # A table named in a setting: type:path, also inside proxy: and { ... } groups.
 _FILE_TABLE = re.compile(r'\b([a-z]+):(/[^\s,{}]+)')
+# An element of a *_maps, *_checks, domain or network list that is a table: "type:name", negated with "!" in a
+# domain or network list. A domain has no colon, and an IPv6 network is written in brackets ("[::1]/128").
+_TABLE_ELEMENT = re.compile(r'!?([a-z][a-z0-9]*:.+)', re.S)
 
 
 class RestrictionChecks:
@@ -100,21 +106,24 @@ class RestrictionChecks:
         changed = set(name for name, change in parameter_changes.items() if change['after'] is not None)
         if 'smtpd_restriction_classes' in parameter_changes:
             changed |= set(name for name in values if is_restriction_parameter(name, classes))
-        table_types = set(self.runner.run('postconf', ['map_types'], config_dir=config_dir)[1].split())
-        named = []  # (where, value) of the settings whose tables must exist
-        for name in sorted(changed):
-            if is_restriction_parameter(name, classes):
-                self.warnings += check_restrictions(name, values.get(name, ''), self.version, classes, table_types)
-            if is_restriction_parameter(name, classes) or _names_tables(name):
-                named.append((name, values.get(name, '')))
         overrides = self._overrides(config_dir, service_changes)
-        for service, options in sorted(overrides.items()):
-            for name, value in sorted(options.items()):
-                where = '%s -o %s' % (service, name)
-                if is_restriction_parameter(name, classes):
-                    self.warnings += check_restrictions(where, value, self.version, classes, table_types)
-                if is_restriction_parameter(name, classes) or _names_tables(name):
-                    named.append((where, value))
+        settings = [(name, name, values.get(name, '')) for name in sorted(changed)]
+        settings += [('%s -o %s' % (service, name), name, value)
+                     for service, options in sorted(overrides.items()) for name, value in sorted(options.items())]
+        table_types = _TableTypes(self.runner)
+        named = []  # (where, value) of the settings whose tables must exist
+        for where, name, value in settings:
+            if is_restriction_parameter(name, classes):
+                self.warnings += check_restrictions(where, value, self.version, classes, table_types)
+            elif _names_tables(name):
+                for element in split_list(value):
+                    table = _TABLE_ELEMENT.fullmatch(element)
+                    if table:
+                        check_table(where, element, table.group(1), table_types)
+            else:
+                continue
+            named.append((where, value))
+        # Every type first: a table of a type this host lacks is refused for that, not for a missing file.
         self._check_tables_exist(named)
         for table, entries in sorted(self.access_tables.items()):
             self.warnings += check_access_table_values(table, entries, self.version, classes)
@@ -278,6 +287,17 @@ class RestrictionChecks:
                 tables[name] = [(entry.key, entry.value)
                                 for entry in entries_of(parse_source(text, syntax_of(table_type)))]
         return tables
+
+
+class _TableTypes:
+    """What ``postconf -m`` lists, read (PostfixRunner.table_types(): once per run, shared with the table jobs) only
+    when a setting the change sets names a table: a change that names none starts no postconf -m."""
+
+    def __init__(self, runner):
+        self.runner = runner
+
+    def __contains__(self, table_type):
+        return table_type in self.runner.table_types()
 
 
 def _names_tables(name):

@@ -24,7 +24,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.names
     ACCESS_RESULTS, DOMAIN, LIST_PARAMETERS, SECONDS, SERVICE, TABLE, access_results, deprecated_in, info, known,
     release, removed_by,
 )
-from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import PACKAGES
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import unsupported_type
 
 # One element of a restriction list: ``name`` as written (None for a bare
 # "type:name", which stands for the list's check_*_access), its ``argument``
@@ -96,22 +96,28 @@ def _inner_tables(table_type, rest):
     return []
 
 
-def _check_table(where, element, table, table_types):
+def check_table(where, text, table, table_types):
+    """Raise ConfigValueError unless ``table`` is a lookup table ("type:name") whose type ``table_types`` holds,
+    and so are the tables inside it (proxy:, unionmap:{...}, pipemap:{...}).
+
+    The one check of table types, for every setting that names a table: restriction lists, ``*_maps``,
+    ``*_checks``, domain and network lists, in main.cf and in master.cf ``-o``. ``where`` names the setting, ``text``
+    is the element as written there; ``table_types``: what ``postconf -m`` lists (anything ``in`` works, so that it
+    is read only when a table is met), None: types are not checked.
+    """
     # "{ type:name, { option = value } }" (check_ccert_access) names its table first.
     if table.startswith('{') and table.endswith('}'):
         table = (split_list(table[1:-1]) or [''])[0]
     table_type, dummy, rest = table.partition(':')
     if not table_type or not rest:
         raise ConfigValueError('%s: %s: "%s" is not a lookup table; write type:name, like hash:/etc/postfix/access'
-                               % (where, element.text, table))
-    if table_types is not None and table_type not in table_types:
-        package = PACKAGES.get(table_type)
-        hint = ('install the %s package' % package) if package else 'this Postfix build does not include it'
-        raise ConfigValueError('%s: %s: lookup table type "%s" is not supported by this Postfix (postconf -m does '
-                               'not list it): %s' % (where, element.text, table_type, hint))
+                               % (where, text, table))
+    problem = None if table_types is None else unsupported_type(table_type, table_types)
+    if problem:
+        raise ConfigValueError('%s: %s: %s' % (where, text, problem))
     if table_type in _WRAPPERS:
         for inner in _inner_tables(table_type, rest):
-            _check_table(where, element, inner, table_types)
+            check_table(where, text, inner, table_types)
 
 
 def _usage(element, record):
@@ -122,7 +128,7 @@ def _check_argument(where, element, record, known_names, table_types):
     if element.argument is None:
         raise ConfigValueError('%s: %s needs %s' % (where, element.name, _usage(element, record)))
     if record.argument == TABLE:
-        _check_table(where, element, element.argument, table_types)
+        check_table(where, element.text, element.argument, table_types)
     elif record.argument == DOMAIN:
         domain = element.argument.partition('=')[0]
         if element.argument.lower() in known_names or '.' not in domain:
@@ -170,7 +176,7 @@ def _check_list(where, elements, version, classes, table_types, bare_tables):
                 raise ConfigValueError(
                     '%s: a lookup table on its own (%s) is a server error here (451 4.3.5); name the check that '
                     'uses it, like check_sender_access %s' % (where, element.text, element.text))
-            _check_table(where, element, element.argument, table_types)
+            check_table(where, element.text, element.argument, table_types)
             continue
         record = info(element.name)
         if record is not None and removed_by(record, version):

@@ -302,7 +302,7 @@ def plan_jobs(runner, specs, hold_lock):
     if not specs:
         return jobs
     default_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
-    supported = runner.run('postconf', ['map_types'])[1].split()
+    supported = runner.table_types()
     directories = config_directories(runner)
     for spec in specs:
         params = dict(DEFAULTS, **{name: value for name, value in spec.items() if value is not None})

@@ -1,22 +1,21 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The virtual domains' own SQLite database: its schema, its rows read, planned and written in one transaction.
+"""The virtual domains' own SQLite database: its schema, its rows read, planned, staged and installed.
 
 For small sites the base role keeps the virtual mailbox domains, the mailboxes
 and the virtual aliases in an SQLite file that Postfix reads through sqlite
-tables (sqlite_table(5)), with the queries below. Two ways write exactly the
-rows given:
-
-- postfix_sqlite (apply()): a new file is built next to the path and renamed
-  into place; an existing one is changed in one SQLite transaction, so that a
-  reader (proxymap) sees the old rows or the new ones, never half of them.
-- postconf's ``sqlite_databases`` (stage(), install()), as the base role does:
-  the new or changed file is built next to the live one (a copy of it with the
-  changes made in one SQLite transaction), read back and looked up through the
-  run's sqlite tables, and renamed into place only when the whole postconf
-  transaction goes live. A refused transaction leaves the live file as it was.
-  Daemons that hold the old file open (proxymap) read the new one after the
-  reload that the run then asks for.
+tables (sqlite_table(5)), with the queries below. One way writes exactly the
+rows given, for postfix_sqlite and for postconf's ``sqlite_databases`` (as the
+base role does): stage() builds the new or changed file next to the live one
+(a copy of it with the changes made in one SQLite transaction, or a new one),
+reads it back and compares it with the wanted rows; install() renames it into
+place through the run's atomic_file.Installation, so that a reader sees the
+old file or the new one, never half of it, and a later failure of the run puts
+the old file back; discard() throws away a copy that did not go live. postconf
+looks the run's sqlite tables up against the copy first, and installs it only
+when the whole postconf transaction goes live. Daemons that hold the old file
+open (proxymap) read the new one after the reload that both modules then ask
+for.
 
 Private to this collection: roles and playbooks use the modules, never module_utils.
 """
@@ -160,46 +159,15 @@ def _write(connection, db_plan):
         connection.executemany('INSERT INTO %s VALUES (%s)' % (table, ', '.join('?' * len(columns[table]))), added)
 
 
-def apply(module, path, db_plan, attributes):
-    """Carry the plan out: a new file built next to ``path`` and renamed into place, or one transaction."""
-    if db_plan.create:
-        directory, name = os.path.split(os.path.abspath(path))
-        fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
-        os.close(fd)
-        try:
-            _build(None, temp_path, db_plan)
-            atomic_file.set_attributes(module, temp_path, path, attributes)
-            atomic_file.install(temp_path, path)
-        except BaseException:
-            atomic_file.remove_quietly(temp_path)
-            raise
-        return
-    if db_plan.tables or db_plan.missing:
-        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-        try:
-            # IMMEDIATE: the write lock first, so that the rows read and planned are the rows changed.
-            connection.execute('BEGIN IMMEDIATE')
-            try:
-                _write(connection, db_plan)
-            except BaseException:
-                connection.execute('ROLLBACK')
-                raise
-            connection.execute('COMMIT')
-        except sqlite3.DatabaseError as error:
-            raise DatabaseError('%s could not be changed (nothing was): %s' % (path, error))
-        finally:
-            connection.close()
-    if file_attributes.differs(os.stat(path), attributes):
-        file_attributes.apply(path, attributes)
-
-
-# A database of a postconf run: the live ``path``; ``staged``, the file built to replace it (None: its rows are as
-# wanted); the Plan, the wanted rows (table -> set), its Attributes, and whether the live file's attributes differ.
+# A database of a postfix_sqlite or postconf run: the live ``path``; ``staged``, the file built to replace it (None:
+# its rows are as wanted); the Plan, the wanted rows (table -> set), its Attributes, and whether the live file's
+# attributes differ.
 Staged = namedtuple('Staged', 'path staged plan wanted attributes attribute_fix')
 
 
 def stage(module, spec):
-    """Read, plan and build the database ``spec`` (DATABASE_SPEC's options) asks for: a Staged.
+    """Read, plan and build the database ``spec`` (DATABASE_SPEC's options) asks for: a Staged. The caller holds
+    the database path's table lock (core.locking), from before this reads until install() or discard().
 
     The new file is a copy of the live one (SQLite's backup, a consistent
     snapshot) with the plan's changes made in one SQLite transaction, or a new

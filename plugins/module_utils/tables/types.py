@@ -105,11 +105,20 @@ def naming_parameters(table, values):
     return sorted(name for name, value in values.items() if value and pattern.search(value))
 
 
-def check_supported(table_type, supported_types):
-    """Raise TableTypeError unless ``postconf -m`` (``supported_types``) lists the type."""
+def unsupported_type(table_type, supported_types):
+    """Why this host's Postfix cannot open a table of ``table_type``, with the fix in Debian's terms (the package
+    that adds the type); None when ``postconf -m`` (``supported_types``) lists the type. The one wording, for
+    postfix_map's and postconf's tables and for every setting that names a table (restrictions.lists.check_table())."""
     if table_type in supported_types:
-        return
+        return None
     package = PACKAGES.get(table_type)
     hint = ('install the %s package' % package) if package else 'this Postfix build does not include it'
-    raise TableTypeError('lookup table type "%s" is not supported by this Postfix (postconf -m does not list it): %s'
-                         % (table_type, hint))
+    return ('lookup table type "%s" is not supported by this Postfix (postconf -m does not list it): %s'
+            % (table_type, hint))
+
+
+def check_supported(table_type, supported_types):
+    """Raise TableTypeError unless ``postconf -m`` (``supported_types``) lists the type."""
+    problem = unsupported_type(table_type, supported_types)
+    if problem:
+        raise TableTypeError(problem)

@@ -74,6 +74,15 @@ def value_type_errors(defaults, values):
     return errors
 
 
+def distinct_warnings(output):
+    """The warning lines of ``postfix check``'s output, each distinct line once, in the order first printed.
+
+    postfix-script runs postconf many times, and each run prints the same warnings again: one missing
+    SQL settings file gave 20 identical lines.
+    """
+    return list(dict.fromkeys(line.strip() for line in output.splitlines() if 'warning' in line))
+
+
 def settled_mtime():
     """An mtime for a new main.cf that lets Postfix read it at once.
 
@@ -154,7 +163,7 @@ class StagedConfig:
         if rc != 0:
             raise PostfixCommandError('postfix check rejected the new configuration (live files unchanged): %s'
                                       % output.strip(), rc=rc, stderr=output)
-        return [line for line in output.splitlines() if 'warning' in line]
+        return distinct_warnings(output)
 
     def _refuse_unused(self, parameter_values, option_names, user_defined):
         """Raise PostfixCommandError for the names being set that postconf reports as "unused parameter"."""

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.config.main_cf import ConfigValueError
 from ansible_collections.mailops.postfix.plugins.module_utils.restrictions.checks import RestrictionChecks
+from ansible_collections.mailops.postfix.plugins.module_utils.tables.types import SQL_TYPES
 
 DEFAULTS = {
     'smtpd_relay_restrictions': 'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
@@ -28,8 +29,9 @@ MASTER = 'smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd -o smtpd_re
 def staged(postfix, explicit, submission='permit_sasl_authenticated,reject', found=None):
     """The fake Postfix on a staged directory: main.cf holds ``explicit``, over the DEFAULTS; master.cf a
     submission service with ``submission`` as its relay restrictions; postmap -q answers from ``found``
-    (table -> key -> value), recorded in ``queries``. The host has postfix-mysql: postconf -m lists mysql."""
-    postfix.map_types = sorted(set(postfix.map_types) | {'mysql'})
+    (table -> key -> value), recorded in ``queries``. The host has postfix-mysql, -pgsql and -sqlite, as the SQL test
+    bed has: postconf -m lists mysql, pgsql and sqlite."""
+    postfix.map_types = sorted(set(postfix.map_types) | SQL_TYPES)
     postfix.defaults.update(DEFAULTS)
     postfix.main_cf = dict(explicit)
     postfix.master_cf = MASTER % submission
@@ -227,11 +229,74 @@ def test_an_sql_table_the_run_writes_counts_as_existing(tables_dir, postfix):
 def test_a_service_override_naming_a_missing_sql_table_is_refused(tables_dir, postfix):
     runner = staged(postfix, {}, 'permit_sasl_authenticated,check_recipient_access,pgsql:%s/missing.cf,reject'
                     % tables_dir)
-    postfix.map_types.append('pgsql')
     service_changes = {'submission/inet': {'before': None, 'after': 'submission inet ...'}}
     with pytest.raises(ConfigValueError, match='^submission/inet -o smtpd_relay_restrictions names the table '
                        'pgsql:%s/missing.cf, but its settings file' % tables_dir):
         RestrictionChecks(runner, (3, 7)).check('/stage', {}, service_changes)
+
+
+@pytest.mark.parametrize('parameter, value, table, table_type', [
+    ('virtual_alias_maps', 'hash:{dir}/built, proxy:mysql:{dir}/missing.cf', 'proxy:mysql:{dir}/missing.cf', 'mysql'),
+    ('virtual_mailbox_maps', 'pgsql:{dir}/settings.cf', 'pgsql:{dir}/settings.cf', 'pgsql'),
+    ('virtual_mailbox_domains', 'proxy:sqlite:{dir}/missing.cf', 'proxy:sqlite:{dir}/missing.cf', 'sqlite'),
+    ('relay_domains', 'example.com, mysql:{dir}/missing.cf', 'mysql:{dir}/missing.cf', 'mysql'),
+    ('mynetworks', '127.0.0.0/8 [::1]/128 !pgsql:{dir}/missing.cf', '!pgsql:{dir}/missing.cf', 'pgsql'),
+    ('transport_maps', 'unionmap:{{hash:{dir}/built, proxy:sqlite:{dir}/missing.cf}}',
+     'unionmap:{{hash:{dir}/built, proxy:sqlite:{dir}/missing.cf}}', 'sqlite'),
+    ('smtpd_recipient_restrictions', 'check_recipient_access proxy:mysql:{dir}/missing.cf, reject_unauth_destination',
+     'check_recipient_access proxy:mysql:{dir}/missing.cf', 'mysql'),
+])
+def test_a_table_of_a_type_the_host_lacks_is_refused_for_its_type(tables_dir, parameter, value, table, table_type,
+                                                                  postfix):
+    # On a host without postfix-mysql, a daemon that opens mysql:... fails whether the settings file exists or not:
+    # the message names the setting, the table, the type and the Debian package, not the (also missing) file.
+    explicit = {parameter: value.format(dir=tables_dir)}
+    runner = staged(postfix, explicit)
+    runner.map_types = [name for name in runner.map_types if name != table_type]
+    with pytest.raises(ConfigValueError) as refused:
+        RestrictionChecks(runner, (3, 7)).check('/stage', changes(**explicit), {})
+    assert str(refused.value) == (
+        '%s: %s: lookup table type "%s" is not supported by this Postfix (postconf -m does not list it): install the '
+        'postfix-%s package' % (parameter, table.format(dir=tables_dir), table_type, table_type))
+    assert postfix.queries == []
+
+
+def test_a_service_override_naming_a_table_of_a_type_the_host_lacks_is_refused(tables_dir, postfix):
+    runner = staged(postfix, {})
+    runner.master_cf = ('smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd -o smtpd_sender_login_maps='
+                        'proxy:pgsql:%s/logins.cf\n' % tables_dir)
+    runner.map_types.remove('pgsql')
+    service_changes = {'submission/inet': {'before': None, 'after': 'submission inet ...'}}
+    with pytest.raises(ConfigValueError, match=r'^submission/inet -o smtpd_sender_login_maps: proxy:pgsql:%s/logins.cf: '
+                       r'lookup table type "pgsql" is not supported by this Postfix \(postconf -m does not list it\): '
+                       r'install the postfix-pgsql package$' % tables_dir):
+        RestrictionChecks(runner, (3, 7)).check('/stage', {}, service_changes)
+
+
+def map_type_reads(postfix):
+    return postfix.calls.count(('postconf', ['map_types'], []))
+
+
+def test_postconf_m_is_read_only_for_a_change_that_names_a_table(tables_dir, postfix):
+    explicit = {'virtual_alias_maps': 'mysql:%s/settings.cf' % tables_dir, 'message_size_limit': '1'}
+    RestrictionChecks(staged(postfix, explicit), (3, 7)).check('/stage', changes(message_size_limit='1'), {})
+    assert map_type_reads(postfix) == 0
+
+
+def test_postconf_m_is_read_once_per_run_for_every_table_named(tables_dir, postfix):
+    # Restriction lists, *_maps, domain lists and -o overrides name tables; the table jobs of the same run (plan_jobs)
+    # read postconf -m first: the checks use that read.
+    explicit = {'virtual_alias_maps': 'proxy:mysql:%s/settings.cf' % tables_dir,
+                'relay_domains': 'pgsql:%s/settings.cf' % tables_dir,
+                'smtpd_recipient_restrictions': 'check_recipient_access hash:%s/built, reject_unauth_destination'
+                                                % tables_dir}
+    runner = staged(postfix, explicit, 'permit_sasl_authenticated,check_recipient_access,hash:%s/built,reject'
+                    % tables_dir)
+    assert 'mysql' in runner.table_types()
+    checks = RestrictionChecks(runner, (3, 7), allow_open_relay=True)  # the guard cannot see into pgsql: here
+    checks.check('/stage', changes(**explicit), {'submission/inet': {'before': None, 'after': 'submission ...'}})
+    checks.check(runner.config_dir, changes(**explicit), {})
+    assert map_type_reads(postfix) == 1
 
 
 def test_a_restriction_class_naming_a_missing_table_is_refused(tables_dir, postfix):

@@ -1,6 +1,7 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for plugins/module_utils/tables/sqlite_db.py: the virtual domains' SQLite database."""
+"""Tests for plugins/module_utils/tables/sqlite_db.py: the virtual domains' SQLite database, staged and installed
+(postfix_sqlite's and postconf's one builder)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible_collections.mailops.postfix.plugins.module_utils.core import atomic_file
-from ansible_collections.mailops.postfix.plugins.module_utils.core.file_attributes import Attributes
 from ansible_collections.mailops.postfix.plugins.module_utils.tables import sqlite_db
 
 
@@ -21,13 +21,25 @@ def module():
     return fake
 
 
-def attributes():
-    return Attributes(os.geteuid(), os.getegid(), 0o640)
+ROWS = {'domains': ['VMail.example'], 'mailboxes': {'Alice@vmail.example': 'vmail.example/alice/'},
+        'aliases': {'sales@vmail.example': 'alice@vmail.example, bob@example.org',
+                    'info@vmail.example': ['alice@vmail.example']}}
+WANTED = sqlite_db.wanted_rows(**ROWS)
 
 
-WANTED = sqlite_db.wanted_rows(['VMail.example'], {'Alice@vmail.example': 'vmail.example/alice/'},
-                               {'sales@vmail.example': 'alice@vmail.example, bob@example.org',
-                                'info@vmail.example': ['alice@vmail.example']})
+def write(path, rows):
+    """Stage the database with ``rows`` and install it, as postfix_sqlite and postconf do; its Staged."""
+    tmpdir = os.path.join(os.path.dirname(path), 'module-tmp')
+    os.makedirs(tmpdir, exist_ok=True)
+    fake = module()
+    fake.check_mode, fake.tmpdir = False, tmpdir
+    database = sqlite_db.stage(fake, dict(rows, path=path, owner=None, group=None, mode='0640'))
+    installation = atomic_file.Installation()
+    sqlite_db.install(database, installation)
+    installation.done()
+    sqlite_db.discard(database)
+    os.rmdir(tmpdir)
+    return database
 
 
 def test_rows_are_lower_case_keys_and_one_row_per_alias_target():
@@ -51,28 +63,27 @@ def test_bad_rows_are_refused(aliases, message):
 def test_a_new_database_then_exactly_the_changed_rows(tmp_path):
     path = str(tmp_path / 'virtual.sqlite')
     assert sqlite_db.read(path) is None
-    first = sqlite_db.plan(None, WANTED)
+    first = write(path, ROWS).plan
     assert first.create and first.missing == list(sqlite_db.TABLES)
-    sqlite_db.apply(module(), path, first, attributes())
     assert sqlite_db.read(path) == WANTED
     assert os.stat(path).st_mode & 0o777 == 0o640
     assert os.listdir(str(tmp_path)) == ['virtual.sqlite']
     # Equal rows: nothing to do.
     assert not sqlite_db.changed(sqlite_db.plan(sqlite_db.read(path), WANTED))
-    wanted = sqlite_db.wanted_rows(['vmail.example'], {'alice@vmail.example': 'vmail.example/alice/'},
-                                   {'sales@vmail.example': 'bob@example.org'})
-    second = sqlite_db.plan(sqlite_db.read(path), wanted)
+    rows = {'domains': ['vmail.example'], 'mailboxes': {'alice@vmail.example': 'vmail.example/alice/'},
+            'aliases': {'sales@vmail.example': 'bob@example.org'}}
+    second = write(path, rows).plan
     assert second.tables == {'aliases': ([], [('info@vmail.example', 'alice@vmail.example'),
                                               ('sales@vmail.example', 'alice@vmail.example')])}
     assert sqlite_db.diff(path, second)['before'] == ('aliases: info@vmail.example | alice@vmail.example\n'
                                                       'aliases: sales@vmail.example | alice@vmail.example\n')
-    sqlite_db.apply(module(), path, second, attributes())
-    assert sqlite_db.read(path) == wanted
+    assert sqlite_db.read(path) == sqlite_db.wanted_rows(**rows)
+    assert os.listdir(str(tmp_path)) == ['virtual.sqlite']
 
 
 def test_the_queries_answer_from_the_schema(tmp_path):
     path = str(tmp_path / 'virtual.sqlite')
-    sqlite_db.apply(module(), path, sqlite_db.plan(None, WANTED), attributes())
+    write(path, ROWS)
     connection = sqlite3.connect(path)
     try:
         def ask(name, key):
@@ -106,9 +117,8 @@ def test_an_empty_file_gets_the_schema(tmp_path):
     # As Postfix leaves it when it opens a database that did not exist.
     path = tmp_path / 'empty.sqlite'
     path.write_bytes(b'')
-    db_plan = sqlite_db.plan(sqlite_db.read(str(path)), WANTED)
+    db_plan = write(str(path), ROWS).plan
     assert not db_plan.create and db_plan.missing == list(sqlite_db.TABLES)
-    sqlite_db.apply(module(), str(path), db_plan, attributes())
     assert sqlite_db.read(str(path)) == WANTED
 
 
@@ -132,8 +142,7 @@ def checksum(path):
 
 def test_a_staged_database_leaves_the_live_file_as_it_was_until_installed(tmp_path):
     path = str(tmp_path / 'virtual.sqlite')
-    old = sqlite_db.wanted_rows(['old.example'], {'alice@vmail.example': 'vmail.example/alice/'}, {})
-    sqlite_db.apply(module(), path, sqlite_db.plan(None, old), attributes())
+    write(path, {'domains': ['old.example'], 'mailboxes': {'alice@vmail.example': 'vmail.example/alice/'}, 'aliases': {}})
     # Another table of the file is kept.
     connection = sqlite3.connect(path)
     connection.execute('CREATE TABLE notes (text TEXT)')

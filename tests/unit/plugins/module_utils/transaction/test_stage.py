@@ -1,6 +1,7 @@
 # Copyright: mailops.postfix contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for value_type_errors in plugins/module_utils/transaction/stage.py, with real postconf -d output."""
+"""Tests for StagedConfig.validate() and value_type_errors in plugins/module_utils/transaction/stage.py, with real
+postconf -d output."""
 
 from __future__ import annotations
 
@@ -139,6 +140,14 @@ def test_validate_asks_for_the_defaults_of_the_names_set_only(postfix):
     staged_on(postfix).validate(FREEZE_VALUES, [{'smtpd_helo_required': 'yes'}], set())
     assert ('postconf', ['defaults'], ['in_flow_delay', 'master_service_disable', 'smtpd_helo_required']) in postfix.calls
     assert ('postfix', ['check']) in postfix.calls
+
+
+def test_validate_returns_each_distinct_postfix_check_warning_once_in_order(postfix):
+    # postfix check on 3.7 with one missing SQL settings file: postfix-script's postconf runs print it 20 times.
+    missing = '/usr/sbin/postconf: warning: open "mysql" configuration "/etc/postfix/x.cf": No such file or directory'
+    other = 'postfix/postfix-script: warning: group or other writable: /etc/postfix/./main.cf'
+    postfix.answers['check'] = (0, '\r\n'.join([missing] * 10 + [other] + [missing] * 10 + [other, '']))
+    assert staged_on(postfix).validate(FREEZE_VALUES, [], set()) == [missing, other]
 
 
 def test_validate_without_postfix_check_runs_one_postconf_and_reads_main_cf_as_postfix(postfix):
