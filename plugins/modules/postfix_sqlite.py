@@ -163,6 +163,7 @@ lock_waited_for:
   returned: when the run waited
   type: list
   elements: str
+  sample: ["table /var/lib/mailops-postfix/virtual.sqlite (held by mailops.postfix.postconf pid 4242 since 12:00:01)"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
