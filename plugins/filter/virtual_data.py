@@ -198,7 +198,7 @@ def _proxy_read_maps(parameters, proxied):
 
 
 def virtual_domains(data):
-    """The base role's virtual domain data -> {parameters, tables, secret_tables, database, mailbox_base}.
+    """The base role's virtual domain data -> {parameters, tables, secret_tables, sql_tables, database, mailbox_base}.
 
     ``data`` holds the role's variables: mailbox_domains, mailboxes,
     alias_domains, aliases, sql_tables, sqlite_database, mailbox_base, uid,
@@ -211,16 +211,19 @@ def virtual_domains(data):
     (sqlite_database), whose rows are then the data (``database``, for
     postconf's sqlite_databases). SQL tables are read through proxy: (one proxymap process
     holds the connection for every daemon); those with a password are in
-    ``secret_tables``, the others in ``tables``.
+    ``secret_tables``, the others in ``tables``, and all of them in ``sql_tables``
+    by the name main.cf gives them (proxy:type:path), for the roles that ask the
+    database what it answers (the archive role's local domains).
     mailbox_base is the directory to create (None without mailbox domains).
     """
     directory = (data.get('config_dir') or '/etc/postfix').rstrip('/')
     parameters, tables, secret_tables = {}, [], []
     sql_tables = _sql_tables(data, directory)
-    proxied = {}
+    proxied, by_reference = {}, {}
     for name, table in sql_tables.items():
         parameter = SQL_TABLES[name][0]
         proxied[parameter] = 'proxy:%s:%s' % (table['type'], table['path'])
+        by_reference[proxied[parameter]] = table
         (secret_tables if table.get('password') else tables).append(table)
     alias_domains = data.get('alias_domains') or []
     mailbox_domains = _domains(data.get('mailbox_domains') or [], 'base_virtual_mailbox_domains')
@@ -245,8 +248,8 @@ def virtual_domains(data):
                                  'domains whose mailboxes these are')
     _proxy_read_maps(data.get('parameters') or {}, proxied)
     if not has_domains:
-        return {'parameters': parameters, 'tables': tables, 'secret_tables': secret_tables, 'database': database,
-                'mailbox_base': None}
+        return {'parameters': parameters, 'tables': tables, 'secret_tables': secret_tables,
+                'sql_tables': by_reference, 'database': database, 'mailbox_base': None}
     if not has_mailboxes:
         raise AnsibleFilterError('base_virtual_mailbox_domains is given without base_virtual_mailboxes: Postfix would '
                                  'reject every recipient of %s as unknown. List the mailboxes (address -> path), or '
@@ -277,8 +280,8 @@ def virtual_domains(data):
     else:
         parameters['virtual_mailbox_maps'] = '%s:%s' % (table['type'], table['path'])
         tables.append(table)
-    return {'parameters': parameters, 'tables': tables, 'secret_tables': secret_tables, 'database': database,
-            'mailbox_base': base}
+    return {'parameters': parameters, 'tables': tables, 'secret_tables': secret_tables,
+            'sql_tables': by_reference, 'database': database, 'mailbox_base': base}
 
 
 class FilterModule:

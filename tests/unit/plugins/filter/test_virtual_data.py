@@ -47,8 +47,8 @@ def test_mailbox_domains_become_settings_and_one_table():
 
 def test_without_virtual_data_nothing_is_set():
     assert virtual_domains(data(mailbox_domains=[], mailboxes={})) == {'parameters': {}, 'tables': [],
-                                                                       'secret_tables': [], 'database': None,
-                                                                       'mailbox_base': None}
+                                                                       'secret_tables': [], 'sql_tables': {},
+                                                                       'database': None, 'mailbox_base': None}
 
 
 def test_virtual_aliases_keep_their_table_and_domains():
@@ -136,6 +136,8 @@ def test_an_application_table_with_a_password_is_a_secret_table_and_the_rest_sta
     assert part['parameters']['virtual_mailbox_maps'] == 'proxy:pgsql:/etc/postfix/virtual_mailboxes.cf'
     assert part['parameters']['virtual_mailbox_domains'] == ['vmail.example']
     assert part['database'] is None
+    # Handed on to the roles that follow by the name main.cf gives it (base_pending_sql_tables).
+    assert part['sql_tables'] == {'proxy:pgsql:/etc/postfix/virtual_mailboxes.cf': part['secret_tables'][0]}
 
 
 def test_sql_domains_leave_the_mailboxes_unchecked_against_them():
