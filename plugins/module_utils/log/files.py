@@ -13,6 +13,8 @@ cannot be read is a warning. Only the log itself (``path``, or the file found fo
 from __future__ import annotations
 
 import bz2
+import contextlib
+import gc
 import io
 import lzma
 import math
@@ -354,10 +356,30 @@ def plan_work(parts, processes):
     return [share for share in workers if share]
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while the log is read, and resume it as it was. Reading allocates
+    and frees a few objects per line, and keeps growing tables of groups: the collector's passes over them took
+    2.5% to 4.7% of the reading's CPU time (docs/postfix_log.md). Reading makes no reference cycles (a collection
+    after reading 20 MB of each mix with the collector paused finds none), so memory is the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_pieces(pieces, since, until, new_stats, ends=(None, None)):
     """(the raw statistics, what the share leaves to log_stats.stitch(), the warnings of what could not be read)
     of a share of plan_work(): pieces that follow one another in the log, read as one piece, in one process.
     ``ends``: the order of the first and of the last piece of the log."""
+    with collector_paused():
+        return _read_pieces(pieces, since, until, new_stats, ends)
+
+
+def _read_pieces(pieces, since, until, new_stats, ends):
     stats = new_stats()
     warnings = []
     if pieces:
@@ -461,8 +483,9 @@ def read_journal(argv, since, until, stats, now):
         argv.append('--since=@%d' % int(since))
     if until is not None:
         argv.append('--until=@%d' % (int(until) + 1))
-    rc, errors = read_command(
-        argv, lambda output: read_stream(stats, output, since, until, log_lines.StampReader(now)))
+    with collector_paused():
+        rc, errors = read_command(
+            argv, lambda output: read_stream(stats, output, since, until, log_lines.StampReader(now)))
     if rc != 0:
         hint = '; ' + READ_HINT.replace('the adm group', 'the systemd-journal or adm group') \
             if 'ermission' in errors else ''

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bz2
 import calendar
+import gc
 import gzip
 import io
 import lzma
@@ -195,6 +196,33 @@ def test_reading_pieces_reports_damage_as_warnings(tmp_path):
     assert [piece['order'] for piece in carries] == [(0, 0)]  # a share of the log is read as one piece
     assert len(warnings) == 1 and warnings[0].startswith('%s is damaged' % damaged)
     assert 100 < raw['lines'] < 5100
+
+
+def test_the_collector_is_paused_while_reading_and_resumed_as_it_was(tmp_path):
+    path = tmp_path / 'mail.log'
+    path.write_bytes(lines(100))
+    pieces = [(str(path), 0, path.stat().st_size, REFERENCE, (0, 0))]
+    seen = []
+
+    def new_stats():
+        seen.append(gc.isenabled())
+        return log_stats.LogStats()
+
+    def failing_stats():
+        raise OSError('no stats')
+
+    assert gc.isenabled()
+    log_files.read_pieces(pieces, None, None, new_stats)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(OSError):
+        log_files.read_pieces(pieces, None, None, failing_stats)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        log_files.read_pieces(pieces, None, None, new_stats)
+        assert not gc.isenabled()  # a collector paused before stays paused
+    finally:
+        gc.enable()
 
 
 def test_a_share_of_many_pieces_hands_over_what_one_piece_would(tmp_path):
