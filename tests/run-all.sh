@@ -4,7 +4,8 @@
 #   tests/run-all.sh STAGE...        only these: lint, sanity, units, collection-build, docs, readme,
 #                                    molecule (every scenario), molecule:SCENARIO, images
 # A failed stage does not stop the others. Ends with one summary line per stage
-# and "stages: N passed, N failed"; the exit status is 0 only when all passed.
+# and "stages: N passed, N failed", then how busy the machine's CPUs were over the run (whether
+# more lanes could help); the exit status is 0 only when all passed.
 #
 # Several stages run in TEST_LANES lanes at once (default 2): most of a Molecule
 # scenario's time is spent waiting on containers, SMTP sessions and Ansible's
@@ -111,6 +112,11 @@ for stage in "${stages[@]}"; do
 done
 [ -n "$static" ] && jobs=("$static" "${jobs[@]}")
 
+cpu_times() {  # the machine's busy and total CPU time so far (/proc/stat, every CPU, in ticks; guest time is in user)
+    awk '/^cpu / { total = 0; for (i = 2; i <= 9; i++) total += $i; print total - $5 - $6, total }' /proc/stat
+}
+read -r busy_start total_start < <(cpu_times)
+
 lanes=${TEST_LANES:-2}
 if [ "${#jobs[@]}" -eq 1 ] || [ "$lanes" -le 1 ]; then
     for stage in "${stages[@]}"; do run_stage_with_images "$stage" -; done
@@ -140,4 +146,7 @@ for stage in "${reported[@]}"; do
     printf '%-28s %-4s %4ds\n' "$stage" "$result" "$secs"
 done
 echo "stages: $passed passed, $failed failed"
+# Whether more lanes could help: how busy the machine's CPUs were (everything on it, containers included).
+read -r busy_end total_end < <(cpu_times)
+echo "CPU busy: $(( 100 * (busy_end - busy_start) / (total_end - total_start) ))% of $(nproc) CPUs over $SECONDS s"
 [ "$failed" -eq 0 ]
