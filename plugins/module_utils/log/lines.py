@@ -205,7 +205,7 @@ DELIVERY, RECEIVED, QUEUED, EXPIRY, REMOVAL, PICKED_UP, REJECT, CONNECTION, PROB
 KINDS = {STATUS: DELIVERY, REST: DELIVERY, CLIENT_ADDRESS: RECEIVED, SIZE: QUEUED, EXPIRED: EXPIRY,
          REMOVED: REMOVAL, PICKUP: PICKED_UP, ACTION_REST: REJECT, MESSAGE: PROBLEM}
 # smtpd's connections (postscreen's are "CONNECT from") only add to a count: a block's are counted in C
-# (bytes.count()), not matched by LINE (a sixth of its matches, each a match object and a turn of the loop in Python).
+# (bytes.count()), not matched by LINE (a fifth of its matches, each a match object and a turn of the loop in Python).
 CONNECT_MARK = b']: connect from '
 # Every delivery and expiry line has it: the lines that have it and read as neither are skipped.
 SKIPPED_MARK = b', status='
