@@ -539,8 +539,7 @@ class LogStats:
         (local names, defaultdicts, no calls for the frequent lines): this is where the time goes."""
         L = log_lines  # pylint: disable=invalid-name
         kinds = L.KINDS
-        delivery, received_kind, queued, removal, connection = (
-            L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL, L.CONNECTION)
+        delivery, received_kind, queued, removal = L.DELIVERY, L.RECEIVED, L.QUEUED, L.REMOVAL
         arrived, sizes, deferred_ids, tops = self.arrived, self.sizes, self.deferred_ids, self.tops
         # What only the piece before can complete (see stitch()), while there is room: the first qmgr line of a
         # message that did not arrive here (at the start of a piece: it may have arrived at the end of the one
@@ -561,7 +560,7 @@ class LogStats:
         recipients, recipient_bytes = tops['recipients'].counts, tops['recipient_bytes'].counts
         tls = collections.Counter(L.TLS_LINE.findall(data))
         rfind = data.rfind
-        received = read = connects = sent = deferred = bounced = forwarded = rejected = 0
+        received = read = sent = deferred = bounced = forwarded = rejected = 0
         bytes_received = bytes_delivered = 0
         for found in L.LINE.finditer(data):
             kind = kinds[found.lastindex]
@@ -652,8 +651,6 @@ class LogStats:
                 arrived[qid] = client
                 hosts[client] += 1
                 received += 1
-            elif kind == connection:
-                connects += 1
             elif kind == removal:
                 qid = found.group(1)
                 sizes.pop(qid, None)
@@ -666,7 +663,7 @@ class LogStats:
                     rejected += 1
         self.lines += data.count(b'\n')
         self.received += received
-        self.connects += connects
+        self.connects += data.count(L.CONNECT_MARK)
         self.forwarded += forwarded
         self.bytes_received += bytes_received
         self.bytes_delivered += bytes_delivered
