@@ -596,7 +596,13 @@ def main():
         params['services'] = structured(params, 'services', SERVICES_SPEC)
         access_tables = access_table_entries(structured(params, 'access_tables'))
         result['invocation'] = invocation(params, summarized)
-        result['version'] = runner.version()
+        # One postconf for what the run reads of the instance besides its settings: the version, the table jobs'
+        # default type and the other instances (tables.paths), and where the running master's pid file is
+        # (core.service). PostfixRunner.parameters() keeps them for the run. A run that changes queue_directory
+        # then still looks for the master that runs now, in the old one; after a restart there is none there, and
+        # postfix status decides (service.is_running()).
+        result['version'] = runner.parameters(['mail_version', 'default_database_type', 'multi_instance_directories',
+                                               'queue_directory'])['mail_version']
         held.enter_context(locks.hold('instance', runner.config_dir))
         for database in params['sqlite_databases'] or []:
             held.enter_context(locks.hold('table', database['path']))

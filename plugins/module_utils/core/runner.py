@@ -218,9 +218,9 @@ class PostfixRunner:
     def parameters(self, names):
         """Parameters as Postfix uses them (``postconf -x -h``), name -> text; one postconf for those not read yet.
 
-        Each is read once per run and kept: only for parameters that no run changes and then reads again
-        (queue_directory, default_database_type, the queue's lifetimes), so that a module can read all of
-        them in one process first.
+        Each is read once per run and kept: only for parameters that a run reads before it changes anything
+        (mail_version, queue_directory, default_database_type, multi_instance_directories, the queue's lifetimes),
+        so that a module can read all of them in one process first.
         """
         missing = [name for name in names if name not in self._parameters]
         if missing:

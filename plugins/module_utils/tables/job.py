@@ -301,7 +301,7 @@ def plan_jobs(runner, specs, hold_lock):
     jobs, seen = [], set()
     if not specs:
         return jobs
-    default_type = runner.run('postconf', ['hide_names'], ['default_database_type'])[1].strip()
+    default_type = runner.parameters(['default_database_type'])['default_database_type']
     supported = runner.table_types()
     directories = config_directories(runner)
     for spec in specs:

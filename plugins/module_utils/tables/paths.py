@@ -35,8 +35,12 @@ def config_directories(runner):
     """
     default = runner.run('postconf', ['defaults', 'hide_names'], ['config_directory'])[1].strip()
     directories = {runner.config_dir, default}
-    rc, out, dummy = runner.run('postconf', ['expand', 'hide_names'], ['multi_instance_directories'],
-                                config_dir=default, check_rc=False)
+    if default == runner.config_dir:
+        # The runner's own instance: read with what else the run reads of it (PostfixRunner.parameters()).
+        rc, out = 0, runner.parameters(['multi_instance_directories'])['multi_instance_directories']
+    else:
+        rc, out, dummy = runner.run('postconf', ['expand', 'hide_names'], ['multi_instance_directories'],
+                                    config_dir=default, check_rc=False)
     if rc == 0:
         directories.update(out.replace(',', ' ').split())
     return directories

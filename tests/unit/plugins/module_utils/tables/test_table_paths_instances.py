@@ -35,6 +35,12 @@ class Postconf:
             return self.rc, self.multi + '\n', ''
         raise AssertionError((tool, options, args))
 
+    def parameters(self, names):
+        """PostfixRunner.parameters(): the runner's own instance, read with what else the run reads of it."""
+        self.calls.append(('parameters', list(names)))
+        assert self.config_dir == self.default and names == ['multi_instance_directories']
+        return {'multi_instance_directories': self.multi}
+
 
 def test_every_instance_of_the_host_is_protected_from_a_secondary_one():
     runner = Postconf('/etc/postfix-out', '/etc/postfix', '/etc/postfix-in, /etc/postfix-out /etc/postfix-relay')
@@ -43,7 +49,16 @@ def test_every_instance_of_the_host_is_protected_from_a_secondary_one():
 
 def test_without_other_instances_the_default_and_this_one_are_protected():
     assert config_directories(Postconf('/srv/postfix-test', '/etc/postfix', '')) == {'/etc/postfix', '/srv/postfix-test'}
-    assert config_directories(Postconf('/etc/postfix', '/etc/postfix', '', rc=1)) == {'/etc/postfix'}
+    assert config_directories(Postconf('/etc/postfix', '/etc/postfix', '')) == {'/etc/postfix'}
+    # The default instance's postconf fails (from another instance: its main.cf unreadable): its list is left out.
+    assert config_directories(Postconf('/srv/postfix-test', '/etc/postfix', '/etc/postfix-out', rc=1)) == {
+        '/etc/postfix', '/srv/postfix-test'}
+
+
+def test_the_default_instance_reads_its_list_with_the_runs_other_reads():
+    runner = Postconf('/etc/postfix', '/etc/postfix', '/etc/postfix-out')
+    assert config_directories(runner) == {'/etc/postfix', '/etc/postfix-out'}
+    assert runner.calls[-1] == ('parameters', ['multi_instance_directories'])
 
 
 @pytest.fixture
