@@ -601,8 +601,8 @@ def main():
         # (core.service). PostfixRunner.parameters() keeps them for the run. A run that changes queue_directory
         # then still looks for the master that runs now, in the old one; after a restart there is none there, and
         # postfix status decides (service.is_running()).
-        result['version'] = runner.parameters(['mail_version', 'default_database_type', 'multi_instance_directories',
-                                               'queue_directory'])['mail_version']
+        runner.parameters(['mail_version', 'default_database_type', 'multi_instance_directories', 'queue_directory'])
+        result['version'] = runner.version()
         held.enter_context(locks.hold('instance', runner.config_dir))
         for database in params['sqlite_databases'] or []:
             held.enter_context(locks.hold('table', database['path']))

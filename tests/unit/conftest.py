@@ -203,9 +203,6 @@ class FakePostfix(PostfixRunner):
             return 0, ''
         raise AssertionError('the fake Postfix has no postfix %s' % command)
 
-    def version(self):
-        return self.run('postconf', ['hide_names'], ['mail_version'])[1].strip()
-
     # -- the tools ----------------------------------------------------------
 
     @staticmethod

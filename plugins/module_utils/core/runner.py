@@ -240,8 +240,8 @@ class PostfixRunner:
         return self._table_types
 
     def version(self):
-        """The Postfix version (mail_version) as a string, e.g. '3.7.11'."""
-        return self.run('postconf', ['hide_names'], ['mail_version'])[1].strip()
+        """The Postfix version (mail_version) as a string, e.g. '3.7.11'; read with the run's other parameters()."""
+        return self.parameters(['mail_version'])['mail_version']
 
 
 def shown(cmd):

@@ -37,12 +37,12 @@ def config_directories(runner):
     directories = {runner.config_dir, default}
     if default == runner.config_dir:
         # The runner's own instance: read with what else the run reads of it (PostfixRunner.parameters()).
-        rc, out = 0, runner.parameters(['multi_instance_directories'])['multi_instance_directories']
+        others = runner.parameters(['multi_instance_directories'])['multi_instance_directories']
     else:
-        rc, out, dummy = runner.run('postconf', ['expand', 'hide_names'], ['multi_instance_directories'],
-                                    config_dir=default, check_rc=False)
-    if rc == 0:
-        directories.update(out.replace(',', ' ').split())
+        rc, others, dummy = runner.run('postconf', ['expand', 'hide_names'], ['multi_instance_directories'],
+                                       config_dir=default, check_rc=False)
+        others = others if rc == 0 else ''
+    directories.update(others.replace(',', ' ').split())
     return directories
 
 

@@ -18,7 +18,7 @@ from ansible_collections.mailops.postfix.plugins.module_utils.queue.records impo
 from ansible_collections.mailops.postfix.plugins.modules import postfix_queue
 from ansible_collections.mailops.postfix.tests.unit.plugins.postfix_output import fixture_text
 
-VERSION_PROBE = ('postconf', ['hide_names'], ['mail_version'])
+VERSION_PROBE = ('postconf', ['expand', 'hide_names'], ['mail_version'])
 
 
 @pytest.fixture
