@@ -17,7 +17,7 @@ A YAML block that follows a mention of an inventory file (`playbooks/inventory/.
 is an excerpt of it: each of its values must be what that file holds (a mapping
 may leave keys out; a list must be whole).
 
-Usage: readme_commands.py INVENTORY FILE.md...   Prints one line per command
+Usage: readme_commands.py INVENTORY FILE.md...   Prints one line per command (with its time)
 and a summary; exits 1 if any command did not do what it should.
 """
 
@@ -26,6 +26,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 
 import yaml
 
@@ -134,6 +135,7 @@ def main():
         for number, text, expect in commands(path):
             argv = with_inventory(shlex.split(text, comments=True), inventory)
             key = tuple(argv)
+            started = time.monotonic()
             if key in unchanged_since:
                 got, output = unchanged_since[key]
             else:
@@ -146,7 +148,8 @@ def main():
                     unchanged_since[key] = (got, output)
             good = got == expect or (expect == 'ok' and got != 'failed')
             failures += not good
-            rows.append('%-4s %-9s %s:%d  %s' % ('ok' if good else 'FAIL', got, path, number, text))
+            rows.append('%-4s %-9s %5.1fs %s:%d  %s' % ('ok' if good else 'FAIL', got, time.monotonic() - started, path,
+                                                         number, text))
             print(rows[-1], flush=True)
             if not good:
                 print('     expected %s; output:\n%s' % (expect, output[-3000:]), flush=True)
