@@ -156,18 +156,19 @@ def _first_at(handle, start, high, when, stamps):
 # state to try without it (a quarter of the pattern's instructions on a delivery).
 _POSSESSIVE = sys.version_info >= (3, 11)
 _WORD = rb'[0-9A-Za-z]++' if _POSSESSIVE else rb'[0-9A-Za-z]+'
-_NUMBER_TEXT = rb'(\d++(?:\.\d++)?+)' if _POSSESSIVE else rb'(\d+(?:\.\d+)?)'
+_NUMBER_TEXT = rb'\d++(?:\.\d++)?+' if _POSSESSIVE else rb'\d+(?:\.\d+)?'
 _OPTIONAL = b'?+' if _POSSESSIVE else b'?'
 _ACTIONS = rb'(reject|reject_warning|milter-reject|discard|hold|defer|defer_if_permit)'
 LINE = re.compile(
     rb'\]: (?:(%s): (?:'
     # smtp, lmtp, local, virtual, pipe, error, retry, discard: one recipient's delivery attempt: recipient, its
-    # domain, the relay's name (without [address]:port), delay, the four delays=a/b/c/d, status, and what follows
-    # the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
+    # domain, the relay's name (without [address]:port), the delays as one text (the delay and the four
+    # delays=a/b/c/d: "0.5, delays=0.1/0/0.2/0.2", read by DELAY_VALUES when they are folded), status, and what
+    # follows the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
     # closing parenthesis; "forwarded as" of local(8)). A delay is a number as Postfix writes it: a line with
     # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK).
     rb'to=<([^@>\n]*@?([^>\n]*))>, (?:orig_to=<[^>\n]*>, )%srelay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )%s'
-    rb'delay=%s, (?:delays=%s/%s/%s/%s, )%s(?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
+    rb'delay=(%s(?:, delays=%s/%s/%s/%s)%s), (?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
     # smtpd or qmqpd received a message (any syslog name): the client's name and address.
     rb'|client=([^\[,\n]*)\[([^\]\n]*)\]'
     # The queue manager (of any instance): a message's sender and size as it enters the active queue, the first
@@ -194,12 +195,15 @@ TLS_LINE = re.compile(
         rb'(?<=\]: (%s) TLS connection established )' % level for level in _TLS_LEVELS))
 # The groups of LINE
 QID = 1
-RECIPIENT, DOMAIN, RELAY, DELAY, BEFORE_QMGR, IN_QMGR, CONN_SETUP, TRANSMISSION, STATUS, REST = range(2, 12)
-CLIENT_NAME, CLIENT_ADDRESS = 12, 13
-SENDER, SIZE, EXPIRED, REMOVED = 14, 15, 16, 17
-PICKUP = 18
-ACTION, ACTION_REST = 19, 20
-LEVEL, MESSAGE = 21, 22
+RECIPIENT, DOMAIN, RELAY, DELAYS, STATUS, REST = range(2, 8)
+CLIENT_NAME, CLIENT_ADDRESS = 8, 9
+SENDER, SIZE, EXPIRED, REMOVED = 10, 11, 12, 13
+PICKUP = 14
+ACTION, ACTION_REST = 15, 16
+LEVEL, MESSAGE = 17, 18
+# The delay and the four delays of LINE's DELAYS text: findall() over several texts joined with spaces gives their
+# values, b'' where a line has no delays=; match() one text's (None then).
+DELAY_VALUES = re.compile(rb'([\d.]+)(?:, delays=([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+))?')
 # The kind of a match, by its lastindex.
 DELIVERY, RECEIVED, QUEUED, EXPIRY, REMOVAL, PICKED_UP, REJECT, CONNECTION, PROBLEM, TLS = range(10)
 KINDS = {STATUS: DELIVERY, REST: DELIVERY, CLIENT_ADDRESS: RECEIVED, SIZE: QUEUED, EXPIRED: EXPIRY,
@@ -485,8 +489,8 @@ def parse_line(line, reference=None):
         found = TLS_LINE.search(raw)
         kind = TLS if found else CONNECTION if CONNECT_MARK in raw else None
     if kind == DELIVERY:
-        recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = found.group(*range(
-            RECIPIENT, REST + 1))
+        recipient, domain, relay, delays, status, rest = found.group(*range(RECIPIENT, REST + 1))
+        delay, before, inside, setup, transmission = DELAY_VALUES.match(delays).groups()
         program = program_before(raw, found.start())
         rest = reason_of(rest)
         names = ('qid', 'recipient', 'status', 'transport', 'relay', 'domain', 'delay', 'before_qmgr', 'in_qmgr',

@@ -14,9 +14,9 @@ exact. Counts, sums, maxima and the counts of each value add up, so the raw
 form (to_raw()) of two files, two processes or two hosts merges exactly
 (merge()): the merge of two raws is the raw of the union of their lines.
 
-Memory stays flat whatever the size of the log: a block of lines is counted
-by the delays as logged (bytes), and folded into the distributions before
-the next block, so the exact counts per value never outgrow one block; a
+Memory stays flat whatever the size of the log: the delays of the lines
+are kept as logged (bytes) and folded into the distributions every few MB
+of lines (FOLD_BLOCKS, FOLD_COMBOS), so they never outgrow that; a
 distribution has at most 90 values per decade. Per status, at most
 2 * max_keys relays, recipient domains and transports have distributions of
 their own; the others go to "(other)" (the status's totals stay exact), and
@@ -426,7 +426,7 @@ HEAD_BLOCKS = 32
 # WORK_CAPACITY per max_keys (5,000), up to half as many again between reductions.
 TOP_CAPACITY = 20
 WORK_CAPACITY = 50
-# The counts of delays as logged are folded into the distributions every this many bounds (48 MB of lines), or
+# The delays as logged are folded into the distributions every this many bounds (48 MB of lines), or
 # beyond this many combinations of status, relay, domain and transport: a few MB at most.
 FOLD_BLOCKS = 24
 FOLD_COMBOS = 5000
@@ -451,9 +451,9 @@ class LogStats:
         self.lines = self.received = self.connects = self.forwarded = 0
         self.skipped, self.examples = 0, []  # lines that could not be read, and the first of them
         self.first = self.last = None
-        # (status, dimension, name) -> five {delay as logged: count}, for one block (a line costs a few
-        # increments), then folded into the distributions.
-        self.combos = {}
+        # (status, relay, domain, transport) -> the delays text of each of its deliveries as logged (log_lines.DELAYS:
+        # a line costs one append), until they are folded into the distributions (fold()).
+        self.combos = defaultdict(list)
         self.deliveries = {}  # status -> {'all': group, 'relay': KeyedGroups, 'domain': ..., 'transport': ...}
         self.expired = {}
         self.reasons = {}
@@ -565,8 +565,7 @@ class LogStats:
         for found in L.LINE.finditer(data):
             kind = kinds[found.lastindex]
             if kind == delivery:
-                qid, recipient, domain, relay, delay, before, inside, setup, transmission, status, rest = \
-                    found.group(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # (groups() makes all 28, then a slice)
+                qid, recipient, domain, relay, delays, status, rest = found.group(1, 2, 3, 4, 5, 6, 7)
                 read += 1
                 # The program with its pid ("postfix/smtp[123"), before the match: its transport.
                 start = found.start()
@@ -576,17 +575,7 @@ class LogStats:
                     if len(programs) > 5000:  # one per process: forget them now and then
                         programs.clear()
                     transport = programs[program] = L.transport_of(program[:program.rfind(b'[')])
-                combo = (status, relay, domain, transport)
-                slot = combos.get(combo)
-                if slot is None:
-                    slot = combos[combo] = (defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int),
-                                            defaultdict(int))
-                slot[0][delay] += 1
-                if before is not None:
-                    slot[1][before] += 1
-                    slot[2][inside] += 1
-                    slot[3][setup] += 1
-                    slot[4][transmission] += 1
+                combos[status, relay, domain, transport].append(delays)
                 if status == b'sent':
                     if rest is not None and rest[:13] == b'forwarded as ':
                         forwarded += 1
@@ -791,14 +780,17 @@ class LogStats:
     def fold(self):
         """Turn the counted delays as logged into distributions, per status and per relay, domain and transport.
 
-        A delay is counted per (status, relay, domain, transport) as it is read, a few increments a line; the
-        counts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the end
-        (see _bound()). Folding costs per distinct value, not per line. A status's own distributions are the
-        sum of its relays' (to_raw())."""
+        The delays text of each line is kept per (status, relay, domain, transport) as it is read, one append a
+        line; the texts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the
+        end (see _bound()). A combination's texts are split into their five values and counted in C
+        (log_lines.DELAY_VALUES, Counter); the rest of folding costs per distinct value, not per line. A status's
+        own distributions are the sum of its relays' (to_raw())."""
         cached, value = self._values, self._value
+        split = log_lines.DELAY_VALUES.findall
+        tally = collections.Counter()  # (one, emptied for each stage of each combination: making one costs more)
         touched = {}
         names = {}  # a relay, domain or transport as logged -> its name in the tables (decoded once a fold)
-        for (status, relay, domain, transport), slot in self.combos.items():
+        for (status, relay, domain, transport), texts in self.combos.items():
             per_status = touched.get(status)
             if per_status is None:
                 per_status = self.deliveries.get(status)
@@ -806,7 +798,7 @@ class LogStats:
                     per_status = self.deliveries[status] = {
                         item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
                 per_status = touched[status] = [per_status[dimension] for dimension in DIMENSIONS]
-            count = sum(slot[0].values())
+            count = len(texts)
             targets = []
             for keyed, name in zip(per_status, (relay or b'none', domain.lower() or b'(none)', transport)):
                 text = names.get(name)
@@ -815,9 +807,18 @@ class LogStats:
                 group = keyed.groups.get(text) or keyed.group(text, count)  # (a kept name: no call)
                 group['count'] += count
                 targets.append(group['stages'])
-            for stage, counts in zip(STAGES, slot):
-                if not counts:
-                    continue
+            for stage, column in zip(STAGES, zip(*split(b' '.join(texts)))):
+                # The values of one stage as logged, with their counts (b'': lines without delays=).
+                if count > 1:
+                    counts = tally
+                    counts.clear()
+                    counts.update(column)
+                else:
+                    counts = {column[0]: 1}
+                if b'' in counts:
+                    del counts[b'']
+                    if not counts:
+                        continue
                 # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
                 if len(counts) == 1:  # (most with many relays and domains: one delivery)
                     (raw, number), = counts.items()

@@ -292,6 +292,26 @@ def test_percentiles_in_the_report_match_the_lines():
     assert summary['deferral_reasons'][0]['reason'] == 'host HOST said: 450 4.2.1 try again in N seconds'
 
 
+def test_deliveries_without_delays_count_their_delay_alone():
+    """A line without delays= (Postfix before 2.3) next to lines with them, to the same relay and domain: its delay
+    counts, its stages do not; one such line alone has no stages."""
+    with_stages = [delivery_line(number, 'sent', 'example.net', 'mx.example.net', ('0.1', '0.01', '0.2', '0.3'))
+                   for number in range(3)]
+    without = delivery_line(3, 'sent', 'example.net', 'mx.example.net', ('4', '0', '0', '0')).replace(
+        b'delays=4/0/0/0, ', b'')
+    alone = delivery_line(4, 'sent', 'example.org', 'mx.example.org', ('1', '0', '0', '0')).replace(
+        b'delays=1/0/0/0, ', b'')
+    raw = raw_of(b''.join(with_stages + [without, alone]))
+    sent = raw['deliveries']['sent']
+    assert sent['all']['count'] == 5
+    assert sent['all']['stages']['delay']['values'] == '610000:3 1000000:1 4000000:1'
+    assert sent['all']['stages']['before_qmgr']['values'] == '100000:3'
+    assert sent['relay']['mx.example.net']['stages']['delay']['values'] == '610000:3 4000000:1'
+    assert sent['relay']['mx.example.net']['stages']['transmission']['values'] == '300000:3'
+    assert sent['relay']['mx.example.org']['stages']['delay']['values'] == '1000000:1'
+    assert sent['relay']['mx.example.org']['stages']['in_qmgr']['values'] == ''
+
+
 def test_milter_rejects_of_smtpd_and_cleanup_are_rejects():
     """Greylisting at RCPT and a spam filter at the end of data log milter-reject from smtpd (pflogsumm counts
     milter rejects of cleanup only); both are rejected mail, attributed to the milter."""
