@@ -166,9 +166,10 @@ LINE = re.compile(
     # delays=a/b/c/d: "0.5, delays=0.1/0/0.2/0.2", read by DELAY_VALUES when they are folded), status, and what
     # follows the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
     # closing parenthesis; "forwarded as" of local(8)). A delay is a number as Postfix writes it: a line with
-    # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK).
+    # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK). The delays=
+    # group is optional with a plain "?": with "?+" Python 3.11.2 (Debian 12's) matched "delays=1/2/3".
     rb'to=<([^@>\n]*@?([^>\n]*))>, (?:orig_to=<[^>\n]*>, )%srelay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )%s'
-    rb'delay=(%s(?:, delays=%s/%s/%s/%s)%s), (?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
+    rb'delay=(%s(?:, delays=%s/%s/%s/%s)?), (?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
     # smtpd or qmqpd received a message (any syslog name): the client's name and address.
     rb'|client=([^\[,\n]*)\[([^\]\n]*)\]'
     # The queue manager (of any instance): a message's sender and size as it enters the active queue, the first
@@ -183,7 +184,7 @@ LINE = re.compile(
     rb')'
     # A daemon's warning, fatal error or panic (not cleanup's "QID: warning: header ..." of a WARN action).
     rb'|(warning|fatal|panic): ([^\n]*)'
-    rb')' % ((_WORD,) + (_OPTIONAL,) * 2 + (_NUMBER_TEXT,) * 5 + (_OPTIONAL,) * 3 + (_ACTIONS,)), re.M)
+    rb')' % ((_WORD,) + (_OPTIONAL,) * 2 + (_NUMBER_TEXT,) * 5 + (_OPTIONAL,) * 2 + (_ACTIONS,)), re.M)
 # The TLS summary of smtpd_tls_loglevel and smtp_tls_loglevel 1 and more, right after "]: " and the trust level when
 # there is one, as LINE would read it. Nothing but counts per field comes of it, so a block's are counted in C
 # (TLS_LINE.findall() into a Counter), in a pass of their own: the pattern starts with its literal text, which the
