@@ -148,8 +148,8 @@ def main():
                     unchanged_since[key] = (got, output)
             good = got == expect or (expect == 'ok' and got != 'failed')
             failures += not good
-            rows.append('%-4s %-9s %5.1fs %s:%d  %s' % ('ok' if good else 'FAIL', got, time.monotonic() - started, path,
-                                                         number, text))
+            seconds = time.monotonic() - started
+            rows.append('%-4s %-9s %5.1fs %s:%d  %s' % ('ok' if good else 'FAIL', got, seconds, path, number, text))
             print(rows[-1], flush=True)
             if not good:
                 print('     expected %s; output:\n%s' % (expect, output[-3000:]), flush=True)
