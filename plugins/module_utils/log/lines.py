@@ -149,12 +149,14 @@ def _first_at(handle, start, high, when, stamps):
 # line postfix_log counts, in order; the match's lastindex (the last group it set) tells its kind (KINDS).
 
 # A queue ID (or NOQUEUE, or the first word of a message) is always followed by ": ", so giving back its characters
-# never helps a match: from Python 3.11 on the quantifier says so (possessive), which spares the engine trying each
+# never helps a match: from Python 3.11.5 on the quantifier says so (possessive), which spares the engine trying each
 # shorter word on the lines that are not a queue ID's (a fifth of the time of the pattern). So with the optional
 # parts of a delivery (orig_to=, conn_use=, delays=, dsn=, the reason) and the digits of its delays: each is
 # followed by a text it cannot end with, so once matched it is never given back (?+, ++), and the engine keeps no
-# state to try without it (a quarter of the pattern's instructions on a delivery).
-_POSSESSIVE = sys.version_info >= (3, 11)
+# state to try without it (a quarter of the pattern's instructions on a delivery). Before 3.11.5 (Debian 12 has
+# 3.11.2) possessive quantifiers can match what the greedy ones do not (CPython gh-106052, gh-100061): there
+# "delay=1., " read as a delay and "delays=1/2/3" as a delivery; those Pythons get the greedy pattern.
+_POSSESSIVE = sys.version_info >= (3, 11, 5)
 _WORD = rb'[0-9A-Za-z]++' if _POSSESSIVE else rb'[0-9A-Za-z]+'
 _NUMBER_TEXT = rb'\d++(?:\.\d++)?+' if _POSSESSIVE else rb'\d+(?:\.\d+)?'
 _OPTIONAL = b'?+' if _POSSESSIVE else b'?'
@@ -166,10 +168,9 @@ LINE = re.compile(
     # delays=a/b/c/d: "0.5, delays=0.1/0/0.2/0.2", read by DELAY_VALUES when they are folded), status, and what
     # follows the opening parenthesis to the end of the line (the reason of a delivery that was not sent, with its
     # closing parenthesis; "forwarded as" of local(8)). A delay is a number as Postfix writes it: a line with
-    # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK). The delays=
-    # group is optional with a plain "?": with "?+" Python 3.11.2 (Debian 12's) matched "delays=1/2/3".
+    # "delay=." or "delays=1..5/0/0/0" does not match, and is counted as skipped (SKIPPED_MARK).
     rb'to=<([^@>\n]*@?([^>\n]*))>, (?:orig_to=<[^>\n]*>, )%srelay=([^,\[\n]*)[^,\n]*, (?:conn_use=\d+, )%s'
-    rb'delay=(%s(?:, delays=%s/%s/%s/%s)?), (?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
+    rb'delay=(%s(?:, delays=%s/%s/%s/%s)%s), (?:dsn=[\d.]+, )%sstatus=([\w-]+)(?: \(([^\n]*))%s$'
     # smtpd or qmqpd received a message (any syslog name): the client's name and address.
     rb'|client=([^\[,\n]*)\[([^\]\n]*)\]'
     # The queue manager (of any instance): a message's sender and size as it enters the active queue, the first
@@ -184,7 +185,7 @@ LINE = re.compile(
     rb')'
     # A daemon's warning, fatal error or panic (not cleanup's "QID: warning: header ..." of a WARN action).
     rb'|(warning|fatal|panic): ([^\n]*)'
-    rb')' % ((_WORD,) + (_OPTIONAL,) * 2 + (_NUMBER_TEXT,) * 5 + (_OPTIONAL,) * 2 + (_ACTIONS,)), re.M)
+    rb')' % ((_WORD,) + (_OPTIONAL,) * 2 + (_NUMBER_TEXT,) * 5 + (_OPTIONAL,) * 3 + (_ACTIONS,)), re.M)
 # The TLS summary of smtpd_tls_loglevel and smtp_tls_loglevel 1 and more, right after "]: " and the trust level when
 # there is one, as LINE would read it. Nothing but counts per field comes of it, so a block's are counted in C
 # (TLS_LINE.findall() into a Counter), in a pass of their own: the pattern starts with its literal text, which the

@@ -148,3 +148,15 @@ def test_malformed_delays_are_skipped_lines_with_examples():
     assert summary['skipped_lines']['examples'] == [line[:log_lines.EXAMPLE_LENGTH] for line in lines[:5]]
     assert summary['counts']['deferred'] == 1
     assert summary['lines'] == 7
+
+
+def test_a_delay_that_ends_with_its_dot_is_a_skipped_line():
+    """"1." is not a number Postfix writes. Python 3.11.2's possessive quantifiers matched it (CPython gh-106052):
+    such a line must be skipped on every Python, as with the greedy pattern."""
+    lines = [DELIVERY.replace('delay=12', 'delay=1.'), DELIVERY.replace('11/0.01/0.3/0.52', '0./0.01/0.3/0.52'),
+             DELIVERY.replace('11/0.01/0.3/0.52', '11/0.01/0.3/30.'), DELIVERY]
+    stats = log_stats.LogStats()
+    stats.read(('\n'.join(lines) + '\n').encode(), log_lines.StampReader(REFERENCE))
+    summary = log_report.report(stats.to_raw())
+    assert summary['skipped_lines']['count'] == 3
+    assert summary['counts']['deferred'] == 1
