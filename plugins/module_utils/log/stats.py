@@ -782,9 +782,9 @@ class LogStats:
 
         The delays text of each line is kept per (status, relay, domain, transport) as it is read, one append a
         line; the texts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the
-        end (see _bound()). A combination's texts are split into their five values and counted in C
-        (log_lines.DELAY_VALUES, Counter); the rest of folding costs per distinct value, not per line. A status's
-        own distributions are the sum of its relays' (to_raw())."""
+        end (see _bound()). A combination's texts are split into their five values and counted in C (bytes.split(),
+        Counter); the rest of folding costs per distinct value, not per line. A status's own distributions are the
+        sum of its relays' (to_raw())."""
         cached, value = self._values, self._value
         split = log_lines.DELAY_VALUES.findall
         tally = collections.Counter()  # (one, emptied for each stage of each combination: making one costs more)
@@ -807,7 +807,12 @@ class LogStats:
                 group = keyed.groups.get(text) or keyed.group(text, count)  # (a kept name: no call)
                 group['count'] += count
                 targets.append(group['stages'])
-            for stage, column in zip(STAGES, zip(*split(b' '.join(texts)))):
+            # "0.5, delays=0.1/0/0.2/0.2": five values between slashes, split in C without a match a line; texts
+            # without delays= (one value: before Postfix 2.3) are read by DELAY_VALUES.
+            joined = b' '.join(texts)
+            fields = joined.replace(b', delays=', b'/').replace(b' ', b'/').split(b'/')
+            columns = [fields[index::5] for index in range(5)] if len(fields) == 5 * count else zip(*split(joined))
+            for stage, column in zip(STAGES, columns):
                 # The values of one stage as logged, with their counts (b'': lines without delays=).
                 if count > 1:
                     counts = tally
