@@ -239,8 +239,8 @@ def test_pending_without_leaves_what_is_pending_for_the_other_instances():
     assert left['secret_tables'] == [{'config_dir': '/etc/postfix-out', 'tables': SASL}]
     assert list(left['parameters']) == list(left['table_domains']) == ['/etc/postfix-out']
     assert left['sql_tables'] == {}
-    assert pending_without(left, '/etc/postfix-out') == {'parts': [], 'secret_tables': [], 'parameters': {},
-                                                          'table_domains': {}, 'sql_tables': {}}
+    nothing = {'parts': [], 'secret_tables': [], 'parameters': {}, 'table_domains': {}, 'sql_tables': {}}
+    assert pending_without(left, '/etc/postfix-out') == nothing
     assert pending_without(None, '/etc/postfix')['parts'] == []
 
 
