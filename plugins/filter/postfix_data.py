@@ -186,10 +186,54 @@ def merge_configuration(parts, config_dir):
     return merged
 
 
+def pending_add(pending, part, secret_tables=None, sql_tables=None):
+    """The play's pending configuration (``base_pending``) with a role's part added -> the new one.
+
+    ``parts`` keeps the parts in the order the roles ran; ``parameters`` and ``table_domains`` are per instance what
+    the parts leave (a removed parameter is null, back at its default); ``secret_tables`` (tables with secret entries)
+    and ``sql_tables`` (SQL table settings, passwords included) travel apart from the parts, per instance. One filter
+    call, so that the role's part, whose variables ansible-core renders again at every read, is read once.
+    """
+    if not isinstance(part, dict):
+        raise AnsibleFilterError('base_part: a role\'s part of the configuration is a dict, not a %s' % type(part).__name__)
+    if not part.get('config_dir'):
+        raise AnsibleFilterError('base_part: the %s role\'s part names no config_dir (the configuration directory of '
+                                 'the instance it is for)' % part.get('role', 'unnamed'))
+    pending = dict(pending or {})
+    config_dir = part['config_dir']
+
+    def updated(kind, values):
+        by_instance = dict(pending.get(kind) or {})
+        by_instance[config_dir] = {**by_instance.get(config_dir, {}), **values}
+        pending[kind] = by_instance
+
+    pending['parts'] = list(pending.get('parts') or []) + [part]
+    updated('parameters', {**(part.get('parameters') or {}), **dict.fromkeys(part.get('remove') or [])})
+    updated('table_domains', part.get('table_domains') or {})
+    if secret_tables:
+        pending['secret_tables'] = list(pending.get('secret_tables') or []) + [
+            {'config_dir': config_dir, 'tables': secret_tables}]
+    if sql_tables:
+        updated('sql_tables', sql_tables)
+    return pending
+
+
+def pending_without(pending, config_dir):
+    """The play's pending configuration without what is pending for ``config_dir``: what is left for the others
+    once that instance's parts are taken off to be applied."""
+    pending = pending or {}
+    return {'parts': [part for part in pending.get('parts') or [] if part.get('config_dir') != config_dir],
+            'secret_tables': [item for item in pending.get('secret_tables') or []
+                              if item.get('config_dir') != config_dir],
+            **{kind: {name: value for name, value in (pending.get(kind) or {}).items() if name != config_dir}
+               for kind in ('parameters', 'table_domains', 'sql_tables')}}
+
+
 class FilterModule:
     """Role data filters of mailops.postfix."""
 
     def filters(self):
         return {'access_tables': access_tables, 'domain_pattern': domain_pattern,
-                'merge_configuration': merge_configuration, 'restriction_list': restriction_list,
+                'merge_configuration': merge_configuration, 'pending_add': pending_add,
+                'pending_without': pending_without, 'restriction_list': restriction_list,
                 'restriction_settings': restriction_settings, 'table_packages': table_packages}

@@ -14,6 +14,8 @@ from ansible_collections.mailops.postfix.plugins.filter.postfix_data import (
     access_tables,
     domain_pattern,
     merge_configuration,
+    pending_add,
+    pending_without,
     restriction_list,
     restriction_settings,
     table_packages,
@@ -193,6 +195,53 @@ def test_merge_configuration_refuses_a_setting_two_roles_give_differently(second
 def test_merge_configuration_expects_a_list():
     with pytest.raises(AnsibleFilterError, match='expects the list'):
         merge_configuration({'role': 'base'}, '/etc/postfix')
+
+
+SASL = [{'name': 'sasl_passwd', 'path': '/etc/postfix/sasl_passwd', 'type': 'hash',
+         'secret_entries': {'[smtp.example.net]:587': 'user:secret'}}]
+SQL = {'proxy:sqlite:/etc/postfix/virtual_domains.cf': {'type': 'sqlite', 'dbpath': '/srv/mail.sqlite'}}
+
+
+def test_pending_add_keeps_the_parts_in_order_and_what_they_leave_per_instance():
+    domains = {'proxy:sqlite:/etc/postfix/sqlite_domains.cf': ['vmail.example']}
+    pending = pending_add(None, dict(BASE_PART, table_domains=domains), sql_tables=SQL)
+    pending = pending_add(pending, RELAY_PART, SASL)
+    other = dict(ARCHIVE_PART, config_dir='/etc/postfix-out')
+    pending = pending_add(pending, other)
+    assert [part['role'] for part in pending['parts']] == ['base', 'relay', 'archive']
+    # A removed parameter is back at its default: null.
+    assert pending['parameters'] == {
+        '/etc/postfix': {'myhostname': 'mx.example.com', 'relayhost_old': None, 'relayhost': '[smtp.example.net]:587'},
+        '/etc/postfix-out': {'sender_bcc_maps': 'pcre:/etc/postfix/archive_sender'}}
+    assert pending['table_domains'] == {'/etc/postfix': domains, '/etc/postfix-out': {}}
+    assert pending['secret_tables'] == [{'config_dir': '/etc/postfix', 'tables': SASL}]
+    assert pending['sql_tables'] == {'/etc/postfix': SQL}
+
+
+def test_pending_add_lets_a_later_part_set_what_an_earlier_one_removed():
+    pending = pending_add(pending_add({}, BASE_PART), dict(RELAY_PART, parameters={'relayhost_old': 'x'}))
+    assert pending['parameters']['/etc/postfix']['relayhost_old'] == 'x'
+    assert 'secret_tables' not in pending and 'sql_tables' not in pending
+
+
+def test_pending_add_refuses_a_part_without_its_instance():
+    with pytest.raises(AnsibleFilterError, match="the base role's part names no config_dir"):
+        pending_add({}, {'role': 'base'})
+    with pytest.raises(AnsibleFilterError, match='is a dict, not a list'):
+        pending_add({}, ['base'])
+
+
+def test_pending_without_leaves_what_is_pending_for_the_other_instances():
+    pending = pending_add(pending_add(None, BASE_PART, SASL, SQL), dict(ARCHIVE_PART, config_dir='/etc/postfix-out'),
+                          SASL)
+    left = pending_without(pending, '/etc/postfix')
+    assert [part['role'] for part in left['parts']] == ['archive']
+    assert left['secret_tables'] == [{'config_dir': '/etc/postfix-out', 'tables': SASL}]
+    assert list(left['parameters']) == list(left['table_domains']) == ['/etc/postfix-out']
+    assert left['sql_tables'] == {}
+    nothing = {'parts': [], 'secret_tables': [], 'parameters': {}, 'table_domains': {}, 'sql_tables': {}}
+    assert pending_without(left, '/etc/postfix-out') == nothing
+    assert pending_without(None, '/etc/postfix')['parts'] == []
 
 
 def test_table_packages_come_from_the_table_types():

@@ -136,7 +136,7 @@ def test_an_application_table_with_a_password_is_a_secret_table_and_the_rest_sta
     assert part['parameters']['virtual_mailbox_maps'] == 'proxy:pgsql:/etc/postfix/virtual_mailboxes.cf'
     assert part['parameters']['virtual_mailbox_domains'] == ['vmail.example']
     assert part['database'] is None
-    # Handed on to the roles that follow by the name main.cf gives it (base_pending_sql_tables).
+    # Handed on to the roles that follow by the name main.cf gives it (base_pending.sql_tables).
     assert part['sql_tables'] == {'proxy:pgsql:/etc/postfix/virtual_mailboxes.cf': part['secret_tables'][0]}
 
 
