@@ -128,8 +128,30 @@ def archive_configuration(data):
     return {'parameters': parameters, 'tables': tables, 'secret_tables': secret_tables}
 
 
+def archive_local_domains(local_domains, host, pending, config_dir):
+    """The local domains the archive rules leave out -> {domains, sql_tables}.
+
+    ``local_domains`` (archive_local_domains) when given. Otherwise from ``host``, the postfix_info answer of
+    tasks/host.yml: the words of mydestination, virtual_alias_domains and virtual_mailbox_domains, $name-expanded,
+    as the play's transaction will leave them; a lookup table among them is replaced by its domains where
+    ``pending`` (base_pending) gives them for ``config_dir`` (the base role's own SQLite database), and an SQL table
+    whose settings it hands on is one the archive table asks (``sql_tables``). In Python, in one filter, so that the
+    host's answer is read only when the domains are not given.
+    """
+    if local_domains:
+        return {'domains': list(local_domains), 'sql_tables': []}
+    words = ' '.join((host or {}).get('expanded', {}).values()).replace(',', ' ').split()
+    table_domains = (pending.get('table_domains') or {}).get(config_dir) or {}
+    sql_settings = (pending.get('sql_tables') or {}).get(config_dir) or {}
+    domains = [word for word in words if word not in table_domains and word not in sql_settings]
+    domains += [domain for table, names in table_domains.items() if table in words for domain in names]
+    sql_names = [word for word in words if word not in table_domains and word in sql_settings]
+    return {'domains': domains, 'sql_tables': [sql_settings[name] for name in dict.fromkeys(sql_names)]}
+
+
 class FilterModule:
     """Role data filters of mailops.postfix's archive role."""
 
     def filters(self):
-        return {'archive_address': archive_address, 'archive_configuration': archive_configuration}
+        return {'archive_address': archive_address, 'archive_configuration': archive_configuration,
+                'archive_local_domains': archive_local_domains}

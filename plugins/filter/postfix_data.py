@@ -186,19 +186,23 @@ def merge_configuration(parts, config_dir):
     return merged
 
 
-def pending_add(pending, part, secret_tables=None, sql_tables=None):
+def pending_add(pending, part):
     """The play's pending configuration (``base_pending``) with a role's part added -> the new one.
 
     ``parts`` keeps the parts in the order the roles ran; ``parameters`` and ``table_domains`` are per instance what
-    the parts leave (a removed parameter is null, back at its default); ``secret_tables`` (tables with secret entries)
-    and ``sql_tables`` (SQL table settings, passwords included) travel apart from the parts, per instance. One filter
-    call, so that the role's part, whose variables ansible-core renders again at every read, is read once.
+    the parts leave (a removed parameter is null, back at its default). The part's ``secret_tables`` (tables with
+    secret entries) and ``sql_tables`` (SQL table settings, passwords included) travel apart from the parts, per
+    instance. One filter call over one variable, so that the role's part, which ansible-core renders again at every
+    read, is read once, its secret tables with it.
     """
     if not isinstance(part, dict):
         raise AnsibleFilterError('base_part: a role\'s part of the configuration is a dict, not a %s' % type(part).__name__)
     if not part.get('config_dir'):
         raise AnsibleFilterError('base_part: the %s role\'s part names no config_dir (the configuration directory of '
                                  'the instance it is for)' % part.get('role', 'unnamed'))
+    part = dict(part)
+    secret_tables = part.pop('secret_tables', None)
+    sql_tables = part.pop('sql_tables', None)
     pending = dict(pending or {})
     config_dir = part['config_dir']
 

@@ -8,7 +8,11 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.postfix.plugins.filter.archive_data import archive_address, archive_configuration
+from ansible_collections.mailops.postfix.plugins.filter.archive_data import (
+    archive_address,
+    archive_configuration,
+    archive_local_domains,
+)
 
 
 @pytest.mark.parametrize('address', [
@@ -167,3 +171,34 @@ def test_tables_in_two_databases_are_refused():
 def test_subdomains_of_sql_domains_are_refused():
     with pytest.raises(AnsibleFilterError, match='archive_subdomains cannot hold .*archive_local_domains'):
         configuration(sql_tables=[PGSQL], subdomains=True)
+
+
+HOST = {'expanded': {'mydestination': 'mx.example.com, localhost',
+                     'virtual_alias_domains': 'alias.example',
+                     'virtual_mailbox_domains': 'proxy:sqlite:/etc/postfix/sqlite_domains.cf proxy:pgsql:/etc/postfix/pg.cf'}}
+PENDING = {'table_domains': {'/etc/postfix': {'proxy:sqlite:/etc/postfix/sqlite_domains.cf': ['vmail.example', 'b.example']}},
+           'sql_tables': {'/etc/postfix': {'proxy:pgsql:/etc/postfix/pg.cf': {'type': 'pgsql', 'dbname': 'mail'}}}}
+
+
+def test_archive_local_domains_given_are_taken_without_the_host():
+    assert archive_local_domains(['example.com'], None, {}, '/etc/postfix') == {'domains': ['example.com'],
+                                                                               'sql_tables': []}
+
+
+def test_archive_local_domains_from_the_host_with_the_tables_handed_on():
+    local = archive_local_domains([], HOST, PENDING, '/etc/postfix')
+    assert local == {'domains': ['mx.example.com', 'localhost', 'alias.example', 'vmail.example', 'b.example'],
+                     'sql_tables': [{'type': 'pgsql', 'dbname': 'mail'}]}
+
+
+def test_archive_local_domains_of_another_instance_take_none_of_its_tables():
+    local = archive_local_domains([], HOST, PENDING, '/etc/postfix-out')
+    assert local['domains'] == ['mx.example.com', 'localhost', 'alias.example',
+                                'proxy:sqlite:/etc/postfix/sqlite_domains.cf', 'proxy:pgsql:/etc/postfix/pg.cf']
+    assert local['sql_tables'] == []
+
+
+def test_archive_local_domains_ask_an_sql_table_named_twice_once():
+    host = {'expanded': {'mydestination': 'proxy:pgsql:/etc/postfix/pg.cf', 'virtual_mailbox_domains': 'proxy:pgsql:/etc/postfix/pg.cf'}}
+    assert archive_local_domains([], host, PENDING, '/etc/postfix') == {'domains': [],
+                                                                       'sql_tables': [{'type': 'pgsql', 'dbname': 'mail'}]}

@@ -204,11 +204,13 @@ SQL = {'proxy:sqlite:/etc/postfix/virtual_domains.cf': {'type': 'sqlite', 'dbpat
 
 def test_pending_add_keeps_the_parts_in_order_and_what_they_leave_per_instance():
     domains = {'proxy:sqlite:/etc/postfix/sqlite_domains.cf': ['vmail.example']}
-    pending = pending_add(None, dict(BASE_PART, table_domains=domains), sql_tables=SQL)
-    pending = pending_add(pending, RELAY_PART, SASL)
+    pending = pending_add(None, dict(BASE_PART, table_domains=domains, sql_tables=SQL))
+    pending = pending_add(pending, dict(RELAY_PART, secret_tables=SASL))
     other = dict(ARCHIVE_PART, config_dir='/etc/postfix-out')
     pending = pending_add(pending, other)
     assert [part['role'] for part in pending['parts']] == ['base', 'relay', 'archive']
+    # The secret and SQL tables travel apart from the parts.
+    assert [part for part in pending['parts'] if 'secret_tables' in part or 'sql_tables' in part] == []
     # A removed parameter is back at its default: null.
     assert pending['parameters'] == {
         '/etc/postfix': {'myhostname': 'mx.example.com', 'relayhost_old': None, 'relayhost': '[smtp.example.net]:587'},
@@ -232,8 +234,8 @@ def test_pending_add_refuses_a_part_without_its_instance():
 
 
 def test_pending_without_leaves_what_is_pending_for_the_other_instances():
-    pending = pending_add(pending_add(None, BASE_PART, SASL, SQL), dict(ARCHIVE_PART, config_dir='/etc/postfix-out'),
-                          SASL)
+    pending = pending_add(pending_add(None, dict(BASE_PART, secret_tables=SASL, sql_tables=SQL)),
+                          dict(ARCHIVE_PART, config_dir='/etc/postfix-out', secret_tables=SASL))
     left = pending_without(pending, '/etc/postfix')
     assert [part['role'] for part in left['parts']] == ['archive']
     assert left['secret_tables'] == [{'config_dir': '/etc/postfix-out', 'tables': SASL}]
