@@ -181,8 +181,8 @@ PENDING = {'table_domains': {'/etc/postfix': {'proxy:sqlite:/etc/postfix/sqlite_
 
 
 def test_archive_local_domains_given_are_taken_without_the_host():
-    assert archive_local_domains(['example.com'], None, {}, '/etc/postfix') == {'domains': ['example.com'],
-                                                                               'sql_tables': []}
+    local = archive_local_domains(['example.com'], None, {}, '/etc/postfix')
+    assert local == {'domains': ['example.com'], 'sql_tables': []}
 
 
 def test_archive_local_domains_from_the_host_with_the_tables_handed_on():
@@ -199,6 +199,7 @@ def test_archive_local_domains_of_another_instance_take_none_of_its_tables():
 
 
 def test_archive_local_domains_ask_an_sql_table_named_twice_once():
-    host = {'expanded': {'mydestination': 'proxy:pgsql:/etc/postfix/pg.cf', 'virtual_mailbox_domains': 'proxy:pgsql:/etc/postfix/pg.cf'}}
-    assert archive_local_domains([], host, PENDING, '/etc/postfix') == {'domains': [],
-                                                                       'sql_tables': [{'type': 'pgsql', 'dbname': 'mail'}]}
+    host = {'expanded': {'mydestination': 'proxy:pgsql:/etc/postfix/pg.cf',
+                         'virtual_mailbox_domains': 'proxy:pgsql:/etc/postfix/pg.cf'}}
+    local = archive_local_domains([], host, PENDING, '/etc/postfix')
+    assert local == {'domains': [], 'sql_tables': [{'type': 'pgsql', 'dbname': 'mail'}]}
