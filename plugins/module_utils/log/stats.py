@@ -145,6 +145,10 @@ def new_group():
 
 def merge_group(into, other):
     into['count'] += other['count']
+    merge_stages(into, other)
+
+
+def merge_stages(into, other):
     for stage in STAGES:
         merge_distribution(into['stages'][stage], other['stages'][stage])
 
@@ -187,15 +191,19 @@ class KeyedGroups:
     """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
     their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
     (``waiting``, bounded as a Misra-Gries summary): when its count passes the least frequent name kept, it
-    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions)."""
+    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions).
 
-    __slots__ = ('groups', 'capacity', 'waiting', 'floor')
+    An evicted group's count goes to OTHER at once, its distributions when the fold that evicted it is done
+    (settle()): the fold adds the delays of a batch of combinations to their groups at its end, evicted ones too."""
+
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'evicted')
 
     def __init__(self, capacity):
         self.groups = {OTHER: new_group()}
         self.capacity = capacity + 1  # and OTHER
         self.waiting = {}
         self.floor = 0  # the count of the least frequent name kept, when the table is full
+        self.evicted = []  # groups evicted during a fold, their distributions not yet in OTHER's
 
     def group(self, name, count):
         """The group that counts ``count`` more deliveries to ``name``."""
@@ -220,7 +228,8 @@ class KeyedGroups:
         least = names[index]
         evicted = groups.pop(least)
         other = groups[OTHER]
-        merge_group(other, evicted)
+        other['count'] += evicted['count']
+        self.evicted.append(evicted)
         self.waiting[least] = evicted['count']
         group = groups[name] = new_group()
         prior = waiting - count
@@ -236,7 +245,11 @@ class KeyedGroups:
         self.waiting = {name: count - cut for name, count in self.waiting.items() if count > cut}
 
     def settle(self):
-        """Recompute the floor (after a block's deliveries were added)."""
+        """Add the distributions of the groups evicted to OTHER's, and recompute the floor (after a fold)."""
+        for evicted in self.evicted:
+            if evicted['stages']['delay']['values']:  # (every delivery has a delay: one made in this fold has none)
+                merge_stages(self.groups[OTHER], evicted)
+        self.evicted.clear()
         if len(self.groups) >= self.capacity:
             self.floor = min(map(_COUNT, itertools.islice(self.groups.values(), 1, None)))  # OTHER is first
 
@@ -631,7 +644,8 @@ class LogStats:
                 bytes_received += size
                 senders[sender] += 1
                 sender_bytes[sender] += size
-                domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+                at = sender.rfind(b'@')  # (not b'@' in sender: see log_lines.shape())
+                domain = sender[at + 1:] if at >= 0 else client
                 domains[domain] += 1
                 domain_bytes[domain] += size
             elif kind == received_kind:
@@ -723,7 +737,8 @@ class LogStats:
         self.bytes_received += size
         tops['senders'].counts[sender] += 1
         tops['sender_bytes'].counts[sender] += size
-        domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+        at = sender.rfind(b'@')
+        domain = sender[at + 1:] if at >= 0 else client
         tops['sending_domains'].counts[domain] += 1
         tops['sending_domain_bytes'].counts[domain] += size
 
@@ -782,14 +797,15 @@ class LogStats:
 
         The delays text of each line is kept per (status, relay, domain, transport) as it is read, one append a
         line; the texts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the
-        end (see _bound()). A combination's texts are split into their five values and counted in C (bytes.split(),
-        Counter); the rest of folding costs per distinct value, not per line. A status's own distributions are the
-        sum of its relays' (to_raw())."""
-        cached, value = self._values, self._value
-        split = log_lines.DELAY_VALUES.findall
-        tally = collections.Counter()  # (one, emptied for each stage of each combination: making one costs more)
+        end (see _bound()). Each combination finds its three groups (and counts its deliveries there) in turn;
+        then the texts of all the combinations with the same three groups are split into their five values and
+        counted in C (bytes.split(), Counter) together, so the rest of folding costs per distinct value of a
+        batch, not per line or per combination: with many relays and domains most combinations have one
+        delivery, and most go to OTHER's groups of their status and transport. A status's own distributions are
+        the sum of its relays' (to_raw())."""
         touched = {}
         names = {}  # a relay, domain or transport as logged -> its name in the tables (decoded once a fold)
+        batches = {}  # the ids of three groups -> (the groups, the texts of their combinations)
         for (status, relay, domain, transport), texts in self.combos.items():
             per_status = touched.get(status)
             if per_status is None:
@@ -799,62 +815,84 @@ class LogStats:
                         item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
                 per_status = touched[status] = [per_status[dimension] for dimension in DIMENSIONS]
             count = len(texts)
-            targets = []
+            groups = []
             for keyed, name in zip(per_status, (relay or b'none', domain.lower() or b'(none)', transport)):
                 text = names.get(name)
                 if text is None:
                     text = names[name] = name.decode('utf-8', 'replace')
                 group = keyed.groups.get(text) or keyed.group(text, count)  # (a kept name: no call)
                 group['count'] += count
-                targets.append(group['stages'])
-            # "0.5, delays=0.1/0/0.2/0.2": five values between slashes, split in C without a match a line; texts
-            # without delays= (one value: before Postfix 2.3) are read by DELAY_VALUES.
-            joined = b' '.join(texts)
-            fields = joined.replace(b', delays=', b'/').replace(b' ', b'/').split(b'/')
-            columns = [fields[index::5] for index in range(5)] if len(fields) == 5 * count else zip(*split(joined))
-            for stage, column in zip(STAGES, columns):
-                # The values of one stage as logged, with their counts (b'': lines without delays=).
-                if count > 1:
-                    counts = tally
-                    counts.clear()
-                    counts.update(column)
-                else:
-                    counts = {column[0]: 1}
-                if b'' in counts:
-                    del counts[b'']
-                    if not counts:
-                        continue
-                # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
-                if len(counts) == 1:  # (most with many relays and domains: one delivery)
-                    (raw, number), = counts.items()
-                    micros, rounded = cached.get(raw) or value(raw)
-                    for stages in targets:
-                        dist = stages[stage]
-                        values = dist['values']
-                        values[rounded] = values.get(rounded, 0) + number
-                        dist['sum_us'] += micros * number
-                        if micros > dist['max']:
-                            dist['max'] = micros
-                    continue
-                rounded_counts, total, largest = {}, 0, 0
-                for raw, number in counts.items():
-                    micros, rounded = cached.get(raw) or value(raw)
-                    rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
-                    total += micros * number
-                    if micros > largest:
-                        largest = micros
-                for stages in targets:
-                    dist = stages[stage]
-                    values = dist['values']
-                    for rounded, number in rounded_counts.items():
-                        values[rounded] = values.get(rounded, 0) + number
-                    dist['sum_us'] += total
-                    if largest > dist['max']:
-                        dist['max'] = largest
+                groups.append(group)
+            # (The batch holds its groups, so their ids stay theirs while it is made, evicted ones too.)
+            batch = batches.get((id(groups[0]), id(groups[1]), id(groups[2])))
+            if batch is None:
+                batches[id(groups[0]), id(groups[1]), id(groups[2])] = (groups, texts)
+            else:
+                batch[1].extend(texts)
         self.combos.clear()
+        # A group evicted during this fold takes its delays to OTHER (as if they had been added before it left);
+        # settle() adds those it had from earlier folds.
+        moved = {id(group): keyed.groups[OTHER] for per_status in touched.values() for keyed in per_status
+                 for group in keyed.evicted}
+        tally = collections.Counter()  # (one, emptied for each stage of each batch: making one costs more)
+        for groups, texts in batches.values():
+            self._fold_batch([moved.get(id(group), group)['stages'] for group in groups], texts, tally)
         for per_status in touched.values():
             for keyed in per_status:
                 keyed.settle()
+
+    def _fold_batch(self, targets, texts, tally):
+        """Add the delays texts ``texts`` to the distributions of each of ``targets`` (the stages of groups);
+        ``tally``: a Counter to count in."""
+        cached, value = self._values, self._value
+        count = len(texts)
+        # "0.5, delays=0.1/0/0.2/0.2": five values between slashes, split in C without a match a line; texts
+        # without delays= (one value: before Postfix 2.3) are read by DELAY_VALUES.
+        joined = b' '.join(texts)
+        fields = joined.replace(b', delays=', b'/').replace(b' ', b'/').split(b'/')
+        if len(fields) == 5 * count:
+            columns = [fields[index::5] for index in range(5)]
+        else:
+            columns = zip(*log_lines.DELAY_VALUES.findall(joined))
+        for stage, column in zip(STAGES, columns):
+            # The values of one stage as logged, with their counts (b'': lines without delays=).
+            if count > 1:
+                counts = tally
+                counts.clear()
+                counts.update(column)
+            else:
+                counts = {column[0]: 1}
+            if b'' in counts:
+                del counts[b'']
+                if not counts:
+                    continue
+            # The batch's values at Postfix's resolution, their exact sum and maximum; then into each target.
+            if len(counts) == 1:  # (most with many relays and domains: one delivery)
+                (raw, number), = counts.items()
+                micros, rounded = cached.get(raw) or value(raw)
+                for stages in targets:
+                    dist = stages[stage]
+                    values = dist['values']
+                    values[rounded] = values.get(rounded, 0) + number
+                    dist['sum_us'] += micros * number
+                    if micros > dist['max']:
+                        dist['max'] = micros
+                continue
+            rounded_counts, total, largest = {}, 0, 0
+            for raw, number in counts.items():
+                micros, rounded = cached.get(raw) or value(raw)
+                rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
+                total += micros * number
+                if micros > largest:
+                    largest = micros
+            for stages in targets:
+                dist = stages[stage]
+                values = dist['values']
+                for rounded, number in rounded_counts.items():
+                    values[rounded] = values.get(rounded, 0) + number
+                dist['sum_us'] += total
+                if largest > dist['max']:
+                    dist['max'] = largest
 
     def to_raw(self, internal=False):
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
