@@ -31,6 +31,7 @@ from __future__ import annotations
 import array
 import base64
 import collections
+import heapq
 import itertools
 import json
 import operator
@@ -196,7 +197,7 @@ class KeyedGroups:
     An evicted group's count goes to OTHER at once, its distributions when the fold that evicted it is done
     (settle()): the fold adds the delays of a batch of combinations to their groups at its end, evicted ones too."""
 
-    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'evicted')
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'evicted', 'heap', 'added')
 
     def __init__(self, capacity):
         self.groups = {OTHER: new_group()}
@@ -204,6 +205,11 @@ class KeyedGroups:
         self.waiting = {}
         self.floor = 0  # the count of the least frequent name kept, when the table is full
         self.evicted = []  # groups evicted during a fold, their distributions not yet in OTHER's
+        # The names kept as a heap of (count, order, name, group), made at the first eviction: the least count, and
+        # the first kept (the order they were added in) among the least. Counts only grow; an entry whose count
+        # grew is pushed again with it when it comes to the top, one whose group is gone is dropped then.
+        self.heap = None
+        self.added = 0  # the order of the next name added to the heap
 
     def group(self, name, count):
         """The group that counts ``count`` more deliveries to ``name``."""
@@ -220,13 +226,17 @@ class KeyedGroups:
             if len(self.waiting) > 10 * self.capacity:
                 self._forget()
             return groups[OTHER]
-        # name takes the place of the least frequent one, which now waits with its count. OTHER is the first
-        # group (never removed): the counts of the others are counts[1:], the first least one is evicted.
+        # name takes the place of the least frequent one (the first of them), which now waits with its count.
         self.waiting.pop(name, None)
-        names, counts = list(groups), list(map(_COUNT, groups.values()))
-        index = counts.index(min(counts[1:]), 1)
-        least = names[index]
-        evicted = groups.pop(least)
+        heap = self.heap
+        if heap is None:
+            heap = self.heap = [(group['count'], order, kept, group)
+                                for order, (kept, group) in enumerate(itertools.islice(groups.items(), 1, None))]
+            heapq.heapify(heap)  # (OTHER, the first group, is never evicted)
+            self.added = len(heap)
+        dummy, dummy, least, evicted = self._least()
+        heapq.heappop(heap)
+        groups.pop(least)
         other = groups[OTHER]
         other['count'] += evicted['count']
         self.evicted.append(evicted)
@@ -235,9 +245,22 @@ class KeyedGroups:
         prior = waiting - count
         group['count'] += prior  # its earlier deliveries, counted in OTHER so far
         other['count'] -= prior
-        counts[index] = prior
-        self.floor = min(counts[1:])
+        heapq.heappush(heap, (prior, self.added, name, group))
+        self.added += 1
+        self.floor = self._least()[0]
         return group
+
+    def _least(self):
+        """The entry of the heap of the least frequent name kept (the first of them), brought up to date."""
+        heap, groups = self.heap, self.groups
+        while True:
+            count, order, name, group = heap[0]
+            if groups.get(name) is not group:
+                heapq.heappop(heap)
+            elif group['count'] != count:
+                heapq.heapreplace(heap, (group['count'], order, name, group))
+            else:
+                return heap[0]
 
     def _forget(self):
         """Misra-Gries: lower every waiting count by the median one, and forget those at zero."""
