@@ -194,17 +194,17 @@ class KeyedGroups:
     (``waiting``, bounded as a Misra-Gries summary): when its count passes the least frequent name kept, it
     takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions).
 
-    An evicted group's count goes to OTHER at once, its distributions when the fold that evicted it is done
-    (settle()): the fold adds the delays of a batch of combinations to their groups at its end, evicted ones too."""
+    An evicted group's count and distributions go to OTHER, and its distributions become OTHER's: the fold adds
+    the delays of its batches of combinations to their groups at its end, and those of a group evicted meanwhile
+    go to OTHER so."""
 
-    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'evicted', 'heap', 'added')
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'heap', 'added')
 
     def __init__(self, capacity):
         self.groups = {OTHER: new_group()}
         self.capacity = capacity + 1  # and OTHER
         self.waiting = {}
         self.floor = 0  # the count of the least frequent name kept, when the table is full
-        self.evicted = []  # groups evicted during a fold, their distributions not yet in OTHER's
         # The names kept as a heap of (count, order, name, group), made at the first eviction: the least count, and
         # the first kept (the order they were added in) among the least. Counts only grow; an entry whose count
         # grew is pushed again with it when it comes to the top, one whose group is gone is dropped then.
@@ -239,7 +239,9 @@ class KeyedGroups:
         groups.pop(least)
         other = groups[OTHER]
         other['count'] += evicted['count']
-        self.evicted.append(evicted)
+        if evicted['stages']['delay']['values']:  # (every delivery has a delay: one made in this fold has none)
+            merge_stages(other, evicted)
+        evicted['stages'] = other['stages']
         self.waiting[least] = evicted['count']
         group = groups[name] = new_group()
         prior = waiting - count
@@ -268,11 +270,7 @@ class KeyedGroups:
         self.waiting = {name: count - cut for name, count in self.waiting.items() if count > cut}
 
     def settle(self):
-        """Add the distributions of the groups evicted to OTHER's, and recompute the floor (after a fold)."""
-        for evicted in self.evicted:
-            if evicted['stages']['delay']['values']:  # (every delivery has a delay: one made in this fold has none)
-                merge_stages(self.groups[OTHER], evicted)
-        self.evicted.clear()
+        """Recompute the floor (after a fold)."""
         if len(self.groups) >= self.capacity:
             self.floor = min(map(_COUNT, itertools.islice(self.groups.values(), 1, None)))  # OTHER is first
 
@@ -853,13 +851,10 @@ class LogStats:
             else:
                 batch[1].extend(texts)
         self.combos.clear()
-        # A group evicted during this fold takes its delays to OTHER (as if they had been added before it left);
-        # settle() adds those it had from earlier folds.
-        moved = {id(group): keyed.groups[OTHER] for per_status in touched.values() for keyed in per_status
-                 for group in keyed.evicted}
         tally = collections.Counter()  # (one, emptied for each stage of each batch: making one costs more)
         for groups, texts in batches.values():
-            self._fold_batch([moved.get(id(group), group)['stages'] for group in groups], texts, tally)
+            # (A group evicted during this fold has OTHER's distributions: its delays go there.)
+            self._fold_batch([group['stages'] for group in groups], texts, tally)
         for per_status in touched.values():
             for keyed in per_status:
                 keyed.settle()
