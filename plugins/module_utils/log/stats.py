@@ -31,6 +31,7 @@ from __future__ import annotations
 import array
 import base64
 import collections
+import heapq
 import itertools
 import json
 import operator
@@ -145,6 +146,10 @@ def new_group():
 
 def merge_group(into, other):
     into['count'] += other['count']
+    merge_stages(into, other)
+
+
+def merge_stages(into, other):
     for stage in STAGES:
         merge_distribution(into['stages'][stage], other['stages'][stage])
 
@@ -187,15 +192,24 @@ class KeyedGroups:
     """The groups of one status and one dimension (relays, say): at most ``capacity`` names with distributions of
     their own, the others in OTHER. A name that finds the table full goes to OTHER, and is counted apart
     (``waiting``, bounded as a Misra-Gries summary): when its count passes the least frequent name kept, it
-    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions)."""
+    takes that one's place, with the count it had (its earlier delays stay in OTHER's distributions).
 
-    __slots__ = ('groups', 'capacity', 'waiting', 'floor')
+    An evicted group's count and distributions go to OTHER, and its distributions become OTHER's: the fold adds
+    the delays of its batches of combinations to their groups at its end, and those of a group evicted meanwhile
+    go to OTHER so."""
+
+    __slots__ = ('groups', 'capacity', 'waiting', 'floor', 'heap', 'added')
 
     def __init__(self, capacity):
         self.groups = {OTHER: new_group()}
         self.capacity = capacity + 1  # and OTHER
         self.waiting = {}
         self.floor = 0  # the count of the least frequent name kept, when the table is full
+        # The names kept as a heap of (count, order, name, group), made at the first eviction: the least count, and
+        # the first kept (the order they were added in) among the least. Counts only grow; an entry whose count
+        # grew is pushed again with it when it comes to the top, one whose group is gone is dropped then.
+        self.heap = None
+        self.added = 0  # the order of the next name added to the heap
 
     def group(self, name, count):
         """The group that counts ``count`` more deliveries to ``name``."""
@@ -212,23 +226,43 @@ class KeyedGroups:
             if len(self.waiting) > 10 * self.capacity:
                 self._forget()
             return groups[OTHER]
-        # name takes the place of the least frequent one, which now waits with its count. OTHER is the first
-        # group (never removed): the counts of the others are counts[1:], the first least one is evicted.
+        # name takes the place of the least frequent one (the first of them), which now waits with its count.
         self.waiting.pop(name, None)
-        names, counts = list(groups), list(map(_COUNT, groups.values()))
-        index = counts.index(min(counts[1:]), 1)
-        least = names[index]
-        evicted = groups.pop(least)
+        heap = self.heap
+        if heap is None:
+            heap = self.heap = [(group['count'], order, kept, group)
+                                for order, (kept, group) in enumerate(itertools.islice(groups.items(), 1, None))]
+            heapq.heapify(heap)  # (OTHER, the first group, is never evicted)
+            self.added = len(heap)
+        dummy, dummy, least, evicted = self._least()
+        heapq.heappop(heap)
+        groups.pop(least)
         other = groups[OTHER]
-        merge_group(other, evicted)
+        other['count'] += evicted['count']
+        if evicted['stages']['delay']['values']:  # (every delivery has a delay: one made in this fold has none)
+            merge_stages(other, evicted)
+        evicted['stages'] = other['stages']
         self.waiting[least] = evicted['count']
         group = groups[name] = new_group()
         prior = waiting - count
         group['count'] += prior  # its earlier deliveries, counted in OTHER so far
         other['count'] -= prior
-        counts[index] = prior
-        self.floor = min(counts[1:])
+        heapq.heappush(heap, (prior, self.added, name, group))
+        self.added += 1
+        self.floor = self._least()[0]
         return group
+
+    def _least(self):
+        """The entry of the heap of the least frequent name kept (the first of them), brought up to date."""
+        heap, groups = self.heap, self.groups
+        while True:
+            count, order, name, group = heap[0]
+            if groups.get(name) is not group:
+                heapq.heappop(heap)
+            elif group['count'] != count:
+                heapq.heapreplace(heap, (group['count'], order, name, group))
+            else:
+                return heap[0]
 
     def _forget(self):
         """Misra-Gries: lower every waiting count by the median one, and forget those at zero."""
@@ -236,7 +270,7 @@ class KeyedGroups:
         self.waiting = {name: count - cut for name, count in self.waiting.items() if count > cut}
 
     def settle(self):
-        """Recompute the floor (after a block's deliveries were added)."""
+        """Recompute the floor (after a fold)."""
         if len(self.groups) >= self.capacity:
             self.floor = min(map(_COUNT, itertools.islice(self.groups.values(), 1, None)))  # OTHER is first
 
@@ -631,7 +665,8 @@ class LogStats:
                 bytes_received += size
                 senders[sender] += 1
                 sender_bytes[sender] += size
-                domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+                at = sender.rfind(b'@')  # (not b'@' in sender: see log_lines.shape())
+                domain = sender[at + 1:] if at >= 0 else client
                 domains[domain] += 1
                 domain_bytes[domain] += size
             elif kind == received_kind:
@@ -723,7 +758,8 @@ class LogStats:
         self.bytes_received += size
         tops['senders'].counts[sender] += 1
         tops['sender_bytes'].counts[sender] += size
-        domain = sender[sender.rfind(b'@') + 1:] if b'@' in sender else client
+        at = sender.rfind(b'@')
+        domain = sender[at + 1:] if at >= 0 else client
         tops['sending_domains'].counts[domain] += 1
         tops['sending_domain_bytes'].counts[domain] += size
 
@@ -782,14 +818,15 @@ class LogStats:
 
         The delays text of each line is kept per (status, relay, domain, transport) as it is read, one append a
         line; the texts are folded into the distributions of each dimension every FOLD_BLOCKS bounds and at the
-        end (see _bound()). A combination's texts are split into their five values and counted in C (bytes.split(),
-        Counter); the rest of folding costs per distinct value, not per line. A status's own distributions are the
-        sum of its relays' (to_raw())."""
-        cached, value = self._values, self._value
-        split = log_lines.DELAY_VALUES.findall
-        tally = collections.Counter()  # (one, emptied for each stage of each combination: making one costs more)
+        end (see _bound()). Each combination finds its three groups (and counts its deliveries there) in turn;
+        then the texts of all the combinations with the same three groups are split into their five values and
+        counted in C (bytes.split(), Counter) together, so the rest of folding costs per distinct value of a
+        batch, not per line or per combination: with many relays and domains most combinations have one
+        delivery, and most go to OTHER's groups of their status and transport. A status's own distributions are
+        the sum of its relays' (to_raw())."""
         touched = {}
         names = {}  # a relay, domain or transport as logged -> its name in the tables (decoded once a fold)
+        batches = {}  # the ids of three groups -> (the groups, the texts of their combinations)
         for (status, relay, domain, transport), texts in self.combos.items():
             per_status = touched.get(status)
             if per_status is None:
@@ -799,62 +836,81 @@ class LogStats:
                         item: KeyedGroups(2 * self.max_keys) for item in DIMENSIONS}
                 per_status = touched[status] = [per_status[dimension] for dimension in DIMENSIONS]
             count = len(texts)
-            targets = []
+            groups = []
             for keyed, name in zip(per_status, (relay or b'none', domain.lower() or b'(none)', transport)):
                 text = names.get(name)
                 if text is None:
                     text = names[name] = name.decode('utf-8', 'replace')
                 group = keyed.groups.get(text) or keyed.group(text, count)  # (a kept name: no call)
                 group['count'] += count
-                targets.append(group['stages'])
-            # "0.5, delays=0.1/0/0.2/0.2": five values between slashes, split in C without a match a line; texts
-            # without delays= (one value: before Postfix 2.3) are read by DELAY_VALUES.
-            joined = b' '.join(texts)
-            fields = joined.replace(b', delays=', b'/').replace(b' ', b'/').split(b'/')
-            columns = [fields[index::5] for index in range(5)] if len(fields) == 5 * count else zip(*split(joined))
-            for stage, column in zip(STAGES, columns):
-                # The values of one stage as logged, with their counts (b'': lines without delays=).
-                if count > 1:
-                    counts = tally
-                    counts.clear()
-                    counts.update(column)
-                else:
-                    counts = {column[0]: 1}
-                if b'' in counts:
-                    del counts[b'']
-                    if not counts:
-                        continue
-                # The block's values at Postfix's resolution, their exact sum and maximum; then into each target.
-                if len(counts) == 1:  # (most with many relays and domains: one delivery)
-                    (raw, number), = counts.items()
-                    micros, rounded = cached.get(raw) or value(raw)
-                    for stages in targets:
-                        dist = stages[stage]
-                        values = dist['values']
-                        values[rounded] = values.get(rounded, 0) + number
-                        dist['sum_us'] += micros * number
-                        if micros > dist['max']:
-                            dist['max'] = micros
-                    continue
-                rounded_counts, total, largest = {}, 0, 0
-                for raw, number in counts.items():
-                    micros, rounded = cached.get(raw) or value(raw)
-                    rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
-                    total += micros * number
-                    if micros > largest:
-                        largest = micros
-                for stages in targets:
-                    dist = stages[stage]
-                    values = dist['values']
-                    for rounded, number in rounded_counts.items():
-                        values[rounded] = values.get(rounded, 0) + number
-                    dist['sum_us'] += total
-                    if largest > dist['max']:
-                        dist['max'] = largest
+                groups.append(group)
+            # (The batch holds its groups, so their ids stay theirs while it is made, evicted ones too.)
+            batch = batches.get((id(groups[0]), id(groups[1]), id(groups[2])))
+            if batch is None:
+                batches[id(groups[0]), id(groups[1]), id(groups[2])] = (groups, texts)
+            else:
+                batch[1].extend(texts)
         self.combos.clear()
+        tally = collections.Counter()  # (one, emptied for each stage of each batch: making one costs more)
+        for groups, texts in batches.values():
+            # (A group evicted during this fold has OTHER's distributions: its delays go there.)
+            self._fold_batch([group['stages'] for group in groups], texts, tally)
         for per_status in touched.values():
             for keyed in per_status:
                 keyed.settle()
+
+    def _fold_batch(self, targets, texts, tally):
+        """Add the delays texts ``texts`` to the distributions of each of ``targets`` (the stages of groups);
+        ``tally``: a Counter to count in."""
+        cached, value = self._values, self._value
+        count = len(texts)
+        # "0.5, delays=0.1/0/0.2/0.2": five values between slashes, split in C without a match a line; texts
+        # without delays= (one value: before Postfix 2.3) are read by DELAY_VALUES.
+        joined = b' '.join(texts)
+        fields = joined.replace(b', delays=', b'/').replace(b' ', b'/').split(b'/')
+        if len(fields) == 5 * count:
+            columns = [fields[index::5] for index in range(5)]
+        else:
+            columns = zip(*log_lines.DELAY_VALUES.findall(joined))
+        for stage, column in zip(STAGES, columns):
+            # The values of one stage as logged, with their counts (b'': lines without delays=).
+            if count > 1:
+                counts = tally
+                counts.clear()
+                counts.update(column)
+            else:
+                counts = {column[0]: 1}
+            if b'' in counts:
+                del counts[b'']
+                if not counts:
+                    continue
+            # The batch's values at Postfix's resolution, their exact sum and maximum; then into each target.
+            if len(counts) == 1:  # (most with many relays and domains: one delivery)
+                (raw, number), = counts.items()
+                micros, rounded = cached.get(raw) or value(raw)
+                for stages in targets:
+                    dist = stages[stage]
+                    values = dist['values']
+                    values[rounded] = values.get(rounded, 0) + number
+                    dist['sum_us'] += micros * number
+                    if micros > dist['max']:
+                        dist['max'] = micros
+                continue
+            rounded_counts, total, largest = {}, 0, 0
+            for raw, number in counts.items():
+                micros, rounded = cached.get(raw) or value(raw)
+                rounded_counts[rounded] = rounded_counts.get(rounded, 0) + number
+                total += micros * number
+                if micros > largest:
+                    largest = micros
+            for stages in targets:
+                dist = stages[stage]
+                values = dist['values']
+                for rounded, number in rounded_counts.items():
+                    values[rounded] = values.get(rounded, 0) + number
+                dist['sum_us'] += total
+                if largest > dist['max']:
+                    dist['max'] = largest
 
     def to_raw(self, internal=False):
         """The mergeable form: plain data (JSON-ready); see merge() and report(). The top tables keep
