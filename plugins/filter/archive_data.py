@@ -143,9 +143,11 @@ def archive_local_domains(local_domains, host, pending, config_dir):
     words = ' '.join((host or {}).get('expanded', {}).values()).replace(',', ' ').split()
     table_domains = (pending.get('table_domains') or {}).get(config_dir) or {}
     sql_settings = (pending.get('sql_tables') or {}).get(config_dir) or {}
-    domains = [word for word in words if word not in table_domains and word not in sql_settings]
+    domains, sql_names = [], []
+    for word in words:
+        if word not in table_domains:
+            (sql_names if word in sql_settings else domains).append(word)
     domains += [domain for table, names in table_domains.items() if table in words for domain in names]
-    sql_names = [word for word in words if word not in table_domains and word in sql_settings]
     return {'domains': domains, 'sql_tables': [sql_settings[name] for name in dict.fromkeys(sql_names)]}
 
 
