@@ -37,6 +37,13 @@ labels = {
                              'Return Values'),
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
                                        'Ansible Configuration Settings'),
+    'action_plugins': ('plugins/action.html#action-plugins', 'Action plugins'),
+    'ansible_collections.ansible.builtin.package_module': (
+        'collections/ansible/builtin/package_module.html#ansible-collections-ansible-builtin-package-module',
+        'ansible.builtin.package module'),
+    'ansible_collections.ansible.builtin.package_facts_module': (
+        'collections/ansible/builtin/package_facts_module.html#ansible-collections-ansible-builtin-package-facts-module',
+        'ansible.builtin.package_facts module'),
 }
 lines = ''.join('%s std:label -1 %s %s\n' % (name, uri, title) for name, (uri, title) in labels.items())
 with open(sys.argv[1], 'wb') as inventory:

@@ -39,13 +39,14 @@ options:
     description:
       - Paths whose owner, group, mode and type to return in RV(paths), following symbolic links (C(stat -L)), asked in
         the same command, such as a directory that a later task would create only when it is not as it should be.
+      - Asked at every call, never taken from O(known) (a directory can change during a play).
     type: list
     elements: path
     default: []
   known:
     description:
-      - The registered result of an earlier call in the play. The names and paths it answered are not asked again, and
-        this call's answer is added to it, so one registered variable keeps every answer of the play.
+      - The registered result of an earlier call in the play. The names it answered are not asked again, and this
+        call's answer is added to it, so one registered variable keeps the answers of the play.
       - Any other value (a skipped task's result, an empty dictionary) is no answer.
     type: dict
     default: {}
@@ -64,11 +65,11 @@ EXAMPLES = r'''
     paths: [/var/mail/vhosts]
   register: postfix_packages
 
-- name: Install what is missing
-  ansible.builtin.package:
-    name: "{{ postfix_packages.missing }}"
-    state: present
-  when: postfix_packages.missing | length > 0
+# What is missing goes to ansible.builtin.package (name: "{{ postfix_packages.missing }}"), as the base role does.
+- name: Postfix is installed
+  ansible.builtin.assert:
+    that: "'postfix' in postfix_packages.installed"
+    fail_msg: "missing: {{ postfix_packages.missing | join(', ') }}"
 
 # A later role asks again: only postfix-mysql goes to the host.
 - name: Which of the MySQL table's packages are installed
@@ -99,7 +100,7 @@ asked:
   sample: [libsasl2-modules, postfix, postfix-pcre]
 asked_now:
   description:
-    - The names this call asked the host about. Empty when O(known) answered them all and no path was asked, and then
+    - The names this call asked the host about. Empty when O(known) answered them all and no path was asked; then
       nothing ran on the host.
   returned: success
   type: list
@@ -107,7 +108,7 @@ asked_now:
   sample: [postfix, postfix-pcre, libsasl2-modules]
 paths:
   description:
-    - Per path asked (this call's and those of O(known)), its numeric owner (C(uid)) and group (C(gid)), its mode as an
+    - Per path of O(paths), its numeric owner (C(uid)) and group (C(gid)), its mode as an
       octal string (C(mode)) and its type as C(stat) names it (C(type), V(directory), V(regular file)); V(null) when
       it does not exist.
   returned: success

@@ -59,8 +59,10 @@ def read_answer(manager, names, paths, rc, stdout, stderr):
 def answer(manager, names, paths, known, run):
     """The action's result: `known` (an earlier result, or no answer) with what the host answers for the rest.
 
-    run(command) runs the shell command on the host and returns (rc, stdout, stderr); it is called
-    only when a name or a path is not in `known`. ValueError for a name that is no package name, or
+    Paths are asked at every call that names them: unlike a package, a directory can change
+    during a play (a test removes it, a task creates it). run(command) runs the shell command on
+    the host and returns (rc, stdout, stderr); it is called only when a name is not in `known` or a
+    path is asked. ValueError for a name that is no package name, or
     when the host did not answer.
     """
     bad = [name for name in names if name.split() != [name] or name.startswith('-')]
@@ -70,8 +72,8 @@ def answer(manager, names, paths, known, run):
     names = list(dict.fromkeys(names))
     asked_before = set(known.get('asked') or [])
     installed = set(known.get('installed') or [])
-    states = dict(known.get('paths') or {})
-    paths = [path for path in dict.fromkeys(paths) if path not in states]
+    states = {}
+    paths = list(dict.fromkeys(paths))
     # A path is asked with packages: dpkg-query without a name would list every package.
     to_ask = [name for name in names if name not in asked_before] or (names if paths else [])
     if to_ask:

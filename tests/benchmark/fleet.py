@@ -55,10 +55,12 @@ def steps(inventory, work):
 # count: the free strategy; no pipelining (the plain connection's five podman
 # commands per task); and what caching the package query's answer (fact caching)
 # would give: the answer that the base role's query leaves, given before the play
-# starts, so that the query asks the host nothing.
+# starts, so that the query asks the host about no package. On hosts with virtual
+# mailbox domains (this benchmark's) it still asks about their directory, and the
+# given answer, which extra vars keep over the registered one, has no directory:
+# the file step looks again.
 CACHED_PACKAGES = ['-e', '{"__base_packages": {"asked": ["postfix", "postfix-pcre", "libsasl2-modules", "ca-certificates"],'
-                   ' "installed": ["postfix", "postfix-pcre", "libsasl2-modules", "ca-certificates"],'
-                   ' "paths": {"/var/mail/vhosts": {"uid": 5000, "gid": 5000, "mode": "0750", "type": "directory"}}}}']
+                   ' "installed": ["postfix", "postfix-pcre", "libsasl2-modules", "ca-certificates"]}}']
 
 
 def options(inventory):

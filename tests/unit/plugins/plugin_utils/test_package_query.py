@@ -90,20 +90,22 @@ def test_a_later_call_asks_only_what_the_known_answer_lacks_and_adds_to_it():
     assert second['asked'] == ['libsasl2-modules', 'postfix', 'postfix-pcre']
     assert second['installed'] == ['libsasl2-modules', 'postfix']
     assert second['missing'] == ['postfix-pcre']
-    assert second['paths'] == first['paths']
+    assert second['paths'] == {}
 
 
 def test_a_call_the_known_answer_covers_runs_nothing_on_the_host():
-    known = {'asked': ['postfix', 'libsasl2-modules'], 'installed': ['postfix'], 'paths': {'/var/mail/vhosts': None}}
+    known = {'asked': ['postfix', 'libsasl2-modules'], 'installed': ['postfix']}
     host = Host()
-    result = answer('dpkg', ['libsasl2-modules'], ['/var/mail/vhosts'], known, host)
+    result = answer('dpkg', ['libsasl2-modules'], [], known, host)
     assert host.commands == []
     assert result['asked_now'] == []
     assert result['missing'] == ['libsasl2-modules']
 
 
-def test_a_new_path_is_asked_with_the_names_even_when_they_are_known():
-    known = {'asked': ['postfix'], 'installed': ['postfix']}
+def test_a_path_is_asked_again_with_the_names_even_when_they_are_known():
+    # The directory was there at the first call, and was removed since.
+    known = {'asked': ['postfix'], 'installed': ['postfix'],
+             'paths': {'/srv/mail': {'uid': 0, 'gid': 0, 'mode': '0750', 'type': 'directory'}}}
     host = Host((0, 'ii  postfix\n', ''))
     result = answer('dpkg', ['postfix'], ['/srv/mail'], known, host)
     assert host.commands[0].endswith(' postfix')
