@@ -16,7 +16,8 @@ from ansible_collections.mailops.postfix.plugins.plugin_utils.package_query impo
 ARGUMENT_SPEC = {
     'names': {'type': 'list', 'elements': 'str', 'required': True},
     'manager': {'type': 'str', 'choices': sorted(QUERIES), 'default': 'dpkg'},
-    'paths': {'type': 'list', 'elements': 'path', 'default': []},
+    # Paths on the host: not expanded here, on the controller (type path would expand ~ and $VAR).
+    'paths': {'type': 'list', 'elements': 'str', 'default': []},
     'known': {'type': 'dict', 'default': {}},
 }
 

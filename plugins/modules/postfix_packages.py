@@ -39,9 +39,10 @@ options:
     description:
       - Paths whose owner, group, mode and type to return in RV(paths), following symbolic links (C(stat -L)), asked in
         the same command, such as a directory that a later task would create only when it is not as it should be.
-      - Asked at every call, never taken from O(known) (a directory can change during a play).
+      - Asked at every call, never taken from O(known) (a directory can change during a play). Absolute paths on the
+        host, taken as they are (no C(~) or variable expansion).
     type: list
-    elements: path
+    elements: str
     default: []
   known:
     description:
@@ -100,8 +101,8 @@ asked:
   sample: [libsasl2-modules, postfix, postfix-pcre]
 asked_now:
   description:
-    - The names this call asked the host about. Empty when O(known) answered them all and no path was asked; then
-      nothing ran on the host.
+    - The names this call asked the host about. Empty when O(known) answered them all; then, unless O(paths) are
+      asked, nothing ran on the host.
   returned: success
   type: list
   elements: str

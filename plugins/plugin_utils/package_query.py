@@ -3,7 +3,8 @@
 """The package query of the postfix_packages action: its shell command and the answer it reads.
 
 One command, without Python on the host: `stat` for each path asked about (its owner, group,
-mode and type), then dpkg-query or rpm for the packages, whose exit status is the command's.
+mode and type), then dpkg-query or rpm for the packages (or `true` when no package is asked:
+dpkg-query without a name lists every package), whose exit status is the command's.
 Private to the collection.
 """
 
@@ -28,7 +29,7 @@ def query_command(manager, names, paths):
     stats = ''.join('stat -L -c %s %s 2>/dev/null; '
                     % (shlex.quote('%s %d %%u %%g %%a %%F' % (PATH_MARK, index)), shlex.quote(path))
                     for index, path in enumerate(paths))
-    return stats + ' '.join(shlex.quote(word) for word in QUERIES[manager] + list(names))
+    return stats + (' '.join(shlex.quote(word) for word in QUERIES[manager] + list(names)) if names else 'true')
 
 
 def read_answer(manager, names, paths, rc, stdout, stderr):
@@ -74,9 +75,8 @@ def answer(manager, names, paths, known, run):
     installed = set(known.get('installed') or [])
     states = {}
     paths = list(dict.fromkeys(paths))
-    # A path is asked with packages: dpkg-query without a name would list every package.
-    to_ask = [name for name in names if name not in asked_before] or (names if paths else [])
-    if to_ask:
+    to_ask = [name for name in names if name not in asked_before]
+    if to_ask or paths:
         found, found_states = read_answer(manager, to_ask, paths, *run(query_command(manager, to_ask, paths)))
         installed = (installed - set(to_ask)) | found
         states.update(found_states)

@@ -102,15 +102,25 @@ def test_a_call_the_known_answer_covers_runs_nothing_on_the_host():
     assert result['missing'] == ['libsasl2-modules']
 
 
-def test_a_path_is_asked_again_with_the_names_even_when_they_are_known():
+def test_a_path_is_asked_again_alone_when_the_names_are_known():
     # The directory was there at the first call, and was removed since.
     known = {'asked': ['postfix'], 'installed': ['postfix'],
              'paths': {'/srv/mail': {'uid': 0, 'gid': 0, 'mode': '0750', 'type': 'directory'}}}
-    host = Host((0, 'ii  postfix\n', ''))
+    host = Host((0, '', ''))
     result = answer('dpkg', ['postfix'], ['/srv/mail'], known, host)
-    assert host.commands[0].endswith(' postfix')
+    # dpkg-query without a name would list every package.
+    assert host.commands == ["stat -L -c 'path 0 %u %g %a %F' /srv/mail 2>/dev/null; true"]
+    assert result['asked_now'] == []
     assert result['paths'] == {'/srv/mail': None}
     assert result['installed'] == ['postfix']
+
+
+def test_paths_alone_are_asked_without_the_package_database():
+    host = Host((0, 'path 0 0 0 755 directory\n', ''))
+    result = answer('rpm', [], ['/etc/postfix'], {}, host)
+    assert 'rpm' not in host.commands[0]
+    assert result['paths'] == {'/etc/postfix': {'uid': 0, 'gid': 0, 'mode': '0755', 'type': 'directory'}}
+    assert result['missing'] == []
 
 
 def test_a_skipped_tasks_result_is_no_answer():
